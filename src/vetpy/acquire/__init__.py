@@ -1,0 +1,1 @@
+"""Acquire: open archives safely and fetch releases from a package index."""

@@ -1,0 +1,1 @@
+"""Dataset: the development corpora (benign releases fetched through the index, the malicious corpus)."""

@@ -1,0 +1,88 @@
+"""The result of scanning one package: the public contract's JSON object (see docs/design.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    MALICIOUS = "malicious"
+    BENIGN = "benign"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One feature that pushed the score, with where it was seen."""
+
+    feature: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"feature": self.feature, "message": self.message, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """One package's outcome. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
+    scanned, including targets that were skipped (``skipped`` is then true)."""
+
+    target: str
+    name: str | None
+    version: str | None
+    sha256: str | None
+    verdict: Verdict
+    score: float | None
+    threshold: float | None
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    error: str | None = None
+    seconds: float = 0.0
+    skipped: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def flagged(self) -> bool:
+        return self.verdict is Verdict.MALICIOUS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "name": self.name,
+            "version": self.version,
+            "sha256": self.sha256,
+            "verdict": self.verdict.value,
+            "score": None if self.score is None else round(self.score, 6),
+            "threshold": self.threshold,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "error": self.error,
+            "seconds": round(self.seconds, 6),
+            "skipped": self.skipped,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanResult:
+        return cls(
+            target=data["target"],
+            name=data.get("name"),
+            version=data.get("version"),
+            sha256=data.get("sha256"),
+            verdict=Verdict(data["verdict"]),
+            score=data.get("score"),
+            threshold=data.get("threshold"),
+            reasons=tuple(Reason(**r) for r in data.get("reasons", [])),
+            error=data.get("error"),
+            seconds=float(data.get("seconds", 0.0)),
+            skipped=bool(data.get("skipped", False)),
+            notes=tuple(data.get("notes", [])),
+        )
+
+
+def one_line(message: object) -> str:
+    """A message squeezed onto one line (errors in results must never span lines)."""
+    text = " ".join(str(message).split())
+    return text[:500] if text else "unknown error"
