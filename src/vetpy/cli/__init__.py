@@ -1,0 +1,1 @@
+"""The command-line interface: ``main`` plus one small module per subcommand."""

@@ -1,0 +1,115 @@
+"""``vetpy dataset fetch|verify``: download the benign corpus into the cache, or re-hash what is there."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from vetpy.acquire.index import IndexClient
+from vetpy.dataset.benign import BenignRelease, fetch_all, is_cached, read_benign_csv
+from vetpy.dataset.paths import cache_dir, data_dir
+from vetpy.errors import VetpyError
+
+
+class RateColumn(ProgressColumn):
+    """Items per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-/s" if speed is None else f"{speed:.1f}/s", style="progress.data.speed")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "dataset", help="fetch or verify the benign corpus", description="Manage the benign corpus cache."
+    )
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    fetch = actions.add_parser("fetch", help="download benign.csv's releases into the cache (resumable)")
+    fetch.add_argument("--data", type=Path, metavar="DIR", help="the shared data folder (else VETPY_DATA)")
+    fetch.add_argument("--workers", type=int, default=8, metavar="N", help="parallel downloads (default 8)")
+    fetch.add_argument("--limit", type=int, metavar="N", help="only the first N releases")
+    fetch.set_defaults(func=run_fetch)
+    verify = actions.add_parser("verify", help="re-hash the cached benign archives against benign.csv")
+    verify.add_argument("--data", type=Path, metavar="DIR", help="the shared data folder (else VETPY_DATA)")
+    verify.set_defaults(func=run_verify)
+
+
+def _releases(data: Path | None) -> list[BenignRelease]:
+    csv_path = data_dir(data) / "benign.csv"
+    if not csv_path.is_file():
+        raise VetpyError(f"{csv_path}: not found")
+    return read_benign_csv(csv_path)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _print_failures(console: Console, failed: dict[str, str], limit: int = 20) -> None:
+    for filename, error in sorted(failed.items())[:limit]:
+        console.print(f"  {filename}: {error}", markup=False, highlight=False)
+    if len(failed) > limit:
+        console.print(f"  ... and {len(failed) - limit} more")
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise VetpyError("--workers must be at least 1")
+    releases = _releases(args.data)
+    if args.limit is not None:
+        releases = releases[: max(args.limit, 0)]
+    client = IndexClient()
+    console = Console(stderr=True)
+    with _progress(console) as progress:
+        task = progress.add_task("fetching", total=len(releases))
+
+        def done(release: BenignRelease, error: str | None) -> None:
+            progress.advance(task)
+
+        summary = fetch_all(releases, client, workers=args.workers, on_done=done)
+    failed = len(summary.failed)
+    print(f"{summary.fetched_or_cached} of {len(releases)} releases in {cache_dir()}, {failed} failed")
+    _print_failures(console, summary.failed)
+    return 1 if summary.failed else 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    releases = _releases(args.data)
+    console = Console(stderr=True)
+    missing = 0
+    bad: dict[str, str] = {}
+    with _progress(console) as progress:
+        task = progress.add_task("verifying", total=len(releases))
+        for release in releases:
+            if not is_cached(release):
+                missing += 1
+            elif not is_cached(release, verify=True):
+                bad[release.filename] = "sha256 mismatch"
+            progress.advance(task)
+    ok = len(releases) - missing - len(bad)
+    print(f"{ok} of {len(releases)} cached and verified, {missing} missing, {len(bad)} corrupt")
+    _print_failures(console, bad)
+    return 1 if bad or missing else 0

@@ -1,0 +1,111 @@
+"""``vetpy scan TARGET... [-r FILE]``: scan archives, folders or index releases and report verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from vetpy.acquire.index import ARTIFACTS
+from vetpy.acquire.interface import Limits
+from vetpy.errors import VetpyError
+from vetpy.report import Format, render
+from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
+
+_DEFAULT_LIMITS = Limits()
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"threshold must be between 0 and 1, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "scan",
+        help="scan packages (archives, folders, name[==version], requirements files)",
+        description="Scan packages without running them. Exit 0: nothing flagged; 1: something flagged; "
+        "2: usage error, or a package could not be scanned and none was flagged.",
+    )
+    parser.add_argument("targets", nargs="*", metavar="TARGET", help="archive, folder, name or name==version")
+    parser.add_argument(
+        "-r",
+        "--requirement",
+        dest="requirements",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="scan the pinned requirements in FILE (repeatable)",
+    )
+    parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value)
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout")
+    parser.add_argument("--threshold", type=_probability, metavar="T", help="flag when score >= T (0-1)")
+    parser.add_argument(
+        "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
+    )
+    parser.add_argument("--artifact", choices=ARTIFACTS, default="sdist", help="which index files to scan")
+    limits = parser.add_argument_group("reading limits (per archive)")
+    limits.add_argument(
+        "--max-bytes",
+        type=_positive_int,
+        default=_DEFAULT_LIMITS.max_archive_bytes,
+        help="largest archive, in bytes",
+    )
+    limits.add_argument("--max-members", type=_positive_int, default=_DEFAULT_LIMITS.max_members)
+    limits.add_argument("--max-member-bytes", type=_positive_int, default=_DEFAULT_LIMITS.max_member_bytes)
+    limits.add_argument("--max-total-bytes", type=_positive_int, default=_DEFAULT_LIMITS.max_total_bytes)
+    limits.add_argument("--max-seconds", type=_positive_float, default=_DEFAULT_LIMITS.max_seconds)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.targets and not args.requirements:
+        raise VetpyError("nothing to scan: give at least one TARGET or -r FILE")
+    limits = Limits(
+        max_archive_bytes=args.max_bytes,
+        max_members=args.max_members,
+        max_member_bytes=args.max_member_bytes,
+        max_total_bytes=args.max_total_bytes,
+        max_ratio=_DEFAULT_LIMITS.max_ratio,
+        max_seconds=args.max_seconds,
+    )
+    scorer = load_scorer(args.model) if args.model else default_scorer()
+    scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
+    results = scanner.scan(args.targets, args.requirements)
+    color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
+    report = render(results, args.format, model=scorer.name, color=color)
+    if args.output:
+        try:
+            args.output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise VetpyError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    else:
+        sys.stdout.write(report)
+    return exit_code(results)

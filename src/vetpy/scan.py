@@ -1,0 +1,204 @@
+"""The Scanner facade: acquire -> features -> model -> one ScanResult per package.
+
+The CLI, the batch runner and the service are thin adapters over :class:`Scanner`. Nothing here raises
+for a bad package: every failure becomes a result with verdict ``error`` and a one-line message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vetpy.acquire.interface import Archive, Limits
+from vetpy.errors import ModelError, VetpyError
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import BY_ID
+from vetpy.model.interface import Scorer
+from vetpy.model.rules import RuleScorer
+from vetpy.result import Reason, ScanResult, Verdict, one_line
+
+if TYPE_CHECKING:
+    from vetpy.acquire.index import IndexClient
+    from vetpy.acquire.targets import Target
+
+MAX_REASONS = 5
+
+
+def default_scorer() -> Scorer:
+    """The shipped trained model when there is one, else the transparent rule set."""
+    try:
+        from vetpy.model.store import load_default_scorer
+    except ImportError:
+        return RuleScorer()
+    try:
+        scorer: Scorer = load_default_scorer()
+    except ModelError:
+        return RuleScorer()
+    return scorer
+
+
+def load_scorer(spec: str) -> Scorer:
+    """A scorer from a CLI-style spec: ``rules`` for the rule set, else the path of a saved model."""
+    if spec == "rules":
+        return RuleScorer()
+    try:
+        from vetpy.model.store import load_scorer as load_saved
+    except ImportError as exc:
+        raise ModelError("loading saved models is not available in this build (vetpy.model.store)") from exc
+    loaded: Scorer = load_saved(Path(spec))
+    return loaded
+
+
+def error_result(
+    target: str, message: object, *, seconds: float = 0.0, skipped: bool = False, notes: tuple[str, ...] = ()
+) -> ScanResult:
+    """A result for a package that could not be scanned."""
+    return ScanResult(
+        target=target,
+        name=None,
+        version=None,
+        sha256=None,
+        verdict=Verdict.ERROR,
+        score=None,
+        threshold=None,
+        error=one_line(message),
+        seconds=seconds,
+        skipped=skipped,
+        notes=notes,
+    )
+
+
+class Scanner:
+    """Scan archives and targets with one scorer, one threshold and one set of reading limits."""
+
+    def __init__(
+        self,
+        scorer: Scorer | None = None,
+        limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
+        client: IndexClient | None = None,
+        threshold: float | None = None,
+        artifact: str = "sdist",
+    ) -> None:
+        self.scorer: Scorer = scorer if scorer is not None else default_scorer()
+        self.limits = limits
+        self.client = client
+        self.threshold = float(self.scorer.threshold if threshold is None else threshold)
+        self.artifact = artifact
+
+    # -- one archive ---------------------------------------------------------------------------------
+    def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
+        """Score one opened archive (never raises: failures become an ``error`` result)."""
+        start = time.perf_counter()
+        try:
+            from vetpy.features.extract import extract_features
+
+            features = extract_features(archive)
+            score = float(self.scorer.score([features])[0])
+            reasons = self._reasons(archive, features)
+        except Exception as exc:
+            return error_result(
+                archive.target,
+                _describe(exc),
+                seconds=time.perf_counter() - start,
+                notes=notes + archive.notes,
+            )
+        verdict = Verdict.MALICIOUS if score >= self.threshold else Verdict.BENIGN
+        return ScanResult(
+            target=archive.target,
+            name=features.name,
+            version=features.version,
+            sha256=archive.sha256,
+            verdict=verdict,
+            score=score,
+            threshold=self.threshold,
+            reasons=reasons,
+            seconds=time.perf_counter() - start,
+            notes=notes + archive.notes,
+        )
+
+    def _reasons(self, archive: Archive, features: PackageFeatures) -> tuple[Reason, ...]:
+        reasons: list[Reason] = []
+        if archive.limit_hit:
+            message = one_line(f"reading stopped early at a limit: {archive.limit_hit}")
+            reasons.append(Reason("archive.limit_hit", message))
+        for contribution in self.scorer.explain(features, top=MAX_REASONS):
+            if contribution.weight <= 0:
+                continue
+            if contribution.feature == "archive.limit_hit" and archive.limit_hit:
+                continue  # already the first reason
+            evidence = features.evidence_for(contribution.feature)
+            if evidence:
+                first = evidence[0]
+                reasons.append(Reason(contribution.feature, one_line(first.message), first.file, first.line))
+            else:
+                spec = BY_ID.get(contribution.feature)
+                message = spec.description if spec else contribution.feature
+                reasons.append(Reason(contribution.feature, one_line(message)))
+        return tuple(reasons[: MAX_REASONS + (1 if archive.limit_hit else 0)])
+
+    # -- one target ----------------------------------------------------------------------------------
+    def scan_target(self, target: Target) -> ScanResult:
+        """Acquire and scan one resolved target (never raises)."""
+        start = time.perf_counter()
+        notes = (target.warning,) if target.warning else ()
+        if target.skipped:
+            return error_result(target.label, target.skipped, skipped=True, notes=notes)
+        try:
+            from vetpy.acquire.targets import load_target
+
+            archive = load_target(target, client=self.client, limits=self.limits)
+        except Exception as exc:
+            seconds = time.perf_counter() - start
+            return error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+        result = self.scan_archive(archive, notes=notes)
+        return _with_seconds(result, time.perf_counter() - start)
+
+    # -- many targets --------------------------------------------------------------------------------
+    def resolve(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[Target | ScanResult]:
+        """Resolve targets; a target or requirements file that cannot be resolved becomes an error result."""
+        from vetpy.acquire.targets import resolve_targets
+
+        try:
+            return list(resolve_targets(targets, requirements, artifact=self.artifact, client=self.client))
+        except Exception:  # resolve one by one so a single bad input does not sink the rest
+            pass
+        resolved: list[Target | ScanResult] = []
+        for label, reqs in [(t, ()) for t in targets] + [(str(r), (r,)) for r in requirements]:
+            try:
+                items = resolve_targets(
+                    [] if reqs else [label], reqs, artifact=self.artifact, client=self.client
+                )
+                resolved.extend(items)
+            except Exception as exc:
+                resolved.append(error_result(label, _describe(exc)))
+        return resolved
+
+    def scan(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[ScanResult]:
+        """Scan every target (local archives, folders, ``name[==version]``) and requirements file."""
+        return [
+            item if isinstance(item, ScanResult) else self.scan_target(item)
+            for item in self.resolve(targets, requirements)
+        ]
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line message: user-facing errors as they are, anything else marked as internal."""
+    if isinstance(exc, VetpyError):
+        return one_line(exc)
+    return one_line(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _with_seconds(result: ScanResult, seconds: float) -> ScanResult:
+    return replace(result, seconds=seconds)
+
+
+def exit_code(results: Sequence[ScanResult]) -> int:
+    """The contract's exit code: 1 if any package is flagged, else 2 if any could not be scanned, else 0."""
+    if any(r.flagged for r in results):
+        return 1
+    if any(r.verdict is Verdict.ERROR for r in results):
+        return 2
+    return 0
