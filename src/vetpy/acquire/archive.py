@@ -1,0 +1,332 @@
+"""Open a package archive (or an unpacked folder) into memory, safely and behind limits.
+
+Nothing is extracted to disk and nothing is executed. Members are read in chunks so a decompression bomb is
+stopped as soon as it passes a limit, whatever the archive declares. Links, devices and path tricks are
+skipped or neutralised and recorded in ``Archive.notes``. A limit that is hit stops reading: the members read
+so far are returned with ``Archive.limit_hit`` set; only when nothing at all could be read does it raise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import lzma
+import os
+import posixpath
+import stat
+import tarfile
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Literal
+
+from vetpy.acquire.interface import Archive, Limits, Member
+from vetpy.acquire.sniff import HEAD_BYTES, detect_format
+from vetpy.errors import AcquireError, LimitExceeded
+
+#: Below this many decompressed bytes the ratio limit does not apply (a tiny archive is not a bomb).
+RATIO_FLOOR = 1024 * 1024
+#: Most notes kept per archive (a hostile archive could otherwise produce millions).
+MAX_NOTES = 200
+
+_clock: Callable[[], float] = time.monotonic
+
+_TarMode = Literal["r|gz", "r|bz2", "r|xz", "r|"]
+_TAR_MODES: dict[str, _TarMode] = {"tar.gz": "r|gz", "tar.bz2": "r|bz2", "tar.xz": "r|xz", "tar": "r|"}
+_READ_ERRORS = (
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    OverflowError,
+)
+
+
+def human_bytes(n: float) -> str:
+    """A short size: "512 B", "3 KiB", "1 GiB"."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" or n >= 10 else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.0f} GiB"  # pragma: no cover - loop always returns
+
+
+def _one_line(text: object, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class _Stop(Exception):
+    """Internal: a limit was hit; the message names it."""
+
+
+class _Reader:
+    """Collects members and enforces the limits that apply across an archive."""
+
+    def __init__(self, limits: Limits, compressed_size: int | None) -> None:
+        self.limits = limits
+        self.compressed = None if compressed_size is None else max(compressed_size, 1)
+        self.members: list[Member] = []
+        self.notes: list[str] = []
+        self.seen: set[str] = set()
+        self.entries = 0
+        self.kept = 0  # bytes held in memory
+        self.inflated = 0  # bytes decompressed, skipped members included
+        self.deadline = _clock() + limits.max_seconds
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+        elif len(self.notes) == MAX_NOTES:
+            self.notes.append("more notes omitted")
+
+    def entry(self) -> None:
+        """Count one archive entry (of any type) and check the per-archive limits."""
+        self.entries += 1
+        if self.entries > self.limits.max_members:
+            raise _Stop(f"members: more than {self.limits.max_members}")
+        if _clock() > self.deadline:
+            raise _Stop(f"time: more than {self.limits.max_seconds:g} s")
+
+    def inflate(self, size: int) -> None:
+        """Account for ``size`` bytes about to be decompressed; stop before a bomb is inflated."""
+        self.inflated += size
+        if (
+            self.compressed is not None
+            and self.inflated > RATIO_FLOOR
+            and self.inflated > self.limits.max_ratio * self.compressed
+        ):
+            raise _Stop(f"ratio: {human_bytes(self.inflated)} from {human_bytes(self.compressed)}")
+
+    def too_large(self, path: str, size: int) -> bool:
+        """True (with a note) when a member of ``size`` bytes is over the per-member limit."""
+        if size > self.limits.max_member_bytes:
+            limit = human_bytes(self.limits.max_member_bytes)
+            self.note(f"skipped large member {path} ({human_bytes(size)}, limit {limit})")
+            return True
+        return False
+
+    def read(self, path: str, stream: IO[bytes], declared: int) -> None:
+        """Read one member that should be at most ``declared`` bytes; never more than the member limit."""
+        data = stream.read(min(declared, self.limits.max_member_bytes) + 1)
+        if len(data) > declared:
+            self.inflated += len(data) - declared
+        if not self.too_large(path, len(data)):
+            self._keep(path, data)
+        if _clock() > self.deadline:
+            raise _Stop(f"time: more than {self.limits.max_seconds:g} s")
+
+    def _keep(self, path: str, data: bytes) -> None:
+        if self.kept + len(data) > self.limits.max_total_bytes:
+            raise _Stop(f"total: more than {human_bytes(self.limits.max_total_bytes)}")
+        self.kept += len(data)
+        if path in self.seen:
+            self.note(f"duplicate path {path}")
+        self.seen.add(path)
+        self.members.append(Member(path, data))
+
+
+def safe_path(raw: str, notes: Callable[[str], None]) -> str | None:
+    """A relative POSIX path with no "..", leading "/" or drive; None when nothing is left."""
+    name = raw.replace("\\", "/")
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        name = name[2:]
+    if name.startswith("/"):
+        notes(f"absolute path: {_one_line(raw)}")
+    parts = name.split("/")
+    if ".." in parts:
+        notes(f"path traversal: {_one_line(raw)}")
+        parts = posixpath.normpath("/" + "/".join(parts)).split("/")
+    clean = "/".join(p for p in parts if p and p != ".")
+    return clean or None
+
+
+def _fix_name(name: str) -> str:
+    """Undecodable bytes (kept by tarfile as surrogates) become U+FFFD."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _read_tar(data: bytes, fmt: str, reader: _Reader) -> None:
+    with tarfile.open(fileobj=io.BytesIO(data), mode=_TAR_MODES[fmt]) as tar:
+        for info in tar:
+            reader.entry()
+            name = _fix_name(info.name)
+            if info.isreg():
+                # A tar header's size is exact (it places the next header), so check before inflating.
+                reader.inflate(info.size)
+                path = safe_path(name, reader.note)
+                if path is None:
+                    reader.note(f"skipped unnamed member {_one_line(name)!r}")
+                elif not reader.too_large(path, info.size):
+                    stream = tar.extractfile(info)
+                    if stream is not None:
+                        reader.read(path, stream, info.size)
+            elif info.isdir():
+                continue
+            elif info.issym():
+                reader.note(f"skipped symlink {_one_line(name)} -> {_one_line(_fix_name(info.linkname))}")
+            elif info.islnk():
+                reader.note(f"skipped hardlink {_one_line(name)} -> {_one_line(_fix_name(info.linkname))}")
+            elif info.ischr() or info.isblk():
+                reader.note(f"skipped device {_one_line(name)}")
+            elif info.isfifo():
+                reader.note(f"skipped fifo {_one_line(name)}")
+            else:
+                reader.note(f"skipped member {_one_line(name)} of type {info.type!r}")
+
+
+def _read_zip(data: bytes, reader: _Reader) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            reader.entry()
+            name = info.filename
+            mode = info.external_attr >> 16
+            if info.is_dir():
+                continue
+            if stat.S_ISLNK(mode):
+                reader.note(f"skipped symlink {_one_line(name)}")
+                continue
+            if mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                reader.note(f"skipped special member {_one_line(name)}")
+                continue
+            if info.flag_bits & 0x1:
+                reader.note(f"skipped encrypted member {_one_line(name)}")
+                continue
+            path = safe_path(name, reader.note)
+            if path is None:
+                reader.note(f"skipped unnamed member {_one_line(name)!r}")
+                continue
+            # zipfile never yields more than the declared size; read() re-checks what actually came.
+            if reader.too_large(path, info.file_size):
+                continue
+            reader.inflate(info.file_size)
+            try:
+                with archive.open(info) as stream:
+                    reader.read(path, stream, info.file_size)
+            except _READ_ERRORS as exc:
+                reader.note(f"unreadable member {_one_line(name)} ({_one_line(exc, 80)})")
+
+
+def _read_folder(root: Path, reader: _Reader) -> None:
+    """Walk ``root`` without following symlinks; read regular files only."""
+    pending = [(root, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            reader.note(f"unreadable folder {prefix or '.'} ({_one_line(exc.strerror or exc, 80)})")
+            continue
+        subfolders = []
+        for entry in entries:
+            reader.entry()
+            rel = prefix + _fix_name(entry.name)
+            if entry.is_symlink():
+                try:
+                    target = os.readlink(entry.path)
+                except OSError:
+                    target = "?"
+                reader.note(f"skipped symlink {rel} -> {_one_line(target)}")
+            elif entry.is_dir(follow_symlinks=False):
+                subfolders.append((Path(entry.path), rel + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                try:
+                    size = entry.stat(follow_symlinks=False).st_size
+                    if reader.too_large(rel, size):
+                        continue
+                    with open(entry.path, "rb") as stream:
+                        reader.read(rel, stream, size)
+                except OSError as exc:
+                    reader.note(f"unreadable file {rel} ({_one_line(exc.strerror or exc, 80)})")
+            else:
+                reader.note(f"skipped special file {rel}")
+        pending.extend(reversed(subfolders))
+
+
+def _finish(reader: _Reader, stop: str | None, *, target: str, filename: str, sha: str, fmt: str) -> Archive:
+    if stop is not None and not reader.members:
+        raise LimitExceeded(f"{filename}: {stop}")
+    return Archive(
+        target=target,
+        filename=filename,
+        sha256=sha,
+        format=fmt,
+        members=tuple(reader.members),
+        notes=tuple(reader.notes),
+        limit_hit=stop,
+    )
+
+
+def _too_big(name: str, size: int, limits: Limits) -> str:
+    return f"{name}: archive: {human_bytes(size)} is more than {human_bytes(limits.max_archive_bytes)}"
+
+
+def open_archive(
+    source: bytes | Path,
+    *,
+    target: str,
+    filename: str | None = None,
+    limits: Limits = Limits(),  # noqa: B008 - Limits is frozen
+) -> Archive:
+    """Read an archive (raw bytes, a file path, or an unpacked folder) into memory.
+
+    Raises AcquireError (one line) when the input is not a readable archive, and LimitExceeded when a
+    limit stops reading before any member was read.
+    """
+    if isinstance(source, Path) and source.is_dir():
+        name = filename or source.name or str(source)
+        reader = _Reader(limits, None)
+        stop = None
+        try:
+            _read_folder(source, reader)
+        except _Stop as exc:
+            stop = str(exc)
+        return _finish(reader, stop, target=target, filename=name, sha="", fmt="folder")
+
+    if isinstance(source, Path):
+        name = filename or source.name
+        try:
+            size = source.stat().st_size
+            if size > limits.max_archive_bytes:
+                raise LimitExceeded(_too_big(name, size, limits))
+            data = source.read_bytes()
+        except OSError as exc:
+            raise AcquireError(f"{name}: cannot read ({_one_line(exc.strerror or exc, 80)})") from exc
+    else:
+        name = filename or target
+        data = bytes(source)
+    if len(data) > limits.max_archive_bytes:
+        raise LimitExceeded(_too_big(name, len(data), limits))
+
+    fmt = detect_format(data[:HEAD_BYTES], name)
+    if fmt == "unknown":
+        why = "empty file" if not data else "unknown format"
+        raise AcquireError(f"{name}: not a readable archive ({why})")
+    sha = hashlib.sha256(data).hexdigest()
+    reader = _Reader(limits, len(data))
+    stop = None
+    try:
+        if fmt in _TAR_MODES:
+            _read_tar(data, fmt, reader)
+        else:
+            _read_zip(data, reader)
+    except _Stop as exc:
+        stop = str(exc)
+    except _READ_ERRORS as exc:
+        why = _one_line(exc, 100) or type(exc).__name__
+        raise AcquireError(f"{name}: not a readable archive ({why})") from exc
+    return _finish(reader, stop, target=target, filename=name, sha=sha, fmt=fmt)
+
+
+__all__ = ["RATIO_FLOOR", "human_bytes", "open_archive", "safe_path"]
