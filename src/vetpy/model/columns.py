@@ -1,0 +1,57 @@
+"""scikit-learn transformers that read PackageFeatures, so every preprocessing step (vectorisers too) lives
+inside the pipeline and is fitted per cross-validation fold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import FEATURE_IDS
+
+
+class NumericColumns(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """The registry features named in ``ids`` (all of them when None), as a dense float matrix."""
+
+    def __init__(self, ids: tuple[str, ...] | None = None) -> None:
+        self.ids = ids
+
+    def fit(self, X: Sequence[PackageFeatures], y: Any = None) -> NumericColumns:
+        self.ids_ = list(self.ids if self.ids is not None else FEATURE_IDS)
+        return self
+
+    def transform(self, X: Sequence[PackageFeatures]) -> np.ndarray:
+        ids = self.ids_
+        return np.array([[float(p.values.get(i, 0.0)) for i in ids] for p in X], dtype=np.float64).reshape(
+            len(X), len(ids)
+        )
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.array(self.ids_, dtype=object)
+
+
+class TextColumn(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """One text field of PackageFeatures (``suspicious_text`` or ``code_text``) as a list of strings."""
+
+    def __init__(self, field: str = "suspicious_text") -> None:
+        self.field = field
+
+    def fit(self, X: Sequence[PackageFeatures], y: Any = None) -> TextColumn:
+        return self
+
+    def transform(self, X: Sequence[PackageFeatures]) -> list[str]:
+        return [str(getattr(p, self.field)) for p in X]
+
+
+class ToDense(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Sparse to dense, for estimators that need arrays (gradient boosting)."""
+
+    def fit(self, X: Any, y: Any = None) -> ToDense:
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        return np.asarray(X.toarray() if sparse.issparse(X) else X, dtype=np.float32)

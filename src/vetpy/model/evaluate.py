@@ -1,0 +1,202 @@
+"""Evaluation protocols: (a) the paper's repeated stratified 10-fold CV, (b) the same grouped by
+near-duplicate cluster, (c) a time split (train on older malware, test on newer; benign split by a fixed
+hash of the project name). Every protocol reports the malicious class on its own, the paper's macro
+average, false-positive rate, PR-AUC and recall at fixed false-positive rates."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
+
+from vetpy.dataset.corpus import Sample, corpus_id, load_corpus, name_bucket
+from vetpy.dataset.extraction import FeatureCache, extract_corpus
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
+from vetpy.model import pipelines
+from vetpy.model.metrics import classification_metrics, summarise_folds
+
+TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
+TIME_SPLIT_TEST_UNTIL = "2024-08-31"
+BENIGN_TRAIN_BUCKETS = 70  # of 100: benign projects whose name hash falls below go to training
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EvalData:
+    """The corpus as model inputs: features, labels, near-duplicate groups, dates and names."""
+
+    samples: list[Sample]
+    features: list[PackageFeatures]
+    y: np.ndarray
+    groups: np.ndarray
+    unreadable: int
+
+    @property
+    def data_id(self) -> str:
+        return corpus_id(self.samples)
+
+
+def load_eval_data(data: Path, jobs: int = 0, progress: Callable[[int, int], None] | None = None) -> EvalData:
+    """Extract (or read from the cache) features for the corpus; archives that cannot be read are left out."""
+    samples = load_corpus(data)
+    cache = FeatureCache()
+    records = extract_corpus(samples, jobs=jobs, cache=cache, on_progress=progress)
+    cache.close()
+    kept = [s for s in samples if records[s.sha256].error is None]
+    return EvalData(
+        samples=kept,
+        features=[records[s.sha256].to_features() for s in kept],
+        y=np.array([s.label for s in kept], dtype=int),
+        groups=np.array([records[s.sha256].dup_key for s in kept]),
+        unreadable=len(samples) - len(kept),
+    )
+
+
+def model_threshold(model: Any) -> float:
+    return float(getattr(model, "threshold_", 0.5))
+
+
+def fit_predict(
+    kind: str,
+    train: list[PackageFeatures],
+    y_train: np.ndarray,
+    test: list[PackageFeatures],
+    random_state: int = 0,
+) -> tuple[Any, np.ndarray]:
+    model = clone(pipelines.build(kind, random_state)).fit(train, y_train)
+    return model, np.asarray(model.predict_proba(test))[:, 1]
+
+
+def _subset(items: list[Any], idx: np.ndarray) -> list[Any]:
+    return [items[i] for i in idx]
+
+
+def cross_validate(
+    kind: str, data: EvalData, repeats: int, grouped: bool, folds: int = 10, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Protocol (a) (grouped=False) or (b) (grouped=True): repeats x folds, metrics per fold, summarised."""
+    per_fold: list[dict[str, Any]] = []
+    splits: list[tuple[np.ndarray, np.ndarray]] = []
+    if grouped:
+        for r in range(repeats):
+            sgkf = StratifiedGroupKFold(folds, shuffle=True, random_state=r)
+            splits += list(sgkf.split(np.zeros(len(data.y)), data.y, data.groups))
+    else:
+        rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=0)
+        splits = list(rskf.split(np.zeros(len(data.y)), data.y))
+    start = time.perf_counter()
+    for i, (tr, te) in enumerate(splits):
+        model, scores = fit_predict(
+            kind, _subset(data.features, tr), data.y[tr], _subset(data.features, te), i
+        )
+        per_fold.append(classification_metrics(data.y[te], scores, model_threshold(model)))
+        if progress:
+            m = per_fold[-1]
+            progress(
+                f"{kind} {'grouped' if grouped else 'stratified'} fold {i + 1}/{len(splits)}:"
+                f" recall {m['malicious_recall']:.3f} fpr {m['fpr']:.4f}"
+                f" ({time.perf_counter() - start:.0f}s)"
+            )
+    summary = summarise_folds(per_fold)
+    summary.update(
+        {
+            "protocol": "grouped-cv" if grouped else "stratified-cv",
+            "repeats": repeats,
+            "n_splits": folds,
+            "per_fold": per_fold,
+        }
+    )
+    return summary
+
+
+def time_split_indices(data: EvalData) -> tuple[np.ndarray, np.ndarray]:
+    train, test = [], []
+    for i, s in enumerate(data.samples):
+        if s.label == 1:
+            if s.date < TIME_SPLIT_TRAIN_BEFORE:
+                train.append(i)
+            elif s.date <= TIME_SPLIT_TEST_UNTIL:
+                test.append(i)
+        elif name_bucket(s.name) < BENIGN_TRAIN_BUCKETS:
+            train.append(i)
+        else:
+            test.append(i)
+    return np.array(train), np.array(test)
+
+
+@dataclass(frozen=True)
+class TimeSplitResult:
+    metrics: dict[str, Any]
+    y: np.ndarray
+    scores: np.ndarray
+    model: Any
+    test_features: list[PackageFeatures]
+
+
+def time_split(kind: str, data: EvalData) -> TimeSplitResult:
+    """Protocol (c)."""
+    tr, te = time_split_indices(data)
+    test_features = _subset(data.features, te)
+    model, scores = fit_predict(kind, _subset(data.features, tr), data.y[tr], test_features)
+    metrics = classification_metrics(data.y[te], scores, model_threshold(model))
+    train_groups = set(data.groups[tr].tolist())
+    novel = np.array([data.y[i] == 0 or data.groups[i] not in train_groups for i in te])
+    metrics["novel_clusters"] = classification_metrics(
+        data.y[te][novel], scores[novel], model_threshold(model)
+    )
+    metrics.update(
+        {
+            "protocol": "time-split",
+            "train_size": len(tr),
+            "test_size": len(te),
+            "train_malicious_before": TIME_SPLIT_TRAIN_BEFORE,
+            "test_until": TIME_SPLIT_TEST_UNTIL,
+        }
+    )
+    return TimeSplitResult(metrics, data.y[te], scores, model, test_features)
+
+
+def permutation_importance(
+    model: Any, features: list[PackageFeatures], y: np.ndarray, kind: str, seed: int = 0, limit: int = 3000
+) -> dict[str, float]:
+    """Drop in PR-AUC when one feature (or one text field) is shuffled across packages."""
+    rng = np.random.default_rng(seed)
+    if len(features) > limit:
+        idx = rng.choice(len(features), limit, replace=False)
+        features, y = [features[i] for i in idx], y[idx]
+    base = average_precision_score(y, np.asarray(model.predict_proba(features))[:, 1])
+    ids = PAPER_FEATURE_IDS if kind == "seed" else FEATURE_IDS
+    out: dict[str, float] = {}
+    for fid in ids:
+        column = [p.values.get(fid, 0.0) for p in features]
+        if len(set(column)) < 2:
+            continue
+        perm = rng.permutation(len(column))
+        shuffled = [
+            replace(p, values={**p.values, fid: column[j]}) for p, j in zip(features, perm, strict=True)
+        ]
+        out[fid] = float(base - average_precision_score(y, np.asarray(model.predict_proba(shuffled))[:, 1]))
+    fields = ("suspicious_text",) if kind == "seed" else ("suspicious_text", "code_text")
+    for field in fields:
+        texts = [getattr(p, field) for p in features]
+        perm = rng.permutation(len(texts))
+        shuffled = [replace(p, **{field: texts[j]}) for p, j in zip(features, perm, strict=True)]
+        out[f"text:{field}"] = float(
+            base - average_precision_score(y, np.asarray(model.predict_proba(shuffled))[:, 1])
+        )
+    return dict(sorted(out.items(), key=lambda kv: kv[1], reverse=True))
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=float) + "\n", encoding="utf-8")
