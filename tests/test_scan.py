@@ -1,0 +1,219 @@
+"""The rule scorer and the Scanner facade: verdicts, reasons with evidence, errors as values."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from conftest import ArchiveBuilder
+from vetpy.acquire.interface import Archive, Member
+from vetpy.acquire.targets import Target
+from vetpy.errors import ModelError
+from vetpy.features.extract import extract_features
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import BY_ID, FEATURE_IDS
+from vetpy.model.interface import Contribution
+from vetpy.model.rules import DEFAULT_WEIGHTS, RuleScorer
+from vetpy.result import Verdict
+from vetpy.scan import MAX_REASONS, Scanner, default_scorer, exit_code, load_scorer
+
+
+def _features(**values: float) -> PackageFeatures:
+    return PackageFeatures(name="p", version="1", values=values, suspicious_text="", code_text="")
+
+
+# -- RuleScorer ----------------------------------------------------------------------------------------
+
+
+def test_rule_weights_name_registry_features() -> None:
+    assert set(DEFAULT_WEIGHTS) <= set(FEATURE_IDS)
+    assert all(w > 0 for w in DEFAULT_WEIGHTS.values())
+    with pytest.raises(ValueError, match=r"no\.such"):
+        RuleScorer(weights={"no.such": 1.0})
+
+
+def test_rule_scorer_separates_plain_from_install_time_payload() -> None:
+    scorer = RuleScorer()
+    plain = _features(**{"archive.log_files": 2.0, "meta.no_license": 1.0})
+    payload = _features(
+        **{
+            "install.cmdclass": 1,
+            "code.decode_exec": 1,
+            "code.base64": 2,
+            "code.exec_eval": 1,
+            "code.http": 1,
+        }
+    )
+    low, high = scorer.score([plain, payload])
+    assert 0.0 <= low < scorer.threshold <= high <= 1.0
+    assert scorer.name == "rules" and scorer.threshold == 0.5
+
+
+def test_rule_scorer_is_monotonic_and_bounded() -> None:
+    scorer = RuleScorer()
+    scores = [
+        scorer.score([_features(**{f: 1.0 for f in FEATURE_IDS[:n]})])[0] for n in range(len(FEATURE_IDS))
+    ]
+    assert scores == sorted(scores)
+    everything = _features(**{f: 1e9 for f in FEATURE_IDS})
+    nonsense = _features(**{f: v for f, v in zip(FEATURE_IDS, [math.nan, -math.inf, -5.0], strict=False)})
+    for value in scorer.score([everything, nonsense]):
+        assert 0.0 <= value <= 1.0
+
+
+def test_rule_scorer_counts_saturate() -> None:
+    scorer = RuleScorer()
+    once, often = scorer.score([_features(**{"code.subprocess": 1}), _features(**{"code.subprocess": 40})])
+    assert once == often
+
+
+def test_rule_explain_ranks_largest_contributions() -> None:
+    scorer = RuleScorer(weights={"code.exec_eval": 1.0, "code.webhook": 3.0, "code.socket": 0.5})
+    package = _features(**{"code.exec_eval": 1, "code.webhook": 1, "code.raw_ip": 1})
+    assert scorer.explain(package) == [Contribution("code.webhook", 3.0), Contribution("code.exec_eval", 1.0)]
+    assert scorer.explain(package, top=1) == [Contribution("code.webhook", 3.0)]
+    assert scorer.explain(_features()) == []
+
+
+# -- Scanner -------------------------------------------------------------------------------------------
+
+
+class FixedScorer:
+    """A scorer that returns one score and a fixed explanation (to test the facade on its own)."""
+
+    name = "fixed"
+
+    def __init__(
+        self, value: float, contributions: Sequence[Contribution] = (), threshold: float = 0.5
+    ) -> None:
+        self.value, self.contributions, self.threshold = value, list(contributions), threshold
+
+    def score(self, packages: Sequence[PackageFeatures]) -> list[float]:
+        return [self.value for _ in packages]
+
+    def explain(self, package: PackageFeatures, top: int = 5) -> list[Contribution]:
+        return self.contributions[:top]
+
+
+class BrokenScorer(FixedScorer):
+    def score(self, packages: Sequence[PackageFeatures]) -> list[float]:
+        raise RuntimeError("boom\nsecond line")
+
+
+SETUP_EXEC = (
+    b"import base64\nfrom setuptools import setup\nexec(base64.b64decode('cHJpbnQoMSk='))\nsetup(name='p')\n"
+)
+
+
+def _archive(
+    files: dict[str, bytes], *, limit_hit: str | None = None, notes: tuple[str, ...] = ()
+) -> Archive:
+    members = tuple(Member(f"p-1.0/{path}", data) for path, data in files.items())
+    digest = hashlib.sha256(b"".join(m.data for m in members)).hexdigest()
+    return Archive(
+        "p-1.0.tar.gz", "p-1.0.tar.gz", digest, "tar.gz", members, notes=notes, limit_hit=limit_hit
+    )
+
+
+def test_scan_archive_joins_contributions_with_first_evidence() -> None:
+    archive = _archive(
+        {"setup.py": SETUP_EXEC, "PKG-INFO": b"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n"}
+    )
+    features = extract_features(archive)
+    fired = [f for f in FEATURE_IDS if features.evidence_for(f)]
+    assert fired, "the extractor gave no evidence for an exec of base64 data in setup.py"
+    quiet = next(f for f in FEATURE_IDS if not features.evidence_for(f))
+    contributions = [Contribution(f, 1.0) for f in fired[:3]] + [
+        Contribution(quiet, 0.5),
+        Contribution("x", 0),
+    ]
+    result = Scanner(scorer=FixedScorer(0.9, contributions)).scan_archive(archive)
+
+    assert result.verdict is Verdict.MALICIOUS and result.score == 0.9 and result.threshold == 0.5
+    assert (result.name, result.version, result.sha256) == ("p", "1.0", archive.sha256)
+    assert [r.feature for r in result.reasons] == [*fired[:3], quiet]  # zero contributions are dropped
+    for reason in result.reasons[:-1]:
+        first = features.evidence_for(reason.feature)[0]
+        assert (reason.file, reason.line) == (first.file, first.line)
+        assert reason.message == " ".join(first.message.split())
+    assert result.reasons[-1].message == BY_ID[quiet].description and result.reasons[-1].file is None
+    assert result.seconds > 0 and result.error is None
+
+
+def test_scan_archive_caps_reasons_and_reports_limit_hits() -> None:
+    contributions = [Contribution(f, 1.0) for f in FEATURE_IDS[:10]]
+    archive = _archive({"a.py": b"x = 1\n"}, limit_hit="max_members", notes=("skipped a symlink",))
+    result = Scanner(scorer=FixedScorer(0.1, contributions)).scan_archive(archive)
+    assert result.verdict is Verdict.BENIGN
+    assert result.reasons[0].feature == "archive.limit_hit" and "max_members" in result.reasons[0].message
+    assert len(result.reasons) == MAX_REASONS + 1
+    assert result.notes == ("skipped a symlink",)
+
+
+def test_threshold_override() -> None:
+    archive = _archive({"a.py": b"x = 1\n"})
+    assert Scanner(scorer=FixedScorer(0.2)).scan_archive(archive).verdict is Verdict.BENIGN
+    flagged = Scanner(scorer=FixedScorer(0.2), threshold=0.2).scan_archive(archive)
+    assert flagged.verdict is Verdict.MALICIOUS and flagged.threshold == 0.2
+
+
+def test_scorer_failure_becomes_one_line_error() -> None:
+    result = Scanner(scorer=BrokenScorer(0.0)).scan_archive(_archive({"a.py": b"x = 1\n"}))
+    assert result.verdict is Verdict.ERROR and result.score is None
+    assert result.error == "internal error: RuntimeError: boom second line"
+
+
+def test_scan_target_skipped_and_unreadable() -> None:
+    scanner = Scanner(scorer=FixedScorer(0.9))
+    skipped = scanner.scan_target(
+        Target("git+https://example.invalid/x", None, None, "VCS URLs are not scanned", None)
+    )
+    assert (
+        skipped.verdict is Verdict.ERROR and skipped.skipped and skipped.error == "VCS URLs are not scanned"
+    )
+    missing = scanner.scan_target(
+        Target("/no/such/file.tar.gz", Path("/no/such/file.tar.gz"), None, None, "w")
+    )
+    assert missing.verdict is Verdict.ERROR and not missing.skipped
+    assert missing.error and "\n" not in missing.error and missing.notes == ("w",)
+
+
+def test_scan_batch_continues_past_bad_inputs(tmp_path: Path, make_archive: ArchiveBuilder) -> None:
+    good = tmp_path / "good-1.0.tar.gz"
+    good.write_bytes(
+        make_archive({"good-1.0/setup.py": b"from setuptools import setup\nsetup(name='good')\n"})
+    )
+    corrupt = tmp_path / "corrupt-1.0.tar.gz"
+    corrupt.write_bytes(b"\x1f\x8b this is not gzip at all")
+    results = Scanner(scorer=FixedScorer(0.1)).scan([str(corrupt), str(good), str(tmp_path / "absent.zip")])
+    assert [r.verdict for r in results] == [Verdict.ERROR, Verdict.BENIGN, Verdict.ERROR]
+    assert all(r.error and "\n" not in r.error for r in (results[0], results[2]))
+    assert results[1].sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert exit_code(results) == 2
+
+
+def test_exit_code() -> None:
+    archive = _archive({"a.py": b"x = 1\n"})
+    benign = Scanner(scorer=FixedScorer(0.1)).scan_archive(archive)
+    flagged = Scanner(scorer=FixedScorer(0.9)).scan_archive(archive)
+    failed = Scanner(scorer=BrokenScorer(0.0)).scan_archive(archive)
+    assert exit_code([benign]) == 0 and exit_code([]) == 0
+    assert exit_code([benign, failed]) == 2
+    assert exit_code([failed, flagged, benign]) == 1
+
+
+def test_default_scorer_falls_back_to_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    import vetpy.model.store as store
+
+    def no_model(threshold: float | None = None) -> None:
+        raise ModelError("no trained model is bundled")
+
+    monkeypatch.setattr(store, "load_default_scorer", no_model)
+    assert isinstance(default_scorer(), RuleScorer)
+    assert isinstance(load_scorer("rules"), RuleScorer)
+    with pytest.raises(ModelError):
+        load_scorer(str(Path("/no/such/model.skops")))
