@@ -162,7 +162,7 @@ def threshold_at_fpr(benign_scores: np.ndarray, max_fpr: float) -> float:
         return 0.5
     allowed = int(np.floor(max_fpr * scores.size))
     above = scores[allowed] if allowed < scores.size else scores[-1]
-    return float(min(1.0, np.nextafter(above, np.inf)))
+    return float(np.nextafter(above, np.inf))
 
 
 class FprThresholdClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]

@@ -1,0 +1,52 @@
+"""``vetpy evaluate``: run the evaluation protocols on the development data and write a report folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from vetpy.cli.progress import corpus_progress
+from vetpy.dataset.paths import data_dir
+from vetpy.model.evaluate import load_eval_data
+from vetpy.model.pipelines import MODEL_KINDS
+from vetpy.model.runner import PROTOCOLS, run_evaluation
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "evaluate",
+        help="evaluate models (paper CV, grouped CV, time split)",
+        description="Evaluate the seed and default models; writes metrics.json, summary.md and PNG plots.",
+    )
+    parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
+    parser.add_argument("--out", default="reports/evaluation", help="report folder (default: %(default)s)")
+    parser.add_argument("--models", nargs="+", choices=MODEL_KINDS, default=list(MODEL_KINDS))
+    parser.add_argument("--protocols", nargs="+", choices=PROTOCOLS, default=list(PROTOCOLS))
+    parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="feature-extraction processes (default: all cores)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    with corpus_progress(console) as progress:
+        data = load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)
+    console.print(
+        f"corpus: {int(data.y.sum())} malicious, {int((data.y == 0).sum())} benign,"
+        f" {data.unreadable} unreadable left out"
+    )
+    results = run_evaluation(
+        data,
+        Path(args.out),
+        args.models,
+        args.protocols,
+        args.repeats,
+        log=lambda m: console.print(m, highlight=False),
+    )
+    console.print(f"report written to {args.out} ({results['seconds']} s)")
+    return 0

@@ -1,0 +1,51 @@
+"""``vetpy train``: rebuild a model from the development data with one command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from vetpy.cli.progress import corpus_progress
+from vetpy.dataset.paths import data_dir
+from vetpy.model.evaluate import load_eval_data
+from vetpy.model.pipelines import MODEL_KINDS
+from vetpy.model.runner import train_and_save
+from vetpy.model.store import bundled_model_path
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "train",
+        help="train a model on the development data",
+        description="Fit a model on the whole development corpus and save it (skops + JSON manifest).",
+    )
+    parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
+    parser.add_argument("--model", choices=MODEL_KINDS, default="default")
+    parser.add_argument("--out", help="model path (default: the model bundled in the package)")
+    parser.add_argument("--metrics", help="metrics.json from `vetpy evaluate` to record in the manifest")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="feature-extraction processes (default: all cores)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    with corpus_progress(console) as progress:
+        data = load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)
+    metrics: dict[str, Any] = {}
+    if args.metrics:
+        report = json.loads(Path(args.metrics).read_text(encoding="utf-8"))
+        metrics = report.get("models", {}).get(args.model, {}).get("time_split", {})
+        metrics = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
+    path = Path(args.out) if args.out else bundled_model_path(args.model)
+    manifest = train_and_save(data, args.model, path, metrics)
+    console.print(
+        f"saved {path.with_suffix('.skops')} (threshold {manifest.threshold:.4f},"
+        f" data {manifest.training_data_id}, schema {manifest.schema_hash})"
+    )
+    return 0

@@ -1,0 +1,144 @@
+"""Model pipelines, safe model files and metrics, on small synthetic feature sets (no corpus needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vetpy.errors import ModelError
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import FEATURE_IDS
+from vetpy.model import pipelines
+from vetpy.model.metrics import classification_metrics, recall_at_fpr
+from vetpy.model.store import TrainedScorer, load_model, load_scorer, save_model
+
+
+def synthetic(n: int, seed: int = 0) -> tuple[list[PackageFeatures], np.ndarray]:
+    """Malicious rows tend to fire install-time/exec/network features and carry payload tokens."""
+    rng = np.random.default_rng(seed)
+    feats, labels = [], []
+    for i in range(n):
+        bad = i % 2 == 0
+        values = {f: 0.0 for f in FEATURE_IDS}
+        values["archive.log_files"] = float(rng.uniform(1, 4))
+        if bad:
+            for f in ("paper.install_hook", "install.cmdclass", "code.exec_eval", "code.base64"):
+                values[f] = float(rng.random() < 0.8)
+            text = "call:exec call:base64.b64decode setup:cmdclass import:socket"
+            lines = "exec(base64.b64decode(payload)) os.system(cmd)"
+        else:
+            values["paper.long_string"] = float(rng.random() < 0.3)
+            text = "import:json call:json.loads import:typing"
+            lines = "with open(path) as handle: data = handle.read()"
+        feats.append(PackageFeatures(f"pkg{i}", "1.0", values, lines, text))
+        labels.append(int(bad))
+    return feats, np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[list[PackageFeatures], np.ndarray]:
+    return synthetic(160)
+
+
+@pytest.mark.parametrize("kind", pipelines.MODEL_KINDS)
+def test_pipelines_learn_separable_data(kind: str, data: tuple[list[PackageFeatures], np.ndarray]) -> None:
+    feats, y = data
+    model = pipelines.build(kind).fit(feats[:120], y[:120])
+    scores = np.asarray(model.predict_proba(feats[120:]))[:, 1]
+    metrics = classification_metrics(y[120:], scores, getattr(model, "threshold_", 0.5))
+    assert metrics["malicious_recall"] > 0.8
+    assert metrics["fpr"] < 0.2
+
+
+def test_seed_is_the_papers_stack() -> None:
+    stack = pipelines.seed_pipeline().named_steps["stack"]
+    names = [name for name, _ in stack.estimators]
+    assert names == ["rf", "svm", "dt", "mlp", "nb"]
+    assert stack.estimators[0][1].n_estimators == 12
+    assert stack.estimators[2][1].max_depth == 15
+    assert stack.estimators[3][1].activation == "logistic"
+    bow = pipelines.seed_pipeline().named_steps["features"].transformer_list[1][1].named_steps["vec"]
+    assert bow.binary and bow.max_features == 500
+
+
+def test_threshold_at_fpr_respects_budget() -> None:
+    benign = np.linspace(0, 1, 1000)
+    t = pipelines.threshold_at_fpr(benign, 0.001)
+    assert (benign >= t).sum() <= 1
+    assert pipelines.threshold_at_fpr(benign, 0.0) > benign.max()
+
+
+def test_metrics_are_per_class() -> None:
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    s = np.array([0.9, 0.8, 0.7, 0.1, 0.6, 0.2, 0.1, 0.1, 0.0, 0.0])
+    m = classification_metrics(y, s, 0.5)
+    assert (m["tp"], m["fp"], m["fn"], m["tn"]) == (3, 1, 1, 5)
+    assert m["malicious_recall"] == pytest.approx(0.75)
+    assert m["malicious_precision"] == pytest.approx(0.75)
+    assert m["fpr"] == pytest.approx(1 / 6)
+    assert m["macro_recall"] == pytest.approx((0.75 + 5 / 6) / 2)
+    assert recall_at_fpr(y, s, 0.0) == pytest.approx(0.75)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory, data: tuple[list[PackageFeatures], np.ndarray]) -> Path:
+    feats, y = data
+    model = pipelines.build("seed").fit(feats, y)
+    path = tmp_path_factory.mktemp("model") / "seed.skops"
+    save_model(
+        model, path, kind="seed", threshold=0.5, training_data_id="synthetic", metrics={}, created="now"
+    )
+    return path
+
+
+def test_saved_model_round_trips_and_explains(
+    saved: Path, data: tuple[list[PackageFeatures], np.ndarray]
+) -> None:
+    scorer = load_scorer(saved)
+    assert isinstance(scorer, TrainedScorer)
+    feats, _ = data
+    scores = scorer.score(feats[:2])
+    assert scores[0] > 0.5 > scores[1]
+    top = scorer.explain(feats[0])
+    assert top and all(c.weight > 0 for c in top)
+
+
+def test_schema_mismatch_is_refused(saved: Path) -> None:
+    manifest = json.loads(saved.with_suffix(".json").read_text())
+    manifest["schema_hash"] = "0000"
+    saved.with_suffix(".json").write_text(json.dumps(manifest))
+    try:
+        with pytest.raises(ModelError, match="feature schema"):
+            load_model(saved)
+    finally:
+        from vetpy.features.registry import schema_hash
+
+        manifest["schema_hash"] = schema_hash()
+        saved.with_suffix(".json").write_text(json.dumps(manifest))
+
+
+def test_tampered_file_is_refused(saved: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "seed.skops"
+    copy.write_bytes(saved.read_bytes() + b"x")
+    copy.with_suffix(".json").write_text(saved.with_suffix(".json").read_text())
+    with pytest.raises(ModelError, match="sha256"):
+        load_model(copy)
+
+
+def test_untrusted_types_are_refused(tmp_path: Path) -> None:
+    import skops.io as sio
+
+    from vetpy.model.store import Manifest
+
+    path = tmp_path / "evil.skops"
+    save_model(
+        {"f": Path("/tmp")}, path, kind="x", threshold=0.5, training_data_id="t", metrics={}, created="n"
+    )
+    manifest = Manifest(**json.loads(path.with_suffix(".json").read_text()))
+    assert manifest.model_sha256
+    assert any(t.startswith("pathlib") for t in sio.get_untrusted_types(file=path))
+    with pytest.raises(ModelError, match="unexpected types"):
+        load_model(path)
