@@ -26,6 +26,8 @@ from vetpy.acquire.interface import Archive, Limits, Member
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, LimitExceeded
 
+#: Bytes read per call when a member's size is not known in advance (zip members).
+CHUNK = 1024 * 1024
 #: Below this many decompressed bytes the ratio limit does not apply (a tiny archive is not a bomb).
 RATIO_FLOOR = 1024 * 1024
 #: Most notes kept per archive (a hostile archive could otherwise produce millions).
@@ -108,8 +110,7 @@ class _Reader:
     def too_large(self, path: str, size: int) -> bool:
         """True (with a note) when a member of ``size`` bytes is over the per-member limit."""
         if size > self.limits.max_member_bytes:
-            limit = human_bytes(self.limits.max_member_bytes)
-            self.note(f"skipped large member {path} ({human_bytes(size)}, limit {limit})")
+            self.note(f"skipped large member {path} (more than {human_bytes(self.limits.max_member_bytes)})")
             return True
         return False
 
@@ -118,6 +119,28 @@ class _Reader:
         data = stream.read(min(declared, self.limits.max_member_bytes) + 1)
         if len(data) > declared:
             self.inflated += len(data) - declared
+        if not self.too_large(path, len(data)):
+            self._keep(path, data)
+        if _clock() > self.deadline:
+            raise _Stop(f"time: more than {self.limits.max_seconds:g} s")
+
+    def read_chunked(self, path: str, stream: IO[bytes]) -> None:
+        """Read a member of unknown size in chunks, checking the ratio limit as it inflates."""
+        limit = self.limits.max_member_bytes
+        want = min(CHUNK, limit + 1)
+        data = stream.read(want)
+        self.inflate(len(data))
+        if len(data) == want:  # more may follow
+            parts = [data]
+            size = len(data)
+            while size <= limit:
+                chunk = stream.read(min(CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                self.inflate(len(chunk))
+                parts.append(chunk)
+                size += len(chunk)
+            data = b"".join(parts)
         if not self.too_large(path, len(data)):
             self._keep(path, data)
         if _clock() > self.deadline:
@@ -207,13 +230,10 @@ def _read_zip(data: bytes, reader: _Reader) -> None:
             if path is None:
                 reader.note(f"skipped unnamed member {_one_line(name)!r}")
                 continue
-            # zipfile never yields more than the declared size; read() re-checks what actually came.
-            if reader.too_large(path, info.file_size):
-                continue
-            reader.inflate(info.file_size)
+            # Declared sizes are not trusted (pip would read past a lie): stream in chunks instead.
             try:
                 with archive.open(info) as stream:
-                    reader.read(path, stream, info.file_size)
+                    reader.read_chunked(path, stream)
             except _READ_ERRORS as exc:
                 reader.note(f"unreadable member {_one_line(name)} ({_one_line(exc, 80)})")
 

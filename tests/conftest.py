@@ -1,0 +1,112 @@
+"""Shared fixtures: archives built in memory by the tests themselves, and a local package index."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import json
+import tarfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+ArchiveBuilder = Callable[..., bytes]
+
+_TAR_WRITE = {"tar.gz": "w:gz", "tar.bz2": "w:bz2", "tar.xz": "w:xz", "tar": "w"}
+
+
+def build_archive(files: dict[str, bytes], fmt: str = "tar.gz") -> bytes:
+    """An archive of ``files`` (path -> bytes) in ``fmt``: tar.gz, tar.bz2, tar.xz, tar, or zip."""
+    buffer = io.BytesIO()
+    if fmt == "zip":
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, data in files.items():
+                archive.writestr(path, data)
+        return buffer.getvalue()
+    with tarfile.open(fileobj=buffer, mode=_TAR_WRITE[fmt]) as tar:  # type: ignore[call-overload]
+        for path, data in files.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_archive() -> ArchiveBuilder:
+    """The ``build_archive(files, fmt)`` helper, as a fixture."""
+    return build_archive
+
+
+@dataclass
+class FakeIndex:
+    """A PEP 691 index served on 127.0.0.1: add projects and files, read ``url`` and ``requests``."""
+
+    url: str = ""
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+
+    def add_file(
+        self, project: str, filename: str, data: bytes, *, sha256: str | None = None, yanked: bool = False
+    ) -> None:
+        """List ``filename`` on ``project``'s page and serve ``data`` at /files/<filename>."""
+        page = self.pages.setdefault(project, {"meta": {"api-version": "1.0"}, "name": project, "files": []})
+        digest = sha256 or hashlib.sha256(data).hexdigest()
+        entry: dict[str, Any] = {
+            "filename": filename,
+            "url": f"../../files/{filename}",
+            "hashes": {"sha256": digest},
+        }
+        if yanked:
+            entry["yanked"] = True
+        page["files"].append(entry)
+        self.blobs[filename] = data
+
+
+def _handler(index: FakeIndex) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            index.requests.append(self.path)
+            parts = [p for p in self.path.split("/") if p]
+            if len(parts) == 2 and parts[0] == "simple" and parts[1] in index.pages:
+                body = json.dumps(index.pages[parts[1]]).encode()
+                self._send(200, body, "application/vnd.pypi.simple.v1+json")
+            elif len(parts) == 2 and parts[0] == "files" and parts[1] in index.blobs:
+                self._send(200, index.blobs[parts[1]], "application/octet-stream")
+            else:
+                self._send(404, b"not found", "text/plain")
+
+        def _send(self, code: int, body: bytes, content_type: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def fake_index() -> Iterator[FakeIndex]:
+    """A real HTTP server on 127.0.0.1 (a thread) serving PEP 691 JSON pages and files."""
+    index = FakeIndex()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
+    index.url = f"http://127.0.0.1:{server.server_address[1]}/simple"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield index
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
