@@ -48,7 +48,7 @@ def test_pipelines_learn_separable_data(kind: str, data: tuple[list[PackageFeatu
     feats, y = data
     model = pipelines.build(kind).fit(feats[:120], y[:120])
     scores = np.asarray(model.predict_proba(feats[120:]))[:, 1]
-    metrics = classification_metrics(y[120:], scores, getattr(model, "threshold_", 0.5))
+    metrics = classification_metrics(y[120:], scores, pipelines.fitted_threshold(model))
     assert metrics["malicious_recall"] > 0.8
     assert metrics["fpr"] < 0.2
 

@@ -63,7 +63,7 @@ def load_eval_data(data: Path, jobs: int = 0, progress: Callable[[int, int], Non
 
 
 def model_threshold(model: Any) -> float:
-    return float(getattr(model, "threshold_", 0.5))
+    return pipelines.fitted_threshold(model)
 
 
 def fit_predict(

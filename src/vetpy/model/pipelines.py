@@ -4,11 +4,9 @@ chosen on out-of-fold training predictions for a false-positive budget)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     RandomForestClassifier,
@@ -16,7 +14,7 @@ from sklearn.ensemble import (
 )
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import BernoulliNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -81,7 +79,7 @@ def default_features() -> FeatureUnion:
                                 lowercase=False,
                                 token_pattern=CODE_TOKENS,
                                 min_df=5,
-                                max_features=1500,
+                                max_features=600,
                             ),
                         ),
                     ]
@@ -95,7 +93,7 @@ def default_features() -> FeatureUnion:
                         (
                             "vec",
                             CountVectorizer(
-                                binary=True, token_pattern=WORD_TOKENS, min_df=5, max_features=1000
+                                binary=True, token_pattern=WORD_TOKENS, min_df=5, max_features=400
                             ),
                         ),
                     ]
@@ -115,7 +113,7 @@ def default_stack(random_state: int = 0) -> StackingClassifier:
                     (
                         "gb",
                         HistGradientBoostingClassifier(
-                            max_iter=250,
+                            max_iter=200,
                             learning_rate=0.08,
                             max_leaf_nodes=31,
                             l2_regularization=1.0,
@@ -149,7 +147,7 @@ def default_stack(random_state: int = 0) -> StackingClassifier:
     ]
     return StackingClassifier(
         estimators=base,
-        final_estimator=LogisticRegression(class_weight="balanced", max_iter=1000),
+        final_estimator=FprThresholdLogistic(),
         cv=StratifiedKFold(3, shuffle=True, random_state=random_state),
     )
 
@@ -165,36 +163,37 @@ def threshold_at_fpr(benign_scores: np.ndarray, max_fpr: float) -> float:
     return float(np.nextafter(above, np.inf))
 
 
-class FprThresholdClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
-    """Wraps a classifier; ``fit`` picks ``threshold_`` on out-of-fold predictions of the *training* data
-    so that the benign false-positive rate stays within ``max_fpr``, then refits on all of it."""
+class FprThresholdLogistic(LogisticRegression):  # type: ignore[misc]
+    """The stack's meta-learner. Its training inputs are the base models' *out-of-fold* predictions, so
+    its own scores on them are honest validation scores: ``fit`` sets ``threshold_`` there so that the
+    benign false-positive rate stays within ``max_fpr`` (test data never takes part)."""
 
-    def __init__(self, estimator: Any, max_fpr: float = 0.001, cv: int = 3, random_state: int = 0) -> None:
-        self.estimator = estimator
+    def __init__(
+        self, max_fpr: float = 0.001, C: float = 1.0, class_weight: Any = "balanced", max_iter: int = 1000
+    ) -> None:
+        super().__init__(C=C, class_weight=class_weight, max_iter=max_iter)
         self.max_fpr = max_fpr
-        self.cv = cv
-        self.random_state = random_state
 
-    def fit(self, X: Sequence[Any], y: Any) -> FprThresholdClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> FprThresholdLogistic:
+        super().fit(X, y, sample_weight=sample_weight)
         y = np.asarray(y)
-        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        oof = cross_val_predict(clone(self.estimator), X, y, cv=folds, method="predict_proba")[:, 1]
-        self.oof_scores_ = oof
+        oof = self.predict_proba(X)[:, 1]
         self.threshold_ = threshold_at_fpr(oof[y == 0], self.max_fpr)
-        self.estimator_ = clone(self.estimator).fit(X, y)
-        self.classes_ = self.estimator_.classes_
+        self.validation_fpr_ = float((oof[y == 0] >= self.threshold_).mean()) if (y == 0).any() else 0.0
+        self.validation_recall_ = float((oof[y == 1] >= self.threshold_).mean()) if (y == 1).any() else 0.0
         return self
 
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        return np.asarray(self.estimator_.predict_proba(X))
 
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= self.threshold_).astype(int)
+def default_pipeline(random_state: int = 0, max_fpr: float = 0.001) -> Pipeline:
+    stack = default_stack(random_state)
+    stack.set_params(final_estimator=FprThresholdLogistic(max_fpr=max_fpr))
+    return Pipeline([("features", default_features()), ("stack", stack)])
 
 
-def default_pipeline(random_state: int = 0, max_fpr: float = 0.001) -> FprThresholdClassifier:
-    inner = Pipeline([("features", default_features()), ("stack", default_stack(random_state))])
-    return FprThresholdClassifier(inner, max_fpr=max_fpr, cv=3, random_state=random_state)
+def fitted_threshold(model: Any) -> float:
+    """The decision threshold a fitted model carries (0.5 when it chose none)."""
+    final = getattr(getattr(model, "named_steps", {}).get("stack"), "final_estimator_", None)
+    return float(getattr(final, "threshold_", 0.5))
 
 
 def build(kind: str, random_state: int = 0) -> Any:
