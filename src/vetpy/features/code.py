@@ -1,0 +1,511 @@
+"""One pass over a Python file: an iterative ``ast`` walk with import-alias resolution, or a regex
+fallback when the file does not parse (Python 2, junk, NUL bytes, pathological nesting)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from vetpy.features import calls
+from vetpy.features import strings as st
+from vetpy.features.urls import UrlHit, bare_ip, find_urls
+
+MAX_AST_BYTES = 2_000_000  # larger files are scanned with the regex fallback
+MAX_EXAMPLES = 5
+MAX_TOKENS_PER_FILE = 400
+SUBTREE_BUDGET = 400
+EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
+
+MESSAGES: dict[str, str] = {
+    "code.exec_eval": "runs dynamic code",
+    "code.compile": "compiles code at run time",
+    "code.dunder_import": "imports a module by computed name",
+    "code.dynamic_getattr": "looks up an attribute by computed name",
+    "code.decode_exec": "decodes data and runs it as code",
+    "code.base64": "decodes base64",
+    "code.marshal_zlib": "unpacks marshal/zlib/lzma data",
+    "code.subprocess": "starts a process",
+    "code.os_system": "runs a shell command",
+    "code.reverse_shell": "reverse-shell pattern",
+    "code.socket": "opens a raw socket",
+    "code.http": "makes a network request",
+    "code.download_exec": "downloads and runs something",
+    "code.credential_read": "touches credential or browser data",
+    "code.env_access": "reads environment variables",
+    "code.startup_write": "touches a start-up location",
+    "code.system_info": "collects host information",
+    "code.ctypes_win": "uses ctypes / Windows APIs",
+    "code.hex_chr_chains": "builds strings from hex escapes or chr() codes",
+    "code.obfuscator": "obfuscator marker",
+    "code.long_lines": "very long source line",
+    "code.high_entropy_strings": "long high-entropy string literal",
+    "code.long_strings": "string literal over 200 characters",
+    "paper.long_string": "string literal over 40 characters",
+    "install.cmdclass": "setup() overrides install commands",
+    "install.setup_code": "setup.py runs code at top level",
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place a signal fired; ``strong`` False marks benign-leaning forms (exec of a local file)."""
+
+    feature: str
+    line: int
+    message: str
+    snippet: str
+    strong: bool = True
+
+
+@dataclass
+class FileScan:
+    """Everything one Python file contributes to the package features."""
+
+    path: str
+    parsed: bool = True
+    error: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[Hit]] = field(default_factory=dict)
+    module_level: Counter[str] = field(default_factory=Counter)
+    strong: Counter[str] = field(default_factory=Counter)
+    tokens: dict[str, None] = field(default_factory=dict)
+    urls: list[tuple[int, UrlHit]] = field(default_factory=list)
+    entry_modules: list[str] = field(default_factory=list)
+    max_entropy: float = 0.0
+
+    def add(self, hit: Hit, module_level: bool = False) -> None:
+        self.counts[hit.feature] += 1
+        if hit.strong:
+            self.strong[hit.feature] += 1
+            if module_level:
+                self.module_level[hit.feature] += 1
+        ex = self.examples.setdefault(hit.feature, [])
+        if len(ex) < MAX_EXAMPLES:
+            ex.append(hit)
+
+    def token(self, tok: str) -> None:
+        if len(self.tokens) < MAX_TOKENS_PER_FILE:
+            self.tokens[tok[:80]] = None
+
+    @property
+    def suspicious_url(self) -> bool:
+        return any(h.suspicious for _, h in self.urls)
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source: BOM / PEP 263 cookie, else UTF-8, else latin-1 (never raises)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except (SyntaxError, LookupError):
+        encoding = "utf-8"
+    for enc in (encoding, "utf-8", "latin-1"):
+        try:
+            return data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")  # pragma: no cover - latin-1 always decodes
+
+
+class _Lines:
+    """Lazy access to source lines for snippets."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def get(self, line: int) -> str:
+        if self._lines is None:
+            self._lines = self._text.splitlines()
+        if 1 <= line <= len(self._lines):
+            return st.snippet(self._lines[line - 1][:2000])
+        return ""
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _scan_text_patterns(scan: FileScan, text: str, lines: _Lines) -> None:
+    """Signals read off raw source text: hex escapes, obfuscator markers, long lines."""
+    for feature, pattern in (("code.hex_chr_chains", st.HEX_ESCAPES_RE), ("code.obfuscator", st.OBFUSCATOR_RE)):
+        for i, m in enumerate(pattern.finditer(text)):
+            if i >= 50:
+                break
+            line = _line_of(text, m.start())
+            scan.add(Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]}", lines.get(line)))
+            scan.token("str:hex_escapes" if feature == "code.hex_chr_chains" else "str:obfuscator")
+    start = 0
+    line_no = 1
+    if len(text) > st.LONG_LINE:
+        for raw in text.split("\n"):
+            if len(raw) > st.LONG_LINE:
+                scan.add(Hit("code.long_lines", line_no, f"line of {len(raw)} characters", st.snippet(raw[:200])))
+                scan.token("src:long_line")
+            line_no += 1
+            start += len(raw) + 1
+
+
+def _scan_string(scan: FileScan, value: str, line: int, lines: _Lines, module_level: bool) -> None:
+    """Signals carried by one string literal (not a docstring)."""
+    n = len(value)
+    if n > st.LONG_STRING:
+        scan.add(Hit("paper.long_string", line, f"{MESSAGES['paper.long_string']} ({n})", lines.get(line)))
+        entropy = st.shannon_entropy(value)
+        scan.max_entropy = max(scan.max_entropy, entropy)
+        if st.is_high_entropy(value, entropy):
+            scan.add(Hit("code.high_entropy_strings", line, f"string of {n} chars, entropy {entropy:.2f}",
+                         lines.get(line)))
+            scan.token("str:high_entropy")
+        if n > st.VERY_LONG_STRING:
+            scan.add(Hit("code.long_strings", line, f"string literal of {n} characters", lines.get(line)))
+            scan.token("str:very_long")
+    head = value[:20_000]
+    if n >= 7 and ("//" in head or value[0].isdigit()):
+        for _, hit in find_urls(head):
+            scan.urls.append((line, hit))
+        ip = bare_ip(value) if n <= 21 else None
+        if ip is not None:
+            scan.urls.append((line, ip))
+    for feature, pattern, tok in (
+        ("code.credential_read", st.CREDENTIAL_RE, "str:credential_path"),
+        ("code.startup_write", st.STARTUP_RE, "str:startup_path"),
+        ("code.reverse_shell", st.SHELL_RE, "str:shell_command"),
+        ("code.download_exec", st.DOWNLOAD_RUN_RE, "str:download_run"),
+        ("code.system_info", st.IP_LOOKUP_RE, "str:ip_lookup"),
+    ):
+        m = pattern.search(head)
+        if m:
+            scan.add(Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]!r}", lines.get(line)),
+                     module_level)
+            scan.token(tok)
+
+
+class _Walker:
+    """The single AST pass over one module (iterative: deep trees cannot exhaust the C stack)."""
+
+    def __init__(self, scan: FileScan, text: str, is_setup: bool) -> None:
+        self.scan = scan
+        self.lines = _Lines(text)
+        self.is_setup = is_setup
+        self.aliases: dict[str, str] = {}
+        self.tainted: set[str] = set()
+        self.skip: set[int] = set()
+        self.chr_calls: list[int] = []
+        self.seen: set[str] = set()
+        self.first_line: dict[str, int] = {}
+
+    # --- resolution ---------------------------------------------------------------------------
+    def resolve(self, node: ast.AST) -> str | None:
+        parts: list[str] = []
+        cur = node
+        while isinstance(cur, ast.Attribute) and len(parts) < 8:
+            parts.append(cur.attr)
+            cur = cur.value
+        base: str | None = None
+        if isinstance(cur, ast.Name):
+            base = self.aliases.get(cur.id)
+            if base is None and cur.id in calls.BUILTIN_NAMES:
+                base = cur.id
+        elif isinstance(cur, ast.Call) and cur.args and isinstance(cur.args[0], ast.Constant):
+            inner = cur.func
+            if (isinstance(inner, ast.Name) and inner.id == "__import__") or (
+                isinstance(inner, ast.Attribute) and inner.attr == "import_module"
+            ):
+                arg = cur.args[0].value
+                base = arg if isinstance(arg, str) else None
+        elif isinstance(cur, ast.Constant) and isinstance(cur.value, str | bytes):
+            base = "str" if isinstance(cur.value, str) else "bytes"
+        if base is None:
+            return "*." + parts[0] if parts else None
+        return ".".join([base, *reversed(parts)])
+
+    def _subtree_calls(self, node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
+        stack = [node]
+        budget = SUBTREE_BUDGET
+        while stack and budget > 0:
+            cur = stack.pop()
+            budget -= 1
+            if isinstance(cur, ast.Call):
+                yield self.resolve(cur.func), cur
+            elif isinstance(cur, ast.Name):
+                yield None, cur
+            stack.extend(ast.iter_child_nodes(cur))
+
+    # --- visiting -------------------------------------------------------------------------------
+    def hit(self, feature: str, node: ast.AST, message: str, module_level: bool, strong: bool = True) -> None:
+        line = getattr(node, "lineno", 0) or 0
+        self.scan.add(Hit(feature, line, message, self.lines.get(line), strong), module_level)
+        self.first_line.setdefault(feature, line)
+
+    def run(self, tree: ast.AST) -> None:
+        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while stack:
+            node, in_func = stack.pop()
+            self.visit(node, in_func)
+            child_in_func = in_func or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            children = list(ast.iter_child_nodes(node))
+            for child in reversed(children):
+                stack.append((child, child_in_func))
+        self.finish(tree)
+
+    def visit(self, node: ast.AST, in_func: bool) -> None:
+        top = not in_func
+        if isinstance(node, ast.Call):
+            self.visit_call(node, top)
+        elif isinstance(node, ast.Constant):
+            if id(node) not in self.skip and isinstance(node.value, str) and node.value:
+                _scan_string(self.scan, node.value, node.lineno, self.lines, top)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            self.skip.add(id(node.value))  # docstrings and bare strings are comments
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+                self.import_token(a.name, node, top)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                self.import_token(node.module, node, top)
+                for a in node.names:
+                    if a.name != "*":
+                        self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif isinstance(node, ast.Attribute):
+            if node.attr in ("environ", "windll", "environb"):
+                q = self.resolve(node)
+                if q in ("os.environ", "os.environb"):
+                    self.hit("code.env_access", node, "reads os.environ", top)
+                    self.scan.token("attr:os.environ")
+                elif q and q.startswith("ctypes."):
+                    self.hit("code.ctypes_win", node, f"uses {q}", top)
+        elif isinstance(node, ast.Assign):
+            self.visit_assign(node)
+        elif isinstance(node, ast.ClassDef) and self.is_setup:
+            for b in node.bases:
+                q = self.resolve(b) or ""
+                if q.rsplit(".", 1)[-1] in calls.INSTALL_BASES:
+                    self.hit("install.cmdclass", node, f"class {node.name} overrides {q.lstrip('*.')}", top)
+                    self.scan.token(f"setup:override:{q.rsplit('.', 1)[-1]}")
+
+    def import_token(self, module: str, node: ast.AST, top: bool) -> None:
+        root = module.split(".")[0]
+        self.scan.token(f"import:{root}")
+        if root in ("ctypes", "winreg", "_winreg", "win32api", "win32crypt"):
+            self.hit("code.ctypes_win", node, f"imports {module}", top)
+
+    def visit_assign(self, node: ast.Assign) -> None:
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return
+        target = node.targets[0].id
+        value = node.value
+        if isinstance(value, ast.Name | ast.Attribute):
+            q = self.resolve(value)
+            if q and not q.startswith("*") and (calls.features_for(q) or q in calls.EXEC_NAMES):
+                self.aliases[target] = q
+        elif isinstance(value, ast.Call):
+            for q, _ in self._subtree_calls(value):
+                if q and calls.is_decoder(q):
+                    self.tainted.add(target)
+                    break
+
+    def visit_call(self, node: ast.Call, top: bool) -> None:
+        q = self.resolve(node.func)
+        if q is None:
+            return
+        if not q.startswith("*.") or len(q) < 40:
+            if q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in calls.EXEC_NAMES or q in (
+                "getattr", "compile", "__import__", "open", "input", "chr", "globals", "setattr", "bytes"
+            ):
+                self.scan.token(f"call:{q}")
+        feats = calls.features_for(q)
+        strong = True
+        if q in calls.EXEC_NAMES:
+            strong = self.visit_exec(node, top)
+        for f in feats:
+            self.hit(f, node, f"{MESSAGES.get(f, f)}: {q}", top, strong)
+        if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
+            attr = node.args[1]
+            if not isinstance(attr, ast.Constant):
+                self.hit("code.dynamic_getattr", node, "getattr with a computed name", top)
+            elif isinstance(attr.value, str) and attr.value in calls.DANGEROUS_ATTRS:
+                self.hit("code.dynamic_getattr", node, f"getattr(..., {attr.value!r})", top)
+        elif q in ("importlib.import_module", "importlib.__import__") and node.args:
+            if not isinstance(node.args[0], ast.Constant):
+                self.hit("code.dunder_import", node, "importlib with a computed module name", top)
+        elif q == "chr":
+            self.chr_calls.append(node.lineno)
+        elif q in ("bytes", "bytearray") and node.args and isinstance(node.args[0], ast.List | ast.Tuple):
+            if len(node.args[0].elts) >= 16:
+                self.hit("code.hex_chr_chains", node, f"{q}() from a list of {len(node.args[0].elts)} codes", top)
+        elif q == "map" and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "chr":
+            self.hit("code.hex_chr_chains", node, "map(chr, ...)", top)
+        elif q == "os.dup2":
+            self.seen.add("dup2")
+        elif q in ("os.chmod", "os.startfile"):
+            self.seen.add("run_file")
+        if self.is_setup and q in calls.SETUP_NAMES:
+            self.visit_setup_call(node, top)
+
+    def visit_exec(self, node: ast.Call, top: bool) -> bool:
+        """Classify what exec/eval runs; False when it only runs a local file's text (weak)."""
+        reads_file = False
+        for arg in node.args[:1]:
+            for q, sub in self._subtree_calls(arg):
+                if isinstance(sub, ast.Name) and sub.id in self.tainted:
+                    q = "decoded-variable"
+                if q is None:
+                    continue
+                if q == "decoded-variable" or calls.is_decoder(q):
+                    self.hit("code.decode_exec", node, f"exec/eval of decoded data ({q})", top)
+                    self.scan.token("flow:decode_exec")
+                    return True
+                if "code.http" in calls.features_for(q):
+                    self.hit("code.download_exec", node, f"exec/eval of downloaded data ({q})", top)
+                    self.scan.token("flow:download_exec")
+                    return True
+                if q in ("open", "*.read", "*.read_text", "io.open", "codecs.open"):
+                    reads_file = True
+        return not reads_file
+
+    def visit_setup_call(self, node: ast.Call, top: bool) -> None:
+        for kw in node.keywords:
+            if kw.arg == "cmdclass":
+                self.hit("install.cmdclass", node, "setup(cmdclass=...)", top)
+                self.scan.token("setup:cmdclass")
+            elif kw.arg == "entry_points":
+                for sub in ast.walk(kw.value) if _small(kw.value) else ():
+                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                        for ln in sub.value.splitlines():
+                            m = EP_RE.match(ln)
+                            if m:
+                                self.scan.entry_modules.append(m.group(1))
+
+    def finish(self, tree: ast.AST) -> None:
+        scan = self.scan
+        if len(self.chr_calls) >= 8:
+            line = self.chr_calls[0]
+            scan.add(Hit("code.hex_chr_chains", line, f"{len(self.chr_calls)} chr() calls", self.lines.get(line)))
+            scan.token("flow:chr_chain")
+        if scan.strong["code.socket"] and "dup2" in self.seen:
+            line = self.first_line.get("code.socket", 0)
+            scan.add(Hit("code.reverse_shell", line, "socket plus os.dup2", self.lines.get(line)))
+            scan.token("flow:socket_dup2")
+        runs = scan.strong["code.os_system"] + scan.strong["code.subprocess"] + scan.strong["code.exec_eval"]
+        if scan.strong["code.http"] and (runs or "run_file" in self.seen):
+            line = self.first_line.get("code.http", 0)
+            scan.add(Hit("code.download_exec", line, "network request plus process/exec in one file",
+                         self.lines.get(line)))
+            scan.token("flow:download_and_run")
+        if self.is_setup and isinstance(tree, ast.Module):
+            self.setup_toplevel(tree)
+
+    def setup_toplevel(self, tree: ast.Module) -> None:
+        """Top-level statements of setup.py beyond imports, constants, defs and setup()."""
+        body: list[ast.stmt] = list(tree.body)
+        i = 0
+        while i < len(body) and i < 2000:
+            stmt = body[i]
+            i += 1
+            if isinstance(stmt, ast.If | ast.Try | ast.With):
+                body.extend(stmt.body)
+                if isinstance(stmt, ast.If):
+                    body.extend(stmt.orelse)
+                elif isinstance(stmt, ast.Try):
+                    body.extend(stmt.orelse)
+                    body.extend(stmt.finalbody)
+                    for h in stmt.handlers:
+                        body.extend(h.body)
+                continue
+            if isinstance(stmt, ast.For | ast.While | ast.AsyncFor):
+                self.hit("install.setup_code", stmt, "top-level loop in setup.py", True)
+                self.scan.token("setup:toplevel_loop")
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                q = self.resolve(stmt.value.func) or "?"
+                if q not in calls.HARMLESS_TOPLEVEL:
+                    self.hit("install.setup_code", stmt, f"top-level call {q} in setup.py", True)
+                    self.scan.token(f"setup:toplevel_call:{q}")
+
+
+def _small(node: ast.AST) -> bool:
+    return sum(1 for _ in zip(range(SUBTREE_BUDGET + 1), ast.walk(node), strict=False)) <= SUBTREE_BUDGET
+
+
+# --- regex fallback -------------------------------------------------------------------------------
+_IMPORT_RE = re.compile(r"^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)", re.M)
+_FROM_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)", re.M)
+_CALL_RE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*){0,5})\s*\(")
+_STR_RE = re.compile(r"""(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q)).){8,20000}?)(?P=q)""")
+
+
+def _scan_regex(scan: FileScan, text: str, lines: _Lines, is_setup: bool) -> None:
+    """Best-effort scan of source that ``ast`` cannot parse (tables shared with the AST pass)."""
+    aliases: dict[str, str] = {}
+    for m in _IMPORT_RE.finditer(text[:2_000_000]):
+        for part in m.group(1).split(","):
+            bits = part.split()
+            if not bits:
+                continue
+            name = bits[0]
+            alias = bits[2] if len(bits) == 3 else name.split(".")[0]
+            aliases[alias] = name if len(bits) == 3 else name.split(".")[0]
+            scan.token(f"import:{name.split('.')[0]}")
+    for m in _FROM_RE.finditer(text[:2_000_000]):
+        module = m.group(1)
+        scan.token(f"import:{module.split('.')[0]}")
+        for part in m.group(2).split(","):
+            bits = part.split()
+            if bits:
+                aliases[bits[-1]] = f"{module}.{bits[0]}"
+    for line_no, raw in enumerate(text.split("\n"), start=1):
+        if line_no > 200_000:
+            break
+        line = raw[:20_000]
+        for m in _CALL_RE.finditer(line):
+            dotted = m.group(1)
+            head, _, rest = dotted.partition(".")
+            base = aliases.get(head) or (head if head in calls.BUILTIN_NAMES else None)
+            q = (f"{base}.{rest}" if rest else base) if base else ("*." + dotted.rsplit(".", 1)[-1] if rest else None)
+            if q is None:
+                continue
+            scan.token(f"call:{q}")
+            for f in calls.features_for(q):
+                scan.add(Hit(f, line_no, f"{MESSAGES.get(f, f)}: {q}", lines.get(line_no)))
+            if is_setup and q in calls.SETUP_NAMES and "cmdclass" in text:
+                scan.add(Hit("install.cmdclass", line_no, "setup(cmdclass=...)", lines.get(line_no)))
+        for m in _STR_RE.finditer(line):
+            _scan_string(scan, m.group("s"), line_no, lines, False)
+
+
+def scan_python(path: str, data: bytes, *, is_setup: bool = False) -> FileScan:
+    """Scan one Python file given as bytes (see :func:`scan_source`)."""
+    return scan_source(path, decode_source(data), is_setup=is_setup, size=len(data))
+
+
+def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | None = None) -> FileScan:
+    """Scan one decoded Python file; never raises for content problems (a parse failure is recorded)."""
+    scan = FileScan(path)
+    lines = _Lines(text)
+    _scan_text_patterns(scan, text, lines)
+    tree: ast.AST | None = None
+    if (len(text) if size is None else size) > MAX_AST_BYTES:
+        scan.parsed, scan.error = False, "file too large for the syntax tree"
+    else:
+        try:
+            tree = ast.parse(text.replace("\x00", "") if "\x00" in text else text, filename=path)
+            if "\x00" in text:
+                scan.parsed, scan.error = False, "NUL bytes in source"
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
+            scan.parsed, scan.error = False, f"{type(exc).__name__}: {str(exc)[:80]}"
+            tree = None
+    if tree is not None:
+        try:
+            _Walker(scan, text, is_setup).run(tree)
+        except (RecursionError, MemoryError) as exc:  # pragma: no cover - the walk is iterative
+            scan.parsed, scan.error = False, f"{type(exc).__name__} while walking"
+            tree = None
+    if tree is None:
+        scan.token("src:parse_error")
+        _scan_regex(scan, text, lines, is_setup)
+    return scan

@@ -1,0 +1,77 @@
+"""String-level obfuscation signals: entropy, long strings, hex/chr chains, obfuscator markers, paths."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+LONG_STRING = 40  # the paper's threshold
+VERY_LONG_STRING = 200
+HIGH_ENTROPY_MIN_LEN = 64
+ENTROPY_SAMPLE = 65_536
+LONG_LINE = 1000
+
+HEX_ESCAPES_RE = re.compile(r"(?:\\x[0-9a-fA-F]{2}){8,}")
+OBFUSCATOR_RE = re.compile(
+    r"pyarmor|pytransform|__armor|pyobfuscate|obfuscated\s+(?:by|with|using)|\b_0x[0-9a-fA-F]{4,}\b|"
+    r"\b[Il]{10,}\b|\b[O0]{10,}\b|blankobf|hyperion|kramer|pyob\.oxyry|obfuscator",
+    re.IGNORECASE,
+)
+_BASE64ISH_RE = re.compile(r"^[A-Za-z0-9+/=_-]+$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+
+CREDENTIAL_RE = re.compile(
+    r"\.ssh[/\\]|id_rsa|id_ed25519|id_ecdsa|\.aws[/\\]credentials|\.git-credentials|\.pypirc|\.npmrc|"
+    r"\.netrc|\.docker[/\\]config\.json|\.kube[/\\]config|login data|local state|"
+    r"local storage[/\\]+leveldb|discord(?:canary|ptb)?[/\\]|telegram desktop|tdata\b|"
+    r"exodus[/\\]|electrum[/\\]|metamask|nkbihfbeogaeaoehlefnkodbefgpgknn|/etc/shadow|\.bash_history|"
+    r"chrome[/\\]+user data|mozilla[/\\]+firefox|cookies\.sqlite|logins\.json|key4\.db|"
+    r"aws_secret_access_key|google_application_credentials|cryptunprotectdata|browser_cookie",
+    re.IGNORECASE,
+)
+STARTUP_RE = re.compile(
+    r"start menu[/\\]+programs[/\\]+startup|currentversion[/\\]+run\b|\.bashrc|\.bash_profile|\.zshrc|"
+    r"\.zprofile|crontab|/etc/rc\.local|launchagents|launchdaemons|systemd[/\\]+system|/etc/init\.d|"
+    r"schtasks|[/\\]autostart[/\\]",
+    re.IGNORECASE,
+)
+SHELL_RE = re.compile(
+    r"/bin/(?:ba)?sh\s+-i|/dev/tcp/|\bnc\s+(?:-\w+\s+)*-e\b|\bncat\b.*-e\b|socat\s+.*exec:", re.IGNORECASE
+)
+DOWNLOAD_RUN_RE = re.compile(
+    r"\b(?:curl|wget)\b[^\n]{0,300}?(?:\|\s*(?:ba|z)?sh\b|&&\s*chmod|;\s*chmod|\s-o\s|\s-O\s)|"
+    r"invoke-webrequest|\biwr\b|downloadfile\(|downloadstring\(|certutil\s+-urlcache|bitsadmin",
+    re.IGNORECASE,
+)
+IP_LOOKUP_RE = re.compile(r"ipify\.org|ipinfo\.io|ifconfig\.me|checkip\.|icanhazip|ip-api\.com|myip", re.I)
+
+
+def shannon_entropy(text: str) -> float:
+    """Shannon entropy in bits per character (over at most the first 64 KiB)."""
+    sample = text[:ENTROPY_SAMPLE]
+    if not sample:
+        return 0.0
+    n = len(sample)
+    return -sum(c / n * math.log2(c / n) for c in Counter(sample).values())
+
+
+def is_high_entropy(text: str, entropy: float | None = None) -> bool:
+    """A long literal that looks like packed data: random-looking, base64-like or a long hex blob."""
+    if len(text) < HIGH_ENTROPY_MIN_LEN:
+        return False
+    e = shannon_entropy(text) if entropy is None else entropy
+    if e >= 5.2:
+        return True
+    stripped = text.strip()
+    if " " in stripped:
+        return False
+    if _BASE64ISH_RE.match(stripped[:4096]) and e >= 4.5:
+        return True
+    return len(stripped) >= 128 and _HEX_RE.match(stripped[:4096]) is not None
+
+
+def snippet(line: str, limit: int = 120) -> str:
+    """A one-line snippet of at most ``limit`` characters."""
+    line = line.strip().replace("\t", " ")
+    return line if len(line) <= limit else line[: limit - 3] + "..."

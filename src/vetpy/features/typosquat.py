@@ -1,0 +1,62 @@
+"""Typosquatting: how close a name is to the nearest *other* popular project name (never popularity itself)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from packaging.utils import canonicalize_name
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+MIN_LENGTH = 4
+MAX_EDITS = 2
+TWO_EDIT_MIN_LENGTH = 6  # two edits on a 4-5 letter name reach too many unrelated names
+
+
+@dataclass(frozen=True)
+class Typosquat:
+    """The nearest other popular name, its similarity (0-1), and whether it is within 1-2 edits."""
+
+    nearest: str | None
+    similarity: float
+    edits: int | None
+    is_typosquat: bool
+
+
+NONE = Typosquat(None, 0.0, None, False)
+
+
+@lru_cache(maxsize=1)
+def popular_names() -> tuple[tuple[str, ...], frozenset[str]]:
+    """The canonical popular names from package data, as an ordered tuple and a set."""
+    text = resources.files("vetpy.data").joinpath("popular.txt").read_text(encoding="utf-8")
+    names = tuple(n.strip() for n in text.splitlines() if n.strip())
+    return names, frozenset(names)
+
+
+@lru_cache(maxsize=4096)
+def typosquat(name: str | None) -> Typosquat:
+    """Compare ``name`` with the popular list; a name that is itself popular gives no signal at all."""
+    if not name:
+        return NONE
+    canon = canonicalize_name(name)
+    names, members = popular_names()
+    if not canon or canon in members:
+        return NONE
+    best = process.extractOne(canon, names, scorer=fuzz.ratio, score_cutoff=50)
+    similarity = float(best[1]) / 100.0 if best else 0.0
+    nearest = str(best[0]) if best else None
+    edits: int | None = None
+    squat = False
+    if len(canon) >= MIN_LENGTH:
+        close = process.extractOne(
+            canon, names, scorer=DamerauLevenshtein.distance, score_cutoff=MAX_EDITS
+        )
+        if close is not None and len(str(close[0])) >= MIN_LENGTH:
+            edits = int(close[1])
+            allowed = MAX_EDITS if len(canon) >= TWO_EDIT_MIN_LENGTH else 1
+            squat = 1 <= edits <= allowed
+            nearest = str(close[0])
+    return Typosquat(nearest, round(similarity, 4), edits, squat)
