@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -109,14 +110,15 @@ class IndexClient:
         self.index_url = (index_url or configured_index_url()).rstrip("/")
         self.timeout = timeout
 
-    def _get(self, url: str, accept: str | None = None) -> bytes:
+    def _get(self, url: str, accept: str | None = None, max_bytes: int | None = None) -> bytes:
         headers = {"User-Agent": USER_AGENT}
         if accept:
             headers["Accept"] = accept
         request = urllib.request.Request(url, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return bytes(response.read())
+                # read at most one byte past the limit: enough to tell it was exceeded
+                return bytes(response.read() if max_bytes is None else response.read(max_bytes + 1))
         except urllib.error.HTTPError as exc:
             raise IndexLookupError(f"{url}: HTTP {exc.code}") from exc
         except (urllib.error.URLError, OSError) as exc:
@@ -156,49 +158,64 @@ class IndexClient:
         return files
 
     def latest_version(self, name: str) -> str:
-        versions: list[Version] = []
-        for f in self.release_files(name):
-            try:
-                version = Version(f.version)
-            except InvalidVersion:
-                continue
-            if not f.yanked and not version.is_prerelease:
-                versions.append(version)
-        if not versions:
-            raise IndexLookupError(f"{name}: no release found on the index")
-        return str(max(versions))
+        return latest_version(self.release_files(name), name)
 
     def select(self, name: str, version: str | None, artifact: str = "sdist") -> list[ReleaseFile]:
         """The files to scan for ``name`` (``==version``, else the latest release) by artifact choice."""
         if artifact not in ARTIFACTS:
             raise IndexLookupError(f"unknown artifact {artifact!r}: choose one of {', '.join(ARTIFACTS)}")
         files = self.release_files(name)
-        wanted = Version(version) if version else Version(self.latest_version(name))
-        of_version = [f for f in files if _same_version(f.version, wanted)]
-        if not of_version:
-            raise IndexLookupError(f"{name}=={wanted}: no such release on the index")
-        if artifact == "all":
-            return of_version
-        chosen = [f for f in of_version if f.packagetype == artifact]
-        if not chosen and artifact == "sdist":
-            chosen = [f for f in of_version if f.packagetype == "wheel"][:1]
-        if not chosen:
-            raise IndexLookupError(f"{name}=={wanted}: no {artifact} on the index")
-        return chosen[:1] if artifact == "sdist" else _prefer_pure_wheel(chosen)
+        return select_files(files, name, version or latest_version(files, name), artifact)
 
     def download(self, release: ReleaseFile, max_bytes: int | None = None) -> bytes:
-        data = self._get(release.url)
+        data = self._get(release.url, max_bytes=max_bytes)
         if max_bytes is not None and len(data) > max_bytes:
             raise IndexLookupError(f"{release.filename}: larger than {max_bytes} bytes")
         verify_sha256(data, release.sha256, release.filename)
         return data
 
 
-def _same_version(a: str, b: Version) -> bool:
+def latest_version(files: Iterable[ReleaseFile], name: str, specifier: SpecifierSet | None = None) -> str:
+    """The highest non-yanked final release among ``files`` (matching ``specifier`` when given)."""
+    versions: set[Version] = set()
+    for f in files:
+        try:
+            version = Version(f.version)
+        except InvalidVersion:
+            continue
+        if not f.yanked:
+            versions.add(version)
+    if specifier is not None:
+        matching = list(specifier.filter(versions))
+        if not matching:
+            raise IndexLookupError(f"{name}{specifier}: no matching release on the index")
+        return str(max(matching))
+    finals = [v for v in versions if not v.is_prerelease]
+    if not finals:
+        raise IndexLookupError(f"{name}: no release found on the index")
+    return str(max(finals))
+
+
+def select_files(files: Iterable[ReleaseFile], name: str, version: str, artifact: str) -> list[ReleaseFile]:
+    """The files of ``version`` to scan: one sdist (else one wheel), one wheel (pure first), or all."""
+    of_version = [f for f in files if _same_version(f.version, version)]
+    if not of_version:
+        raise IndexLookupError(f"{name}=={version}: no such release on the index")
+    if artifact == "all":
+        return of_version
+    chosen = [f for f in of_version if f.packagetype == artifact]
+    if not chosen and artifact == "sdist":
+        chosen = [f for f in of_version if f.packagetype == "wheel"]
+    if not chosen:
+        raise IndexLookupError(f"{name}=={version}: no {artifact} on the index")
+    return chosen[:1] if chosen[0].packagetype == "sdist" else _prefer_pure_wheel(chosen)
+
+
+def _same_version(a: str, b: str) -> bool:
     try:
-        return Version(a) == b
+        return Version(a) == Version(b)
     except InvalidVersion:
-        return a == str(b)
+        return a == b
 
 
 def _prefer_pure_wheel(wheels: list[ReleaseFile]) -> list[ReleaseFile]:
