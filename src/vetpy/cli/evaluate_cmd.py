@@ -11,7 +11,7 @@ from rich.console import Console
 from vetpy.cli.progress import corpus_progress
 from vetpy.dataset.paths import data_dir
 from vetpy.model.evaluate import load_eval_data
-from vetpy.model.pipelines import MODEL_KINDS
+from vetpy.model.pipelines import ABLATIONS, MODEL_KINDS
 from vetpy.model.runner import PROTOCOLS, run_evaluation
 
 
@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
     parser.add_argument("--out", default="reports/evaluation", help="report folder (default: %(default)s)")
-    parser.add_argument("--models", nargs="+", choices=MODEL_KINDS, default=list(MODEL_KINDS))
+    parser.add_argument("--models", nargs="+", choices=MODEL_KINDS + ABLATIONS, default=list(MODEL_KINDS))
     parser.add_argument("--protocols", nargs="+", choices=PROTOCOLS, default=list(PROTOCOLS))
     parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
     parser.add_argument(

@@ -35,16 +35,22 @@ class NumericColumns(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
 
 class TextColumn(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """One text field of PackageFeatures (``suspicious_text`` or ``code_text``) as a list of strings."""
+    """One text field of PackageFeatures (``suspicious_text`` or ``code_text``) as a list of strings,
+    without the whitespace-separated tokens that start with one of ``drop_prefixes``."""
 
-    def __init__(self, field: str = "suspicious_text") -> None:
+    def __init__(self, field: str = "suspicious_text", drop_prefixes: tuple[str, ...] = ()) -> None:
         self.field = field
+        self.drop_prefixes = drop_prefixes
 
     def fit(self, X: Sequence[PackageFeatures], y: Any = None) -> TextColumn:
         return self
 
     def transform(self, X: Sequence[PackageFeatures]) -> list[str]:
-        return [str(getattr(p, self.field)) for p in X]
+        texts = [str(getattr(p, self.field)) for p in X]
+        if not self.drop_prefixes:
+            return texts
+        drop = tuple(self.drop_prefixes)
+        return [" ".join(t for t in text.split() if not t.startswith(drop)) for text in texts]
 
 
 class ToDense(TransformerMixin, BaseEstimator):  # type: ignore[misc]

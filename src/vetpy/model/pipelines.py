@@ -22,10 +22,11 @@ from sklearn.preprocessing import MaxAbsScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from vetpy.features.registry import PAPER_FEATURE_IDS
+from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
 from vetpy.model.columns import NumericColumns, TextColumn, ToDense
 
 MODEL_KINDS = ("seed", "default")
+ABLATIONS = ("default-all-features",)  # the default model with the packaging artefacts kept in
 WORD_TOKENS = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 CODE_TOKENS = r"\S+"
 
@@ -63,15 +64,36 @@ def seed_pipeline(random_state: int = 0) -> Pipeline:
     return Pipeline([("features", features), ("stack", stack)])
 
 
-def default_features() -> FeatureUnion:
+# Size and metadata-completeness features: strong on the development data (popular, well-packaged benign
+# projects vs tiny malware) but they would flag the many tiny, metadata-poor benign uploads of the real
+# stream, so the default model leaves them out (the ablation in MODEL_CARD.md measures the choice).
+PACKAGING_ARTEFACTS: tuple[str, ...] = (
+    "archive.log_files",
+    "archive.log_py_files",
+    "archive.log_py_bytes",
+    "meta.log_description",
+    "meta.missing_pkg_info",
+    "meta.no_license",
+    "meta.no_author",
+    "paper.homepage_invalid",
+    "paper.author_email_invalid",
+    "paper.minimal_setup_cfg",
+    "paper.license_mismatch",
+)
+ARTEFACT_TOKEN_PREFIXES = ("meta:", "file:")
+
+
+def default_features(exclude: tuple[str, ...] = PACKAGING_ARTEFACTS) -> FeatureUnion:
+    numeric = tuple(f for f in FEATURE_IDS if f not in exclude)
+    prefixes = ARTEFACT_TOKEN_PREFIXES if exclude else ()
     return FeatureUnion(
         [
-            ("numeric", NumericColumns()),
+            ("numeric", NumericColumns(numeric)),
             (
                 "code",
                 Pipeline(
                     [
-                        ("text", TextColumn("code_text")),
+                        ("text", TextColumn("code_text", prefixes)),
                         (
                             "vec",
                             CountVectorizer(
@@ -184,10 +206,12 @@ class FprThresholdLogistic(LogisticRegression):  # type: ignore[misc]
         return self
 
 
-def default_pipeline(random_state: int = 0, max_fpr: float = 0.001) -> Pipeline:
+def default_pipeline(
+    random_state: int = 0, max_fpr: float = 0.001, exclude: tuple[str, ...] = PACKAGING_ARTEFACTS
+) -> Pipeline:
     stack = default_stack(random_state)
     stack.set_params(final_estimator=FprThresholdLogistic(max_fpr=max_fpr))
-    return Pipeline([("features", default_features()), ("stack", stack)])
+    return Pipeline([("features", default_features(exclude)), ("stack", stack)])
 
 
 def fitted_threshold(model: Any) -> float:
@@ -201,4 +225,6 @@ def build(kind: str, random_state: int = 0) -> Any:
         return seed_pipeline(random_state)
     if kind == "default":
         return default_pipeline(random_state)
+    if kind == "default-all-features":
+        return default_pipeline(random_state, exclude=())
     raise ValueError(f"unknown model kind {kind!r}: choose one of {', '.join(MODEL_KINDS)}")

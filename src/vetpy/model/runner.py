@@ -163,7 +163,8 @@ def summary_markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"- `{kind}` time split: train {m['train_size']}, test {m['test_size']}"
                 f" ({m['n_malicious']} malicious, {m['n_benign']} benign); TP {m['tp']} FP {m['fp']}"
-                f" FN {m['fn']} TN {m['tn']} at threshold {m['threshold']:.4f}."
+                f" FN {m['fn']} TN {m['tn']} at threshold {m['threshold']:.4f}; benign flagged:"
+                f" {m.get('fp_benign-top', '-')} popular, {m.get('fp_benign-tail', '-')} long-tail."
             )
     lines.append(f"\nWall time: {results.get('seconds', 0)} s.\n")
     return "\n".join(lines)
