@@ -136,8 +136,6 @@ def _requirement_line(line: str, origin: str) -> RequirementLine:
     text = _requirement_part(line)
     if _URL.match(text):
         return RequirementLine(text, origin, skipped="skipped: direct URL is not scanned")
-    if text.lower().endswith(_ARCHIVE_SUFFIXES) or text.startswith((".", "/", "~")):
-        return RequirementLine(text, origin, skipped="skipped: local path is not scanned")
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
@@ -147,4 +145,6 @@ def _requirement_line(line: str, origin: str) -> RequirementLine:
         return RequirementLine(text, origin, skipped=f"error: not a valid requirement ({first})")
     if requirement.url:
         return RequirementLine(text, origin, skipped="skipped: direct URL (name @ url) is not scanned")
+    if _looks_like_path(requirement.name) or text.startswith((".", "/", "~")):
+        return RequirementLine(text, origin, skipped="skipped: local path is not scanned")
     return RequirementLine(text, origin, requirement=requirement)
