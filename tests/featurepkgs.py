@@ -28,7 +28,7 @@ def make_archive(
     *,
     name: str = "demo",
     version: str = "1.0",
-    pkg_info: str | None | object = DEFAULT,
+    pkg_info: str | object | None = DEFAULT,
     notes: tuple[str, ...] = (),
     limit_hit: str | None = None,
     root: bool = True,

@@ -7,23 +7,71 @@ from functools import lru_cache
 
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
 
-_B64 = ("b64decode", "b32decode", "b16decode", "a85decode", "b85decode", "decodebytes", "decodestring",
-        "urlsafe_b64decode", "standard_b64decode")
-_HTTP = (
-    "urllib.request.urlopen", "urllib.request.urlretrieve", "urllib.request.Request",
-    "urllib.request.build_opener", "urllib.urlopen", "urllib.urlretrieve", "urllib2.urlopen",
-    "urllib2.Request", "http.client.HTTPConnection", "http.client.HTTPSConnection",
-    "httplib.HTTPConnection", "httplib.HTTPSConnection", "wget.download", "aiohttp.ClientSession",
-    "aiohttp.request", "urllib3.PoolManager", "urllib3.request", "pycurl.Curl", "ftplib.FTP",
-    "smtplib.SMTP", "smtplib.SMTP_SSL", "telnetlib.Telnet", "paramiko.SSHClient",
-    "dns.resolver.resolve", "dns.resolver.query",
+_B64 = (
+    "b64decode",
+    "b32decode",
+    "b16decode",
+    "a85decode",
+    "b85decode",
+    "decodebytes",
+    "decodestring",
+    "urlsafe_b64decode",
+    "standard_b64decode",
 )
-_OS_SYSTEM = ("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "os.startfile",
-              "commands.getoutput", "commands.getstatusoutput", "popen2.popen2", "popen2.popen3",
-              "posix.system", "nt.system")
-_SYSINFO = ("platform.node", "platform.uname", "socket.gethostname", "socket.gethostbyname",
-            "socket.getfqdn", "getpass.getuser", "os.getlogin", "os.uname", "uuid.getnode",
-            "psutil.users", "psutil.net_if_addrs")
+_HTTP = (
+    "urllib.request.urlopen",
+    "urllib.request.urlretrieve",
+    "urllib.request.Request",
+    "urllib.request.build_opener",
+    "urllib.urlopen",
+    "urllib.urlretrieve",
+    "urllib2.urlopen",
+    "urllib2.Request",
+    "http.client.HTTPConnection",
+    "http.client.HTTPSConnection",
+    "httplib.HTTPConnection",
+    "httplib.HTTPSConnection",
+    "wget.download",
+    "aiohttp.ClientSession",
+    "aiohttp.request",
+    "urllib3.PoolManager",
+    "urllib3.request",
+    "pycurl.Curl",
+    "ftplib.FTP",
+    "smtplib.SMTP",
+    "smtplib.SMTP_SSL",
+    "telnetlib.Telnet",
+    "paramiko.SSHClient",
+    "dns.resolver.resolve",
+    "dns.resolver.query",
+)
+_OS_SYSTEM = (
+    "os.system",
+    "os.popen",
+    "os.popen2",
+    "os.popen3",
+    "os.popen4",
+    "os.startfile",
+    "commands.getoutput",
+    "commands.getstatusoutput",
+    "popen2.popen2",
+    "popen2.popen3",
+    "posix.system",
+    "nt.system",
+)
+_SYSINFO = (
+    "platform.node",
+    "platform.uname",
+    "socket.gethostname",
+    "socket.gethostbyname",
+    "socket.getfqdn",
+    "getpass.getuser",
+    "os.getlogin",
+    "os.uname",
+    "uuid.getnode",
+    "psutil.users",
+    "psutil.net_if_addrs",
+)
 
 EXACT: dict[str, tuple[str, ...]] = {
     "exec": ("code.exec_eval",),
@@ -74,32 +122,110 @@ PREFIX: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 DECODERS: frozenset[str] = frozenset(
     {f"base64.{n}" for n in _B64}
-    | {"zlib.decompress", "marshal.loads", "lzma.decompress", "bz2.decompress", "gzip.decompress",
-       "codecs.decode", "binascii.a2b_base64", "binascii.unhexlify", "bytes.fromhex", "chr", "str.join"}
+    | {
+        "zlib.decompress",
+        "marshal.loads",
+        "lzma.decompress",
+        "bz2.decompress",
+        "gzip.decompress",
+        "codecs.decode",
+        "binascii.a2b_base64",
+        "binascii.unhexlify",
+        "bytes.fromhex",
+        "chr",
+        "str.join",
+    }
 )
-DECODER_METHODS: frozenset[str] = frozenset({"*.fromhex", "*.decrypt", "*.b64decode", "*.decompress", "*.loads"})
+DECODER_METHODS: frozenset[str] = frozenset(
+    {"*.fromhex", "*.decrypt", "*.b64decode", "*.decompress", "*.loads"}
+)
 EXEC_NAMES: frozenset[str] = frozenset({"exec", "eval", "builtins.exec", "builtins.eval", "execfile"})
 SETUP_NAMES: frozenset[str] = frozenset({"setup", "setuptools.setup", "distutils.core.setup"})
-INSTALL_BASES: tuple[str, ...] = ("install", "develop", "egg_info", "build_py", "build_ext", "sdist",
-                                  "bdist_egg", "bdist_wheel", "build", "install_lib", "install_scripts")
+INSTALL_BASES: tuple[str, ...] = (
+    "install",
+    "develop",
+    "egg_info",
+    "build_py",
+    "build_ext",
+    "sdist",
+    "bdist_egg",
+    "bdist_wheel",
+    "build",
+    "install_lib",
+    "install_scripts",
+)
 HARMLESS_TOPLEVEL: frozenset[str] = frozenset(
-    {"setup", "setuptools.setup", "distutils.core.setup", "print", "sys.path.insert", "sys.path.append",
-     "*.append", "*.extend", "*.update", "*.insert", "warnings.warn", "warnings.filterwarnings",
-     "os.chdir", "sys.exit", "exit", "*.exit", "*.setdefault", "*.add", "*.remove", "*.close"}
+    {
+        "setup",
+        "setuptools.setup",
+        "distutils.core.setup",
+        "print",
+        "sys.path.insert",
+        "sys.path.append",
+        "*.append",
+        "*.extend",
+        "*.update",
+        "*.insert",
+        "warnings.warn",
+        "warnings.filterwarnings",
+        "os.chdir",
+        "sys.exit",
+        "exit",
+        "*.exit",
+        "*.setdefault",
+        "*.add",
+        "*.remove",
+        "*.close",
+    }
 )
 DANGEROUS_ATTRS: frozenset[str] = frozenset(
-    {"system", "popen", "exec", "eval", "__import__", "spawn", "b64decode", "loads", "decompress",
-     "check_output", "Popen", "getoutput", "urlopen", "urlretrieve", "startfile", "__builtins__"}
+    {
+        "system",
+        "popen",
+        "exec",
+        "eval",
+        "__import__",
+        "spawn",
+        "b64decode",
+        "loads",
+        "decompress",
+        "check_output",
+        "Popen",
+        "getoutput",
+        "urlopen",
+        "urlretrieve",
+        "startfile",
+        "__builtins__",
+    }
 )
 # Features that make a file "do something" at install/import time.
 ACTIVE_FEATURES: frozenset[str] = frozenset(
-    {"code.exec_eval", "code.decode_exec", "code.subprocess", "code.os_system", "code.reverse_shell",
-     "code.socket", "code.http", "code.download_exec", "code.credential_read", "code.startup_write",
-     "code.base64", "code.marshal_zlib"}
+    {
+        "code.exec_eval",
+        "code.decode_exec",
+        "code.subprocess",
+        "code.os_system",
+        "code.reverse_shell",
+        "code.socket",
+        "code.http",
+        "code.download_exec",
+        "code.credential_read",
+        "code.startup_write",
+        "code.base64",
+        "code.marshal_zlib",
+    }
 )
 INIT_FEATURES: frozenset[str] = frozenset(
-    {"code.exec_eval", "code.decode_exec", "code.subprocess", "code.os_system", "code.reverse_shell",
-     "code.socket", "code.http", "code.download_exec"}
+    {
+        "code.exec_eval",
+        "code.decode_exec",
+        "code.subprocess",
+        "code.os_system",
+        "code.reverse_shell",
+        "code.socket",
+        "code.http",
+        "code.download_exec",
+    }
 )
 
 

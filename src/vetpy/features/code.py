@@ -7,6 +7,7 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,24 @@ MAX_TOKENS_PER_FILE = 400
 SUBTREE_BUDGET = 400
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
 
+NOTABLE_BUILTINS = frozenset(
+    {
+        "exec",
+        "eval",
+        "execfile",
+        "getattr",
+        "compile",
+        "__import__",
+        "open",
+        "input",
+        "chr",
+        "globals",
+        "setattr",
+        "bytes",
+        "bytearray",
+        "map",
+    }
+)
 MESSAGES: dict[str, str] = {
     "code.exec_eval": "runs dynamic code",
     "code.compile": "compiles code at run time",
@@ -132,7 +151,10 @@ def _line_of(text: str, offset: int) -> int:
 
 def _scan_text_patterns(scan: FileScan, text: str, lines: _Lines) -> None:
     """Signals read off raw source text: hex escapes, obfuscator markers, long lines."""
-    for feature, pattern in (("code.hex_chr_chains", st.HEX_ESCAPES_RE), ("code.obfuscator", st.OBFUSCATOR_RE)):
+    for feature, pattern in (
+        ("code.hex_chr_chains", st.HEX_ESCAPES_RE),
+        ("code.obfuscator", st.OBFUSCATOR_RE),
+    ):
         for i, m in enumerate(pattern.finditer(text)):
             if i >= 50:
                 break
@@ -144,7 +166,9 @@ def _scan_text_patterns(scan: FileScan, text: str, lines: _Lines) -> None:
     if len(text) > st.LONG_LINE:
         for raw in text.split("\n"):
             if len(raw) > st.LONG_LINE:
-                scan.add(Hit("code.long_lines", line_no, f"line of {len(raw)} characters", st.snippet(raw[:200])))
+                scan.add(
+                    Hit("code.long_lines", line_no, f"line of {len(raw)} characters", st.snippet(raw[:200]))
+                )
                 scan.token("src:long_line")
             line_no += 1
             start += len(raw) + 1
@@ -158,8 +182,14 @@ def _scan_string(scan: FileScan, value: str, line: int, lines: _Lines, module_le
         entropy = st.shannon_entropy(value)
         scan.max_entropy = max(scan.max_entropy, entropy)
         if st.is_high_entropy(value, entropy):
-            scan.add(Hit("code.high_entropy_strings", line, f"string of {n} chars, entropy {entropy:.2f}",
-                         lines.get(line)))
+            scan.add(
+                Hit(
+                    "code.high_entropy_strings",
+                    line,
+                    f"string of {n} chars, entropy {entropy:.2f}",
+                    lines.get(line),
+                )
+            )
             scan.token("str:high_entropy")
         if n > st.VERY_LONG_STRING:
             scan.add(Hit("code.long_strings", line, f"string literal of {n} characters", lines.get(line)))
@@ -180,8 +210,9 @@ def _scan_string(scan: FileScan, value: str, line: int, lines: _Lines, module_le
     ):
         m = pattern.search(head)
         if m:
-            scan.add(Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]!r}", lines.get(line)),
-                     module_level)
+            scan.add(
+                Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]!r}", lines.get(line)), module_level
+            )
             scan.token(tok)
 
 
@@ -198,6 +229,7 @@ class _Walker:
         self.chr_calls: list[int] = []
         self.seen: set[str] = set()
         self.first_line: dict[str, int] = {}
+        self.weak_exec: set[int] = set()
 
     # --- resolution ---------------------------------------------------------------------------
     def resolve(self, node: ast.AST) -> str | None:
@@ -244,13 +276,22 @@ class _Walker:
 
     def run(self, tree: ast.AST) -> None:
         stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        visited = _VISITED
+        funcs = _FUNCS
         while stack:
             node, in_func = stack.pop()
-            self.visit(node, in_func)
-            child_in_func = in_func or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
-            children = list(ast.iter_child_nodes(node))
-            for child in reversed(children):
-                stack.append((child, child_in_func))
+            kind = type(node)
+            if kind in visited:
+                self.visit(node, in_func)
+            child_in_func = in_func or kind in funcs
+            children = [
+                (child, child_in_func)
+                for name in node._fields
+                for value in _as_list(getattr(node, name, None))
+                if isinstance(child := value, ast.AST)
+            ]
+            children.reverse()
+            stack.extend(children)
         self.finish(tree)
 
     def visit(self, node: ast.AST, in_func: bool) -> None:
@@ -314,15 +355,16 @@ class _Walker:
         q = self.resolve(node.func)
         if q is None:
             return
-        if not q.startswith("*.") or len(q) < 40:
-            if q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in calls.EXEC_NAMES or q in (
-                "getattr", "compile", "__import__", "open", "input", "chr", "globals", "setattr", "bytes"
-            ):
-                self.scan.token(f"call:{q}")
+        if len(q) < 60 and (
+            q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS
+        ):
+            self.scan.token(f"call:{q}")
         feats = calls.features_for(q)
         strong = True
         if q in calls.EXEC_NAMES:
             strong = self.visit_exec(node, top)
+            if not strong:
+                self.weak_exec.add(id(node))
         for f in feats:
             self.hit(f, node, f"{MESSAGES.get(f, f)}: {q}", top, strong)
         if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
@@ -338,7 +380,9 @@ class _Walker:
             self.chr_calls.append(node.lineno)
         elif q in ("bytes", "bytearray") and node.args and isinstance(node.args[0], ast.List | ast.Tuple):
             if len(node.args[0].elts) >= 16:
-                self.hit("code.hex_chr_chains", node, f"{q}() from a list of {len(node.args[0].elts)} codes", top)
+                self.hit(
+                    "code.hex_chr_chains", node, f"{q}() from a list of {len(node.args[0].elts)} codes", top
+                )
         elif q == "map" and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "chr":
             self.hit("code.hex_chr_chains", node, "map(chr, ...)", top)
         elif q == "os.dup2":
@@ -386,7 +430,9 @@ class _Walker:
         scan = self.scan
         if len(self.chr_calls) >= 8:
             line = self.chr_calls[0]
-            scan.add(Hit("code.hex_chr_chains", line, f"{len(self.chr_calls)} chr() calls", self.lines.get(line)))
+            scan.add(
+                Hit("code.hex_chr_chains", line, f"{len(self.chr_calls)} chr() calls", self.lines.get(line))
+            )
             scan.token("flow:chr_chain")
         if scan.strong["code.socket"] and "dup2" in self.seen:
             line = self.first_line.get("code.socket", 0)
@@ -395,8 +441,14 @@ class _Walker:
         runs = scan.strong["code.os_system"] + scan.strong["code.subprocess"] + scan.strong["code.exec_eval"]
         if scan.strong["code.http"] and (runs or "run_file" in self.seen):
             line = self.first_line.get("code.http", 0)
-            scan.add(Hit("code.download_exec", line, "network request plus process/exec in one file",
-                         self.lines.get(line)))
+            scan.add(
+                Hit(
+                    "code.download_exec",
+                    line,
+                    "network request plus process/exec in one file",
+                    self.lines.get(line),
+                )
+            )
             scan.token("flow:download_and_run")
         if self.is_setup and isinstance(tree, ast.Module):
             self.setup_toplevel(tree)
@@ -423,9 +475,21 @@ class _Walker:
                 self.scan.token("setup:toplevel_loop")
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 q = self.resolve(stmt.value.func) or "?"
-                if q not in calls.HARMLESS_TOPLEVEL:
+                if q not in calls.HARMLESS_TOPLEVEL and id(stmt.value) not in self.weak_exec:
                     self.hit("install.setup_code", stmt, f"top-level call {q} in setup.py", True)
                     self.scan.token(f"setup:toplevel_call:{q}")
+
+
+_VISITED: frozenset[type] = frozenset(
+    {ast.Call, ast.Constant, ast.Expr, ast.Import, ast.ImportFrom, ast.Attribute, ast.Assign, ast.ClassDef}
+)
+_FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+
+
+def _as_list(value: object) -> list[object]:
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, ast.AST) else []
 
 
 def _small(node: ast.AST) -> bool:
@@ -466,7 +530,11 @@ def _scan_regex(scan: FileScan, text: str, lines: _Lines, is_setup: bool) -> Non
             dotted = m.group(1)
             head, _, rest = dotted.partition(".")
             base = aliases.get(head) or (head if head in calls.BUILTIN_NAMES else None)
-            q = (f"{base}.{rest}" if rest else base) if base else ("*." + dotted.rsplit(".", 1)[-1] if rest else None)
+            q = (
+                (f"{base}.{rest}" if rest else base)
+                if base
+                else ("*." + dotted.rsplit(".", 1)[-1] if rest else None)
+            )
             if q is None:
                 continue
             scan.token(f"call:{q}")
@@ -493,7 +561,9 @@ def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | Non
         scan.parsed, scan.error = False, "file too large for the syntax tree"
     else:
         try:
-            tree = ast.parse(text.replace("\x00", "") if "\x00" in text else text, filename=path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes etc. in scanned code are not our warnings
+                tree = ast.parse(text.replace("\x00", "") if "\x00" in text else text, filename=path)
             if "\x00" in text:
                 scan.parsed, scan.error = False, "NUL bytes in source"
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:

@@ -28,24 +28,86 @@ MAX_CODE_TOKENS = 20_000
 
 PY_SUFFIXES = (".py", ".pyw", ".pyi")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".js")
-TEXT_SUFFIXES = (*SCRIPT_SUFFIXES, ".txt", ".json", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".conf", ".in", "")
-DOC_PREFIXES = ("readme", "change", "history", "license", "licence", "copying", "authors", "contribut", "news",
-                "notice", "code_of_conduct", "security")
-META_NAMES = ("PKG-INFO", "METADATA", "SOURCES.txt", "RECORD", "WHEEL", "top_level.txt", "dependency_links.txt")
-NATIVE_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
-                b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+TEXT_SUFFIXES = (
+    *SCRIPT_SUFFIXES,
+    ".txt",
+    ".json",
+    ".cfg",
+    ".ini",
+    ".toml",
+    ".yaml",
+    ".yml",
+    ".conf",
+    ".in",
+    "",
+)
+DOC_PREFIXES = (
+    "readme",
+    "change",
+    "history",
+    "license",
+    "licence",
+    "copying",
+    "authors",
+    "contribut",
+    "news",
+    "notice",
+    "code_of_conduct",
+    "security",
+)
+META_NAMES = (
+    "PKG-INFO",
+    "METADATA",
+    "SOURCES.txt",
+    "RECORD",
+    "WHEEL",
+    "top_level.txt",
+    "dependency_links.txt",
+)
+NATIVE_MAGIC = (
+    b"\x7fELF",
+    b"MZ",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
 ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!")
 WHEEL_NATIVE_OK = (".so", ".pyd", ".dylib", ".dll", ".lib", ".a")
 ODD_VERSION_RE = re.compile(r"^v?(?:0+(?:\.0+)*|(\d+)(?:\..*)?)$")
 
-BINARY_IDS = frozenset({"code.decode_exec", "code.reverse_shell", "code.download_exec", "code.credential_read",
-                        "code.startup_write"})
-COUNT_IDS = frozenset({
-    "code.exec_eval", "code.compile", "code.dunder_import", "code.dynamic_getattr", "code.base64",
-    "code.marshal_zlib", "code.subprocess", "code.os_system", "code.socket", "code.http", "code.env_access",
-    "code.system_info", "code.ctypes_win", "code.high_entropy_strings", "code.long_strings",
-    "code.hex_chr_chains", "code.obfuscator", "code.long_lines",
-})
+BINARY_IDS = frozenset(
+    {
+        "code.decode_exec",
+        "code.reverse_shell",
+        "code.download_exec",
+        "code.credential_read",
+        "code.startup_write",
+    }
+)
+COUNT_IDS = frozenset(
+    {
+        "code.exec_eval",
+        "code.compile",
+        "code.dunder_import",
+        "code.dynamic_getattr",
+        "code.base64",
+        "code.marshal_zlib",
+        "code.subprocess",
+        "code.os_system",
+        "code.socket",
+        "code.http",
+        "code.env_access",
+        "code.system_info",
+        "code.ctypes_win",
+        "code.high_entropy_strings",
+        "code.long_strings",
+        "code.hex_chr_chains",
+        "code.obfuscator",
+        "code.long_lines",
+    }
+)
 
 
 @dataclass
@@ -58,13 +120,21 @@ class _State:
     susp: list[str] = field(default_factory=list)
     susp_chars: int = 0
 
-    def fire(self, feature: str, message: str, file: str | None = None, line: int | None = None,
-             snippet: str = "", value: float = 1.0) -> None:
+    def fire(
+        self,
+        feature: str,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        snippet: str = "",
+        value: float = 1.0,
+    ) -> None:
         self.values[feature] = max(self.values.get(feature, 0.0), value)
         self.note(feature, message, file, line, snippet)
 
-    def note(self, feature: str, message: str, file: str | None = None, line: int | None = None,
-             snippet: str = "") -> None:
+    def note(
+        self, feature: str, message: str, file: str | None = None, line: int | None = None, snippet: str = ""
+    ) -> None:
         items = self.evidence.setdefault(feature, [])
         if len(items) < MAX_EVIDENCE_PER_FEATURE:
             items.append(Evidence(feature, message[:200], file, line, st.snippet(snippet)))
@@ -163,8 +233,12 @@ def _metadata_features(archive: Archive, state: _State) -> tuple[str | None, str
     squat = typosquat(name)
     state.values["meta.typosquat_similarity"] = squat.similarity
     if squat.is_typosquat:
-        state.fire("meta.typosquat", f"name {name!r} is {squat.edits} edit(s) from popular {squat.nearest!r}",
-                   mfile, meta.lines.get("name"))
+        state.fire(
+            "meta.typosquat",
+            f"name {name!r} is {squat.edits} edit(s) from popular {squat.nearest!r}",
+            mfile,
+            meta.lines.get("name"),
+        )
         state.token("meta:typosquat")
     cfg = pkginfo.root_setup_cfg(archive)
     if cfg is not None and pkginfo.is_minimal_setup_cfg(cfg.data):
@@ -174,27 +248,38 @@ def _metadata_features(archive: Archive, state: _State) -> tuple[str | None, str
 
 
 def _url_features(state: _State, hits: list[tuple[str, int, UrlHit]]) -> None:
-    kinds: dict[str, set[str]] = {f: set() for f in ("code.raw_ip", "code.webhook", "code.paste_site",
-                                                      "code.unusual_host")}
+    kinds: dict[str, set[str]] = {
+        f: set() for f in ("code.raw_ip", "code.webhook", "code.paste_site", "code.unusual_host")
+    }
     for path, line, hit in hits:
         for tok in hit.tokens():
             state.token(tok)
-        pairs = (("code.raw_ip", hit.raw_ip), ("code.webhook", hit.webhook), ("code.paste_site", hit.paste),
-                 ("code.unusual_host", hit.unknown_host and not hit.webhook and not hit.paste))
+        pairs = (
+            ("code.raw_ip", hit.raw_ip),
+            ("code.webhook", hit.webhook),
+            ("code.paste_site", hit.paste),
+            ("code.unusual_host", hit.unknown_host and not hit.webhook and not hit.paste),
+        )
         for feature, flag in pairs:
             if flag:
                 kinds[feature].add(hit.host)
-                state.note(feature, f"{feature.split('.')[1].replace('_', ' ')}: {hit.text[:100]}", path, line,
-                           hit.text)
+                state.note(
+                    feature,
+                    f"{feature.split('.')[1].replace('_', ' ')}: {hit.text[:100]}",
+                    path,
+                    line,
+                    hit.text,
+                )
         if hit.suspicious:
             why = "raw IP" if hit.raw_ip else "insecure scheme" if hit.insecure else "unknown domain"
-            state.fire("paper.suspicious_url", f"suspicious URL ({why}): {hit.text[:100]}", path, line, hit.text)
+            state.fire(
+                "paper.suspicious_url", f"suspicious URL ({why}): {hit.text[:100]}", path, line, hit.text
+            )
     for feature, hosts in kinds.items():
         state.values[feature] = _log(len(hosts))
 
 
-def _code_features(state: _State, scans: list[FileScan], setup: str | None,
-                   entry_modules: list[str]) -> None:
+def _code_features(state: _State, scans: list[FileScan], setup: str | None, entry_modules: list[str]) -> None:
     totals: Counter[str] = Counter()
     for scan in scans:
         totals.update(scan.counts)
@@ -220,17 +305,28 @@ def _code_features(state: _State, scans: list[FileScan], setup: str | None,
         if scan.path == setup:
             active = [f for f in ACTIVE_FEATURES if scan.strong[f]]
             if active:
-                first = min((h for f in active for h in scan.examples.get(f, [])), key=lambda h: h.line,
-                            default=None)
-                state.fire("install.setup_suspicious", f"setup.py: {', '.join(sorted(active))}", scan.path,
-                           first.line if first else None, first.snippet if first else "")
+                first = min(
+                    (h for f in active for h in scan.examples.get(f, [])), key=lambda h: h.line, default=None
+                )
+                state.fire(
+                    "install.setup_suspicious",
+                    f"setup.py: {', '.join(sorted(active))}",
+                    scan.path,
+                    first.line if first else None,
+                    first.snippet if first else "",
+                )
                 state.token("setup:suspicious")
         elif name == "__init__.py":
             active = [f for f in INIT_FEATURES if scan.module_level[f]]
             if active:
                 ex = next((h for f in active for h in scan.examples.get(f, [])), None)
-                state.fire("install.init_suspicious", f"__init__.py runs on import: {', '.join(sorted(active))}",
-                           scan.path, ex.line if ex else None, ex.snippet if ex else "")
+                state.fire(
+                    "install.init_suspicious",
+                    f"__init__.py runs on import: {', '.join(sorted(active))}",
+                    scan.path,
+                    ex.line if ex else None,
+                    ex.snippet if ex else "",
+                )
                 state.token("init:suspicious")
     _entry_points(state, entry_modules, by_path)
 
@@ -239,11 +335,17 @@ def _entry_points(state: _State, modules: list[str], by_path: dict[str, FileScan
     for module in dict.fromkeys(modules):
         rel = module.replace(".", "/")
         for path, scan in by_path.items():
-            if path.endswith((f"/{rel}.py", f"/{rel}/__init__.py")) or path in (f"{rel}.py", f"{rel}/__init__.py"):
+            if path.endswith((f"/{rel}.py", f"/{rel}/__init__.py")) or path in (
+                f"{rel}.py",
+                f"{rel}/__init__.py",
+            ):
                 active = [f for f in INIT_FEATURES if scan.strong[f]]
                 if active:
-                    state.fire("install.entry_point_payload",
-                               f"entry point module {module} has {', '.join(sorted(active))}", path)
+                    state.fire(
+                        "install.entry_point_payload",
+                        f"entry point module {module} has {', '.join(sorted(active))}",
+                        path,
+                    )
                     state.token("entry:suspicious")
                 break
 
@@ -262,7 +364,9 @@ def _pth(state: _State, m: Member, scans: list[FileScan]) -> None:
     kept = []
     for no, line in enumerate(text.splitlines(), start=1):
         if line.startswith(("import ", "import\t")):
-            state.fire("install.pth_exec", "a .pth line that runs code at interpreter start", m.path, no, line)
+            state.fire(
+                "install.pth_exec", "a .pth line that runs code at interpreter start", m.path, no, line
+            )
             state.token("file:pth_exec")
             kept.append(line)
         else:
@@ -278,12 +382,20 @@ def _text_file(state: _State, m: Member, url_hits: list[tuple[str, int, UrlHit]]
         if len(url_hits) > 5000:
             break
     if m.path.lower().endswith(SCRIPT_SUFFIXES):
-        for feature, pattern in (("code.download_exec", st.DOWNLOAD_RUN_RE), ("code.reverse_shell", st.SHELL_RE)):
+        for feature, pattern in (
+            ("code.download_exec", st.DOWNLOAD_RUN_RE),
+            ("code.reverse_shell", st.SHELL_RE),
+        ):
             match = pattern.search(text)
             if match:
                 line = text.count("\n", 0, match.start()) + 1
-                state.fire(feature, f"script {m.path}: {match.group(0)[:60]!r}", m.path, line,
-                           text.splitlines()[line - 1] if text else "")
+                state.fire(
+                    feature,
+                    f"script {m.path}: {match.group(0)[:60]!r}",
+                    m.path,
+                    line,
+                    text.splitlines()[line - 1] if text else "",
+                )
 
 
 def extract_features(archive: Archive) -> PackageFeatures:
@@ -303,8 +415,12 @@ def extract_features(archive: Archive) -> PackageFeatures:
             _pth(state, m, scans)
         elif p.name == "entry_points.txt":
             entry_modules.extend(_entry_point_file(m))
-        elif ((lower.endswith(TEXT_SUFFIXES) and "." in lower) or p.suffix == "") and not _is_doc(p.name) \
-                and len(m.data) <= MAX_TEXT_FILE_BYTES and b"\x00" not in m.data[:1024]:
+        elif (
+            ((lower.endswith(TEXT_SUFFIXES) and "." in lower) or p.suffix == "")
+            and not _is_doc(p.name)
+            and len(m.data) <= MAX_TEXT_FILE_BYTES
+            and b"\x00" not in m.data[:1024]
+        ):
             _text_file(state, m, url_hits)
     setups = sorted((m.path for m in py if _is_setup_py(m.path)), key=_depth)
     setup = setups[0] if setups else None
@@ -326,18 +442,28 @@ def extract_features(archive: Archive) -> PackageFeatures:
     hook = install_hook_line(suspicious_text)
     if hook:
         where = next(((s.path, h) for s in scans for h in s.examples.get("install.cmdclass", [])), None)
-        state.fire("paper.install_hook", f"install command override: {hook}", where[0] if where else setup,
-                   where[1].line if where else None, where[1].snippet if where else hook)
-    for feature, items in list(state.evidence.items()):
+        state.fire(
+            "paper.install_hook",
+            f"install command override: {hook}",
+            where[0] if where else setup,
+            where[1].line if where else None,
+            where[1].snippet if where else hook,
+        )
+    for feature in list(state.evidence):
         if state.values.get(feature, 0.0) <= 0.0:
             del state.evidence[feature]
     order = {f: i for i, f in enumerate(FEATURE_IDS)}
-    evidence = tuple(e for f in sorted(state.evidence, key=lambda f: order.get(f, 1 << 20))
-                     for e in state.evidence[f])
+    evidence = tuple(
+        e for f in sorted(state.evidence, key=lambda f: order.get(f, 1 << 20)) for e in state.evidence[f]
+    )
     values = {f: float(state.values.get(f, 0.0)) for f in FEATURE_IDS}
     return PackageFeatures(
-        name=name, version=version, values=values, suspicious_text=suspicious_text,
-        code_text=" ".join(state.tokens[:MAX_CODE_TOKENS]), evidence=evidence,
+        name=name,
+        version=version,
+        values=values,
+        suspicious_text=suspicious_text,
+        code_text=" ".join(state.tokens[:MAX_CODE_TOKENS]),
+        evidence=evidence,
     )
 
 

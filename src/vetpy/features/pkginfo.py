@@ -69,7 +69,9 @@ def find_metadata_member(archive: Archive) -> Member | None:
     best: tuple[int, int, Member] | None = None
     for m in archive.members:
         p = PurePosixPath(m.path)
-        if (p.name == "METADATA" and p.parent.name.endswith(".dist-info")) or (p.name == "PKG-INFO" and _depth(m.path) <= 1):
+        if (p.name == "METADATA" and p.parent.name.endswith(".dist-info")) or (
+            p.name == "PKG-INFO" and _depth(m.path) <= 1
+        ):
             rank = 0
         elif p.name == "PKG-INFO" and (p.parent.name.endswith(".egg-info") or p.parent.name == "EGG-INFO"):
             rank = 1
@@ -239,7 +241,9 @@ def check_license(meta: Metadata, archive: Archive) -> LicenseCheck:
     if files and file_path is None:
         file_path = files[0].path
     known = {f for f in (by_classifier, by_field, by_file) if f}
-    declared = bool(known or meta.license or files or any(c.startswith("License ::") for c in meta.classifiers))
+    declared = bool(
+        known or meta.license or files or any(c.startswith("License ::") for c in meta.classifiers)
+    )
     return LicenseCheck(by_classifier, by_field, by_file, file_path, len(known) > 1, declared)
 
 

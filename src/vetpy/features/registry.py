@@ -13,9 +13,16 @@ _S = FeatureSpec
 
 FEATURES: tuple[FeatureSpec, ...] = (
     # --- the paper's 7 numeric features (its 8th is the suspicious-lines text) ---
-    _S("paper.homepage_invalid", "metadata", "homepage missing, not https, or not on a well-known domain", True),
+    _S(
+        "paper.homepage_invalid",
+        "metadata",
+        "homepage missing, not https, or not on a well-known domain",
+        True,
+    ),
     _S("paper.author_email_invalid", "metadata", "author email missing or its domain not well known", True),
-    _S("paper.install_hook", "code", "setup.py overrides install commands (cmdclass / install classes)", True),
+    _S(
+        "paper.install_hook", "code", "setup.py overrides install commands (cmdclass / install classes)", True
+    ),
     _S("paper.suspicious_url", "code", "a URL or IP that is insecure, raw, or on an unknown domain", True),
     _S("paper.long_string", "code", "a string literal longer than 40 characters in code", True),
     _S("paper.minimal_setup_cfg", "file", "setup.cfg identical to the packaging tool's default", True),
@@ -64,7 +71,11 @@ FEATURES: tuple[FeatureSpec, ...] = (
     _S("code.unusual_host", "code", "URLs to hosts outside the well-known domain list"),
     _S("code.download_exec", "code", "download then write/execute pattern"),
     # --- data access ---
-    _S("code.credential_read", "code", "reads credential locations (~/.ssh, browser profiles, cloud keys, tokens)"),
+    _S(
+        "code.credential_read",
+        "code",
+        "reads credential locations (~/.ssh, browser profiles, cloud keys, tokens)",
+    ),
     _S("code.env_access", "code", "reads environment variables"),
     _S("code.startup_write", "code", "writes to start-up locations (autostart, shell rc, Run keys)"),
     _S("code.system_info", "code", "collects host facts (hostname, username, platform, IP)"),

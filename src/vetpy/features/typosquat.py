@@ -1,4 +1,4 @@
-"""Typosquatting: how close a name is to the nearest *other* popular project name (never popularity itself)."""
+"""Typosquatting: closeness to the nearest *other* popular project name (never popularity itself)."""
 
 from __future__ import annotations
 
@@ -51,9 +51,7 @@ def typosquat(name: str | None) -> Typosquat:
     edits: int | None = None
     squat = False
     if len(canon) >= MIN_LENGTH:
-        close = process.extractOne(
-            canon, names, scorer=DamerauLevenshtein.distance, score_cutoff=MAX_EDITS
-        )
+        close = process.extractOne(canon, names, scorer=DamerauLevenshtein.distance, score_cutoff=MAX_EDITS)
         if close is not None and len(str(close[0])) >= MIN_LENGTH:
             edits = int(close[1])
             allowed = MAX_EDITS if len(canon) >= TWO_EDIT_MIN_LENGTH else 1
