@@ -10,19 +10,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.errors import ModelError, VetpyError
+from vetpy.features.extract import extract_features
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
 from vetpy.result import Reason, ScanResult, Verdict, one_line
-
-if TYPE_CHECKING:
-    from vetpy.acquire.index import IndexClient
-    from vetpy.acquire.targets import Target
 
 MAX_REASONS = 5
 
@@ -93,8 +91,6 @@ class Scanner:
         """Score one opened archive (never raises: failures become an ``error`` result)."""
         start = time.perf_counter()
         try:
-            from vetpy.features.extract import extract_features
-
             features = extract_features(archive)
             score = float(self.scorer.score([features])[0])
             reasons = self._reasons(archive, features)
@@ -147,8 +143,6 @@ class Scanner:
         if target.skipped:
             return error_result(target.label, target.skipped, skipped=True, notes=notes)
         try:
-            from vetpy.acquire.targets import load_target
-
             archive = load_target(target, client=self.client, limits=self.limits)
         except Exception as exc:
             seconds = time.perf_counter() - start
@@ -159,8 +153,6 @@ class Scanner:
     # -- many targets --------------------------------------------------------------------------------
     def resolve(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[Target | ScanResult]:
         """Resolve targets; a target or requirements file that cannot be resolved becomes an error result."""
-        from vetpy.acquire.targets import resolve_targets
-
         try:
             return list(resolve_targets(targets, requirements, artifact=self.artifact, client=self.client))
         except Exception:  # resolve one by one so a single bad input does not sink the rest
