@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conftest import ArchiveBuilder
+from conftest import ArchiveBuilder, build_archive
 from vetpy.acquire import archive as archive_module
 from vetpy.acquire.archive import open_archive, safe_path
 from vetpy.acquire.interface import Archive, Limits
@@ -409,9 +411,13 @@ def test_bad_input_raises_one_line(make_archive: ArchiveBuilder) -> None:
         assert not isinstance(info.value, LimitExceeded)
 
 
-def test_missing_file_raises(tmp_path: Path) -> None:
+def test_missing_file_or_special_file_raises(tmp_path: Path) -> None:
     with pytest.raises(AcquireError, match=r"^nope.tar.gz: cannot read \("):
         open_archive(tmp_path / "nope.tar.gz", target="x")
+    fifo = tmp_path / "pipe.tar.gz"
+    os.mkfifo(fifo)
+    with pytest.raises(AcquireError, match=r"^pipe.tar.gz: not a readable archive \(not a regular file\)$"):
+        open_archive(str(fifo), target="x")  # would block forever if it were read
 
 
 def test_nothing_written_outside_memory(
@@ -434,3 +440,27 @@ def test_nothing_written_outside_memory(
     assert os.listdir(work) == []
     assert set(os.listdir(tempfile.gettempdir())) - tmp_before == set()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd"]
+
+
+_SEEDS = {fmt: build_archive(SDIST, fmt) for fmt in ("tar.gz", "tar.bz2", "tar.xz", "tar", "zip")}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fmt=st.sampled_from(sorted(_SEEDS)),
+    flips=st.lists(st.tuples(st.integers(min_value=0), st.integers(1, 255)), min_size=1, max_size=8),
+    cut=st.one_of(st.none(), st.integers(min_value=0)),
+)
+def test_corrupted_archives_never_crash(fmt: str, flips: list[tuple[int, int]], cut: int | None) -> None:
+    data = bytearray(_SEEDS[fmt])
+    for offset, mask in flips:
+        data[offset % len(data)] ^= mask
+    if cut is not None:
+        data = data[: cut % (len(data) + 1)]
+    try:
+        result = open_archive(bytes(data), target="x", filename="fuzz")
+    except AcquireError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("fuzz: ")
+        return
+    for member in result.members:
+        assert member.path and not member.path.startswith("/") and ".." not in member.path.split("/")

@@ -14,6 +14,7 @@ import lzma
 import os
 import posixpath
 import stat
+import struct
 import tarfile
 import time
 import zipfile
@@ -48,6 +49,10 @@ _READ_ERRORS = (
     NotImplementedError,
     RuntimeError,
     OverflowError,
+    TypeError,  # tarfile on a gzip header cut short
+    IndexError,
+    KeyError,
+    struct.error,
 )
 
 
@@ -293,7 +298,7 @@ def _too_big(name: str, size: int, limits: Limits) -> str:
 
 
 def open_archive(
-    source: bytes | Path,
+    source: bytes | str | Path,
     *,
     target: str,
     filename: str | None = None,
@@ -301,9 +306,13 @@ def open_archive(
 ) -> Archive:
     """Read an archive (raw bytes, a file path, or an unpacked folder) into memory.
 
+    Symlinks to the archive or folder itself are followed (the user named it); links inside are not.
+
     Raises AcquireError (one line) when the input is not a readable archive, and LimitExceeded when a
     limit stops reading before any member was read.
     """
+    if isinstance(source, str):
+        source = Path(source)
     if isinstance(source, Path) and source.is_dir():
         name = filename or source.name or str(source)
         reader = _Reader(limits, None)
@@ -317,7 +326,10 @@ def open_archive(
     if isinstance(source, Path):
         name = filename or source.name
         try:
-            size = source.stat().st_size
+            info = source.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise AcquireError(f"{name}: not a readable archive (not a regular file)")
+            size = info.st_size
             if size > limits.max_archive_bytes:
                 raise LimitExceeded(_too_big(name, size, limits))
             data = source.read_bytes()
