@@ -1,0 +1,87 @@
+"""The batch engine contract: what a worker needs to build its scanner, and what an engine yields.
+
+An engine takes target strings and yields one :class:`~vetpy.result.ScanResult` per target, in the order
+they finish. It never raises for a bad package: a crash, a timeout or an out-of-memory worker becomes an
+``error`` result for that target, and the worker is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from vetpy.acquire.interface import Limits
+from vetpy.result import ScanResult, Verdict
+from vetpy.scan import error_result
+
+#: Scans one target string (a path or ``name==version``) and returns its result; never raises.
+ScanFn = Callable[[str], ScanResult]
+
+
+def scanner_factory(settings: WorkerSettings) -> ScanFn:
+    """The default factory: one :class:`~vetpy.scan.Scanner` (model loaded once) per worker."""
+    from vetpy.scan import Scanner, default_scorer, load_scorer
+
+    scorer = load_scorer(settings.model) if settings.model else default_scorer()
+    scanner = Scanner(scorer=scorer, limits=settings.limits, threshold=settings.threshold)
+
+    def scan(target: str) -> ScanResult:
+        results = scanner.scan([target])
+        if len(results) == 1:
+            return replace(results[0], target=target)
+        if not results:
+            return error_result(target, "nothing to scan")
+        return error_result(target, f"target expands to {len(results)} packages; list them one per line")
+
+    return scan
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Everything a worker needs, picklable: the scanner's options and the factory that builds it.
+
+    ``factory`` must be a module-level function (it is pickled by reference into each worker); tests
+    inject their own to simulate slow or crashing scans.
+    """
+
+    model: str | None = None  # a saved model path or "rules"; None = the default scorer
+    threshold: float | None = None
+    limits: Limits = field(default_factory=Limits)
+    max_memory_mb: int | None = 2048  # address-space cap per local worker; None = no cap
+    factory: Callable[[WorkerSettings], ScanFn] = scanner_factory
+
+
+class Engine(Protocol):
+    """Runs scans in parallel; ``run`` yields one result per target as each finishes."""
+
+    def run(self, targets: Sequence[str], settings: WorkerSettings) -> Iterator[ScanResult]: ...
+
+
+def timeout_result(target: str, timeout: float) -> ScanResult:
+    """The error result for a package whose scan ran past the time limit."""
+    return error_result(target, f"timeout after {timeout:g} s", seconds=timeout)
+
+
+def worker_died_result(target: str, why: str) -> ScanResult:
+    """The error result for a package whose worker died while scanning it."""
+    return error_result(target, f"worker died while scanning ({why})")
+
+
+def safe_scan(scan: ScanFn, target: str, max_memory_mb: int | None) -> ScanResult:
+    """Run ``scan`` on ``target``; an exception becomes an ``error`` result (same on every engine)."""
+    try:
+        result = scan(target)
+    except MemoryError:
+        result = error_result(target, "internal error: MemoryError")
+    except Exception as exc:
+        result = error_result(target, f"internal error: {type(exc).__name__}: {exc}")
+    return out_of_memory(result, max_memory_mb)
+
+
+def out_of_memory(result: ScanResult, max_memory_mb: int | None) -> ScanResult:
+    """Rewrite an internal MemoryError into a clear out-of-memory message."""
+    if result.verdict is Verdict.ERROR and result.error and "MemoryError" in result.error:
+        limit = f" (limit {max_memory_mb} MB per worker)" if max_memory_mb else ""
+        return replace(result, error=f"out of memory{limit}")
+    return result

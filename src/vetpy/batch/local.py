@@ -1,0 +1,208 @@
+"""The local engine: N spawned worker processes the parent can kill.
+
+Each worker builds its scanner once (model loaded once), caps its address space with ``RLIMIT_AS`` and
+then scans one target at a time. The parent hands out targets, waits on every worker's pipe and process
+sentinel, and kills and replaces a worker whose scan runs past the time limit or that dies; that target
+becomes an ``error`` result and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from vetpy.batch.interface import WorkerSettings, safe_scan, timeout_result, worker_died_result
+from vetpy.errors import VetpyError
+from vetpy.result import ScanResult, one_line
+
+#: Native math libraries use one thread per worker: the pool is the parallelism.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: How many workers in a row may fail to start before the batch gives up.
+_MAX_START_FAILURES = 3
+
+
+def _limit_memory(max_memory_mb: int | None) -> None:
+    if not max_memory_mb:
+        return
+    import resource
+
+    limit = max_memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_main(conn: Connection, settings: WorkerSettings) -> None:
+    """A worker process: build the scanner, say "ready", then scan targets until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        _limit_memory(settings.max_memory_mb)
+        scan = settings.factory(settings)
+    except BaseException as exc:
+        conn.send(("init-error", one_line(f"{type(exc).__name__}: {exc}")))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            target = conn.recv()
+        except (EOFError, OSError):
+            return
+        if target is None:
+            return
+        result = safe_scan(scan, target, settings.max_memory_mb)
+        conn.send(("result", result))
+        if (result.error or "").startswith("out of memory"):
+            return  # a worker that ran out of memory may be in a bad state: start afresh
+
+
+@contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """Set the thread-count variables (unless the user did) while a child process is started."""
+    added = [name for name in _THREAD_VARS if name not in os.environ]
+    for name in added:
+        os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+class _Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, settings: WorkerSettings, start_timeout: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_worker_main, args=(child, settings), daemon=True)
+        with _single_threaded_children():
+            self.process.start()
+        child.close()
+        self.ready = False
+        self.task: str | None = None
+        self.deadline = time.monotonic() + start_timeout
+
+    def send(self, target: str, timeout: float) -> bool:
+        """Hand ``target`` to the worker; False when it has already exited (its sentinel will tell)."""
+        try:
+            self.conn.send(target)
+        except OSError:
+            return False
+        self.task = target
+        self.deadline = time.monotonic() + timeout
+        return True
+
+    def receive(self) -> tuple[str, Any] | None:
+        """The next message, or None when the worker is gone."""
+        try:
+            message: tuple[str, Any] = self.conn.recv()
+        except (EOFError, OSError):
+            return None
+        return message
+
+    def exit_reason(self) -> str:
+        self.process.join(timeout=1)
+        code = self.process.exitcode
+        if code is None:
+            return "no answer"
+        if code == -signal.SIGKILL:
+            return "killed, possibly out of memory"
+        if code < 0:
+            return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+    def kill(self) -> None:
+        with suppress(Exception):
+            self.process.kill()
+        with suppress(Exception):
+            self.process.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        """Ask an idle worker to exit, killing it if it does not."""
+        with suppress(Exception):
+            self.conn.send(None)
+        self.process.join(timeout=5)
+        self.kill()
+
+
+class LocalEngine:
+    """Scan on ``jobs`` local worker processes with a per-package time limit."""
+
+    def __init__(self, jobs: int | None = None, timeout: float = 60.0, start_timeout: float = 300.0) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+
+    def run(self, targets: Sequence[str], settings: WorkerSettings) -> Iterator[ScanResult]:
+        """Yield one result per target as each finishes (see the module docstring)."""
+        pending = deque(targets)
+        workers: list[_Worker] = []
+        start_failures = 0
+
+        def start() -> None:
+            workers.append(_Worker(settings, self.start_timeout))
+
+        def retire(worker: _Worker) -> None:
+            worker.kill()
+            workers.remove(worker)
+            if pending and len(workers) < self.jobs:
+                start()
+
+        try:
+            for _ in range(min(self.jobs, len(pending))):
+                start()
+            while workers and (pending or any(w.task is not None for w in workers)):
+                for worker in workers:
+                    if worker.ready and worker.task is None and pending:
+                        target = pending.popleft()
+                        if not worker.send(target, self.timeout):
+                            pending.appendleft(target)
+                now = time.monotonic()
+                deadlines = [w.deadline for w in workers if w.task is not None or not w.ready]
+                wait_for = max(0.0, min(deadlines) - now) if deadlines else None
+                handles: list[Any] = [w.conn for w in workers] + [w.process.sentinel for w in workers]
+                ready = set(wait(handles, timeout=wait_for))
+                for worker in list(workers):
+                    if worker.conn not in ready and worker.process.sentinel not in ready:
+                        continue
+                    message = worker.receive() if worker.conn in ready else None
+                    if message is None:  # the worker is gone
+                        if worker.task is not None:
+                            yield worker_died_result(worker.task, worker.exit_reason())
+                        elif not worker.ready:
+                            start_failures += 1
+                            if start_failures >= _MAX_START_FAILURES:
+                                raise VetpyError(f"batch workers cannot start ({worker.exit_reason()})")
+                        retire(worker)
+                    elif message[0] == "ready":
+                        worker.ready, start_failures = True, 0
+                    elif message[0] == "init-error":
+                        raise VetpyError(f"a batch worker could not build its scanner: {message[1]}")
+                    else:
+                        result: ScanResult = message[1]
+                        worker.task = None
+                        yield result
+                now = time.monotonic()
+                for worker in list(workers):
+                    if worker.deadline > now or (worker.task is None and worker.ready):
+                        continue
+                    if worker.task is not None:
+                        yield timeout_result(worker.task, self.timeout)
+                    else:
+                        raise VetpyError(f"a batch worker did not start within {self.start_timeout:g} s")
+                    retire(worker)
+        finally:
+            for worker in workers:
+                if worker.task is None and worker.ready:
+                    worker.stop()
+                else:
+                    worker.kill()
