@@ -270,7 +270,7 @@ def _url_features(state: _State, hits: list[tuple[str, int, UrlHit]]) -> None:
                     line,
                     hit.text,
                 )
-        if hit.suspicious:
+        if hit.suspicious and path.endswith(PY_SUFFIXES):  # the paper's feature is about code
             why = "raw IP" if hit.raw_ip else "insecure scheme" if hit.insecure else "unknown domain"
             state.fire(
                 "paper.suspicious_url", f"suspicious URL ({why}): {hit.text[:100]}", path, line, hit.text
