@@ -58,9 +58,10 @@ def _worker_main(conn: Connection, settings: WorkerSettings) -> None:
         if target is None:
             return
         result = safe_scan(scan, target, settings.max_memory_mb)
-        conn.send(("result", result))
         if (result.error or "").startswith("out of memory"):
-            return  # a worker that ran out of memory may be in a bad state: start afresh
+            conn.send(("last", result))  # a worker that ran out of memory may be in a bad state
+            return
+        conn.send(("result", result))
 
 
 @contextmanager
@@ -187,9 +188,11 @@ class LocalEngine:
                         worker.ready, start_failures = True, 0
                     elif message[0] == "init-error":
                         raise VetpyError(f"a batch worker could not build its scanner: {message[1]}")
-                    else:
+                    else:  # "result", or "last" from a worker that is exiting after it
                         result: ScanResult = message[1]
                         worker.task = None
+                        if message[0] == "last":
+                            retire(worker)
                         yield result
                 now = time.monotonic()
                 for worker in list(workers):

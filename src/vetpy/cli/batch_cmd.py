@@ -26,6 +26,7 @@ from rich.text import Text
 from vetpy.acquire.interface import Limits
 from vetpy.batch import BatchSummary, LocalEngine, WorkerSettings, discover, run_batch
 from vetpy.batch.interface import Engine
+from vetpy.errors import VetpyError
 from vetpy.result import ScanResult
 
 
@@ -139,6 +140,8 @@ def format_summary(summary: BatchSummary) -> str:
 
 def run(args: argparse.Namespace) -> int:
     targets = discover(args.input)
+    if args.model and args.model != "rules" and not Path(args.model).is_file():
+        raise VetpyError(f"no model file at {args.model}")
     settings = WorkerSettings(
         model=args.model,
         threshold=args.threshold,
