@@ -9,6 +9,7 @@ shared object store into its address space.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
@@ -17,6 +18,8 @@ from typing import Any
 from vetpy.batch.interface import ScanFn, WorkerSettings, safe_scan, timeout_result, worker_died_result
 from vetpy.errors import VetpyError
 from vetpy.result import ScanResult, one_line
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours its error messages
 
 
 class _ScanActor:
@@ -103,9 +106,8 @@ class RayEngine:
                         value = ray.get(ref, timeout=10)
                     except (RayError, GetTimeoutError) as exc:
                         if slot.task is None:
-                            raise VetpyError(
-                                one_line(f"a Ray worker could not build its scanner: {exc}")
-                            ) from exc
+                            why = one_line(_ANSI.sub("", str(exc)))
+                            raise VetpyError(f"a Ray worker could not build its scanner: {why}") from exc
                         yield worker_died_result(slot.task, one_line(type(exc).__name__))
                         retire(slot)
                         continue
