@@ -148,10 +148,14 @@ def test_scan_archive_caps_reasons_and_reports_limit_hits() -> None:
     contributions = [Contribution(f, 1.0) for f in FEATURE_IDS[:10]]
     archive = _archive({"a.py": b"x = 1\n"}, limit_hit="max_members", notes=("skipped a symlink",))
     result = Scanner(scorer=FixedScorer(0.1, contributions)).scan_archive(archive)
-    assert result.verdict is Verdict.BENIGN
+    # an incomplete scan scoring under the threshold is an error (score kept), never benign
+    assert result.verdict is Verdict.ERROR and result.score == 0.1
+    assert result.error and result.error.startswith("incomplete scan: reading stopped at a limit (max_members)")
     assert result.reasons[0].feature == "archive.limit_hit" and "max_members" in result.reasons[0].message
     assert len(result.reasons) == MAX_REASONS + 1
-    assert result.notes == ("skipped a symlink",)
+    assert result.notes == ("incomplete scan: reading stopped at a limit (max_members)", "skipped a symlink")
+    flagged = Scanner(scorer=FixedScorer(0.9, contributions)).scan_archive(archive)
+    assert flagged.verdict is Verdict.MALICIOUS and flagged.error is None
 
 
 def test_threshold_override() -> None:

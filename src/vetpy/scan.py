@@ -69,6 +69,19 @@ def error_result(
     )
 
 
+def incomplete_message(limit: str, score: float, threshold: float) -> str:
+    """The error of a package whose reading stopped at a limit and whose partial score is below threshold.
+
+    Policy: a limit hit (bomb, too many members, too slow) leaves part of the package unread, and an
+    attacker can put the payload after the padding; so such a package is flagged when what was read
+    scores at or above the threshold, and is otherwise an ``error`` (score and reasons kept), never benign.
+    """
+    return one_line(
+        f"incomplete scan: reading stopped at a limit ({limit}); the part read scored {score:.3f} "
+        f"(threshold {threshold:g}); raise the limit to scan the rest"
+    )
+
+
 class Scanner:
     """Scan archives and targets with one scorer, one threshold and one set of reading limits."""
 
@@ -102,6 +115,12 @@ class Scanner:
                 notes=notes + archive.notes,
             )
         verdict = Verdict.MALICIOUS if score >= self.threshold else Verdict.BENIGN
+        error = None
+        if archive.limit_hit:  # an incomplete scan is never reported benign (see SECURITY.md, "Limits")
+            notes = (*notes, one_line(f"incomplete scan: reading stopped at a limit ({archive.limit_hit})"))
+            if verdict is Verdict.BENIGN:
+                verdict = Verdict.ERROR
+                error = incomplete_message(archive.limit_hit, score, self.threshold)
         return ScanResult(
             target=archive.target,
             name=features.name,
@@ -111,6 +130,7 @@ class Scanner:
             score=score,
             threshold=self.threshold,
             reasons=reasons,
+            error=error,
             seconds=time.perf_counter() - start,
             notes=notes + archive.notes,
         )
