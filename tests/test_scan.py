@@ -150,7 +150,7 @@ def test_scan_archive_caps_reasons_and_reports_limit_hits() -> None:
     result = Scanner(scorer=FixedScorer(0.1, contributions)).scan_archive(archive)
     # an incomplete scan scoring under the threshold is an error (score kept), never benign
     assert result.verdict is Verdict.ERROR and result.score == 0.1
-    assert result.error and result.error.startswith("incomplete scan: reading stopped at a limit (max_members)")
+    assert (result.error or "").startswith("incomplete scan: reading stopped at a limit (max_members)")
     assert result.reasons[0].feature == "archive.limit_hit" and "max_members" in result.reasons[0].message
     assert len(result.reasons) == MAX_REASONS + 1
     assert result.notes == ("incomplete scan: reading stopped at a limit (max_members)", "skipped a symlink")
