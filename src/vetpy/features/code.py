@@ -151,15 +151,13 @@ def _line_of(text: str, offset: int) -> int:
 
 def _scan_text_patterns(scan: FileScan, text: str, lines: _Lines) -> None:
     """Signals read off raw source text: hex escapes, obfuscator markers, long lines."""
-    for feature, pattern in (
-        ("code.hex_chr_chains", st.HEX_ESCAPES_RE),
-        ("code.obfuscator", st.OBFUSCATOR_RE),
+    for feature, finder in (
+        ("code.hex_chr_chains", st.find_hex_escapes),
+        ("code.obfuscator", st.find_obfuscator),
     ):
-        for i, m in enumerate(pattern.finditer(text)):
-            if i >= 50:
-                break
-            line = _line_of(text, m.start())
-            scan.add(Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]}", lines.get(line)))
+        for offset, matched in finder(text)[:50]:
+            line = _line_of(text, offset)
+            scan.add(Hit(feature, line, f"{MESSAGES[feature]}: {matched[:40]}", lines.get(line)))
             scan.token("str:hex_escapes" if feature == "code.hex_chr_chains" else "str:obfuscator")
     start = 0
     line_no = 1
