@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -149,10 +148,7 @@ def run(args: argparse.Namespace) -> int:
         max_memory_mb=args.max_memory,
     )
     console = Console(stderr=True)
-    with _progress(console, sys.stderr.isatty() and "PYTEST_CURRENT_TEST" not in os.environ) as (
-        start,
-        advance,
-    ):
+    with _progress(console, sys.stderr.isatty()) as (start, advance):
 
         def on_result(_result: ScanResult) -> None:
             advance()
