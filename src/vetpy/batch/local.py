@@ -139,7 +139,7 @@ class LocalEngine:
     """Scan on ``jobs`` local worker processes with a per-package time limit."""
 
     def __init__(self, jobs: int | None = None, timeout: float = 60.0, start_timeout: float = 300.0) -> None:
-        self.jobs = jobs or os.cpu_count() or 1
+        self.jobs = jobs or len(os.sched_getaffinity(0)) or 1
         self.timeout = timeout
         self.start_timeout = start_timeout
 
