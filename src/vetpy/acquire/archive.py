@@ -8,6 +8,9 @@ so far are returned with ``Archive.limit_hit`` set; only when nothing at all cou
 
 from __future__ import annotations
 
+import bz2
+import copy
+import gzip
 import hashlib
 import io
 import lzma
@@ -21,7 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 from vetpy.acquire.interface import Archive, Limits, Member
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
@@ -33,11 +36,13 @@ CHUNK = 1024 * 1024
 RATIO_FLOOR = 1024 * 1024
 #: Most notes kept per archive (a hostile archive could otherwise produce millions).
 MAX_NOTES = 200
+#: Most decompressed bytes a tar may spend between two members' data (headers: pax, GNU long names,
+#: sparse maps). tarfile reads a header's data in one piece, so a 1 GiB pax header would be held in memory.
+MAX_HEADER_BYTES = 1024 * 1024
 
 _clock: Callable[[], float] = time.monotonic
 
-_TarMode = Literal["r|gz", "r|bz2", "r|xz", "r|"]
-_TAR_MODES: dict[str, _TarMode] = {"tar.gz": "r|gz", "tar.bz2": "r|bz2", "tar.xz": "r|xz", "tar": "r|"}
+_TAR_FORMATS = ("tar.gz", "tar.bz2", "tar.xz", "tar")
 _READ_ERRORS = (
     tarfile.TarError,
     zipfile.BadZipFile,
@@ -87,6 +92,8 @@ class _Reader:
         self.kept = 0  # bytes held in memory
         self.inflated = 0  # bytes decompressed, skipped members included
         self.deadline = _clock() + limits.max_seconds
+        self.streamed = 0  # bytes out of a tar's decompressor (headers included)
+        self.allowed = MAX_HEADER_BYTES  # ``streamed`` may not pass this before the next member
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -151,6 +158,22 @@ class _Reader:
         if _clock() > self.deadline:
             raise _Stop(f"time: more than {self.limits.max_seconds:g} s")
 
+    def expect(self, size: int) -> None:
+        """A tar member's header promised ``size`` data bytes: allow them, plus the next headers."""
+        self.allowed = self.streamed + size + MAX_HEADER_BYTES
+
+    def streamed_bytes(self, n: int) -> None:
+        """Count ``n`` bytes out of a tar's decompressor; stop at the ratio or at oversized headers."""
+        self.streamed += n
+        if (
+            self.compressed is not None
+            and self.streamed > RATIO_FLOOR
+            and self.streamed > self.limits.max_ratio * self.compressed
+        ):
+            raise _Stop(f"ratio: {human_bytes(self.streamed)} from {human_bytes(self.compressed)}")
+        if self.streamed > self.allowed:
+            raise _Stop(f"header: more than {human_bytes(MAX_HEADER_BYTES)} of tar header data")
+
     def _keep(self, path: str, data: bytes) -> None:
         if self.kept + len(data) > self.limits.max_total_bytes:
             raise _Stop(f"total: more than {human_bytes(self.limits.max_total_bytes)}")
@@ -185,10 +208,37 @@ def _fix_name(name: str) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+class _Inflated:
+    """The decompressed bytes of a tar, produced at most ``size`` at a time and counted by the reader.
+
+    tarfile's own stream mode hands whole input blocks to the decompressor with no output bound (a few KiB
+    of bzip2 can ask for gigabytes at once); the gzip/bz2/lzma file classes bound each read instead.
+    """
+
+    def __init__(self, data: bytes, fmt: str, reader: _Reader) -> None:
+        raw = io.BytesIO(data)  # all in memory: nothing to close
+        self.source: io.BufferedIOBase
+        if fmt == "tar.gz":
+            self.source = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif fmt == "tar.bz2":
+            self.source = bz2.BZ2File(raw, mode="rb")
+        elif fmt == "tar.xz":
+            self.source = lzma.LZMAFile(raw, mode="rb")  # noqa: SIM115
+        else:
+            self.source = raw
+        self.reader = reader
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size if 0 <= size <= CHUNK else CHUNK)
+        self.reader.streamed_bytes(len(chunk))
+        return chunk
+
+
 def _read_tar(data: bytes, fmt: str, reader: _Reader) -> None:
-    with tarfile.open(fileobj=io.BytesIO(data), mode=_TAR_MODES[fmt]) as tar:
+    with tarfile.open(fileobj=_Inflated(data, fmt, reader), mode="r|") as tar:  # type: ignore[call-overload]
         for info in tar:
             reader.entry()
+            reader.expect(info.size if info.isreg() else 0)
             name = _fix_name(info.name)
             if info.isreg():
                 # A tar header's size is exact (it places the next header), so check before inflating.
@@ -237,10 +287,47 @@ def _read_zip(data: bytes, reader: _Reader) -> None:
                 continue
             # Declared sizes are not trusted (pip would read past a lie): stream in chunks instead.
             try:
-                with archive.open(info) as stream:
-                    reader.read_chunked(path, stream)
+                if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    with archive.open(info) as stream:
+                        reader.read_chunked(path, stream)
+                else:  # zipfile inflates bzip2/lzma members with no output bound: do it here, bounded
+                    reader.read_chunked(path, _zip_member_bounded(archive, info))
             except _READ_ERRORS as exc:
                 reader.note(f"unreadable member {_one_line(name)} ({_one_line(exc, 80)})")
+
+
+class _Decompressed:
+    """Output of a bzip2/lzma decompressor, at most ``size`` bytes per read."""
+
+    def __init__(self, decompressor: bz2.BZ2Decompressor | lzma.LZMADecompressor, data: bytes) -> None:
+        self.decompressor = decompressor
+        self.pending = data
+
+    def read(self, size: int = -1) -> bytes:
+        if self.decompressor.eof:
+            return b""
+        out = self.decompressor.decompress(self.pending, max_length=size if size >= 0 else CHUNK)
+        self.pending = b""
+        if not out and self.decompressor.needs_input:
+            raise EOFError("compressed member ended before the end-of-stream marker")
+        return out
+
+
+def _zip_member_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+    """A bzip2 or lzma zip member, decompressed with bounded output per read."""
+    raw_info = copy.copy(info)
+    raw_info.compress_type, raw_info.file_size = zipfile.ZIP_STORED, info.compress_size
+    raw_info.CRC = None  # type: ignore[assignment]  # the CRC is of the decompressed bytes: skip its check
+    with archive.open(raw_info) as stream:  # the stored bytes, not decompressed, no CRC check
+        raw = stream.read(info.compress_size)
+    if info.compress_type == zipfile.ZIP_BZIP2:
+        return _Decompressed(bz2.BZ2Decompressor(), raw)  # type: ignore[return-value]
+    if info.compress_type == zipfile.ZIP_LZMA:
+        (size,) = struct.unpack("<H", raw[2:4])
+        props = lzma._decode_filter_properties(lzma.FILTER_LZMA1, raw[4 : 4 + size])  # type: ignore[attr-defined]
+        decompressor = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[props])
+        return _Decompressed(decompressor, raw[4 + size :])  # type: ignore[return-value]
+    raise NotImplementedError(f"compression method {info.compress_type}")
 
 
 def _read_folder(root: Path, reader: _Reader) -> None:
@@ -349,7 +436,7 @@ def open_archive(
     reader = _Reader(limits, len(data))
     stop = None
     try:
-        if fmt in _TAR_MODES:
+        if fmt in _TAR_FORMATS:
             _read_tar(data, fmt, reader)
         else:
             _read_zip(data, reader)
