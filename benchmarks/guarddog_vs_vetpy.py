@@ -465,6 +465,8 @@ def model_provenance(scorer_name: str, data: Path) -> dict[str, Any]:
         "created": manifest.get("created"),
         "threshold": manifest.get("threshold"),
         "training_data_id": manifest.get("training_data_id"),
+        # held-out reference: `vetpy evaluate` time-split metrics, as recorded by `vetpy train`
+        "manifest_metrics": manifest.get("metrics"),
     }
     try:
         from vetpy.dataset.corpus import corpus_id, load_corpus, name_bucket
