@@ -498,7 +498,9 @@ def _small(node: ast.AST) -> bool:
 _IMPORT_RE = re.compile(r"^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)", re.M)
 _FROM_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)", re.M)
 _CALL_RE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*){0,5})\s*\(")
-_STR_RE = re.compile(r"""(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q)).){8,20000}?)(?P=q)""")
+# A backslash is only ever consumed as an escape (``[^\\]``): with ``.`` both branches could take it and an
+# unterminated string of escapes backtracked exponentially (a 100-character line took minutes).
+_STR_RE = re.compile(r"""(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q))[^\\]){8,20000}?)(?P=q)""")
 
 
 def _scan_regex(scan: FileScan, text: str, lines: _Lines, is_setup: bool) -> None:
