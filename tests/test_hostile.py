@@ -621,7 +621,10 @@ def _sources() -> Iterator[tuple[str, bytes]]:
     rng = random.Random(7)
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
     yield "one_line_10mb", b"x = '" + b"A" * (10 * MiB) + b"'\n" + PAYLOAD
-    yield "one_line_10mb_random", b"x = '" + "".join(rng.choices(letters, k=10 * MiB)).encode() + b"'\n"
+    yield (
+        "one_line_10mb_random",
+        b"x = '" + "".join(rng.choices(letters, k=10 * MiB)).encode() + b"'\n" + PAYLOAD,
+    )
     yield "one_line_10mb_no_newline", b"#" + b"\\x41(" * (2 * MiB)
     yield "nul_bytes", PAYLOAD.replace(b"exec", b"ex\x00ec") + b"\x00" * 1000 + PAYLOAD
     yield "binary_junk", rng.randbytes(MiB)
@@ -655,12 +658,61 @@ def _sources() -> Iterator[tuple[str, bytes]]:
 
 
 SOURCES = dict(_sources())
+#: Sources Python 3.11 would actually run (the others fail to decode, parse or compile): their payload
+#: must still be seen, whatever the padding around it.
+RUNNABLE = {
+    "one_line_10mb",
+    "one_line_10mb_random",
+    "latin1_cookie",
+    "utf8_bom",
+    "cookie_on_line_3",
+    "sum_2900_terms_parses",
+    "defs_99_deep_parses",
+    "strings_100k",
+    "lines_500k",
+    "long_hex_escapes",
+}
 
 
-@pytest.mark.parametrize("name", list(SOURCES))
-@pytest.mark.parametrize("where", ["setup.py", "pkg/__init__.py"])
+#: Known detection gaps, kept as strict xfails so they fail (and get removed) once fixed. Files over the
+#: syntax-tree size cap (2 MB), or too deep for the parser at the caller's stack depth, fall back to the
+#: regex scan, which does not see "exec of decoded data" nor module-level code in ``__init__.py``.
+GAPS = {
+    ("pkg/__init__.py", "one_line_10mb"),
+    ("pkg/__init__.py", "one_line_10mb_random"),
+    ("pkg/__init__.py", "long_hex_escapes"),
+    ("pkg/__init__.py", "sum_2900_terms_parses"),
+}
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        pytest.param(where, name, marks=[pytest.mark.xfail(strict=True, reason="regex fallback gap")])
+        if (where, name) in GAPS
+        else (where, name)
+        for where in ("setup.py", "pkg/__init__.py")
+        for name in SOURCES
+    ],
+)
 def test_hostile_python_sources(sandbox: Sandbox, name: str, where: str) -> None:
     data = sdist({where: SOURCES[name]})
-    result = scan(sandbox, "evil-1.0.tar.gz", data, seconds=20, mib=384)
+    # many of these compress past the ratio limit: lift it, this test is about the source, not the archive
+    result = scan(sandbox, "evil-1.0.tar.gz", data, limits=Limits(max_ratio=1e6), seconds=20, mib=384)
     assert result.verdict in (Verdict.BENIGN, Verdict.MALICIOUS), result.error
     assert result.name == "evil"
+    if name in RUNNABLE:
+        assert result.verdict is Verdict.MALICIOUS, result.reasons
+
+
+def test_runnable_sources_really_run_and_the_others_do_not() -> None:
+    """Guards RUNNABLE: compile each source as Python would (compile only, nothing is executed)."""
+    for name, data in SOURCES.items():
+        if b"b64decode" not in data:
+            continue  # no payload to see
+        try:
+            compile(data, name, "exec", dont_inherit=True)
+            runs = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            runs = False
+        assert runs == (name in RUNNABLE), name
