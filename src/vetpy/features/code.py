@@ -96,6 +96,7 @@ class FileScan:
     urls: list[tuple[int, UrlHit]] = field(default_factory=list)
     entry_modules: list[str] = field(default_factory=list)
     max_entropy: float = 0.0
+    pending_strings: list[tuple[str, int, bool]] = field(default_factory=list)
 
     def add(self, hit: Hit, module_level: bool = False) -> None:
         self.counts[hit.feature] += 1
@@ -199,19 +200,39 @@ def _scan_string(scan: FileScan, value: str, line: int, lines: _Lines, module_le
         ip = bare_ip(value) if n <= 21 else None
         if ip is not None:
             scan.urls.append((line, ip))
-    for feature, pattern, tok in (
-        ("code.credential_read", st.CREDENTIAL_RE, "str:credential_path"),
-        ("code.startup_write", st.STARTUP_RE, "str:startup_path"),
-        ("code.reverse_shell", st.SHELL_RE, "str:shell_command"),
-        ("code.download_exec", st.DOWNLOAD_RUN_RE, "str:download_run"),
-        ("code.system_info", st.IP_LOOKUP_RE, "str:ip_lookup"),
-    ):
-        m = pattern.search(head)
-        if m:
-            scan.add(
-                Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]!r}", lines.get(line)), module_level
-            )
-            scan.token(tok)
+    if n >= _MIN_PATTERN_STRING:
+        scan.pending_strings.append((head, line, module_level))
+
+
+_STRING_PATTERNS = (
+    ("code.credential_read", st.CREDENTIAL_RE, "str:credential_path", st.PATTERN_HINTS["credential"]),
+    ("code.startup_write", st.STARTUP_RE, "str:startup_path", st.PATTERN_HINTS["startup"]),
+    ("code.reverse_shell", st.SHELL_RE, "str:shell_command", st.PATTERN_HINTS["shell"]),
+    ("code.download_exec", st.DOWNLOAD_RUN_RE, "str:download_run", st.PATTERN_HINTS["download"]),
+    ("code.system_info", st.IP_LOOKUP_RE, "str:ip_lookup", st.PATTERN_HINTS["ip_lookup"]),
+)
+_MIN_PATTERN_STRING = 4  # no pattern above matches fewer characters
+
+
+def _scan_string_patterns(scan: FileScan, lines: _Lines) -> None:
+    """Path/command patterns over a file's string literals, each searched only in the strings that hold
+    one of its literal hints (per-string regex searches cost seconds on files with 100k literals)."""
+    pending = scan.pending_strings
+    if not pending:
+        return
+    lowered = [head.lower() for head, _, _ in pending]
+    for feature, pattern, tok, hints in _STRING_PATTERNS:
+        for (head, line, module_level), low in zip(pending, lowered, strict=True):
+            if not any(h in low for h in hints):
+                continue
+            m = pattern.search(head)
+            if m:
+                scan.add(
+                    Hit(feature, line, f"{MESSAGES[feature]}: {m.group(0)[:40]!r}", lines.get(line)),
+                    module_level,
+                )
+                scan.token(tok)
+    pending.clear()
 
 
 class _Walker:
@@ -578,4 +599,5 @@ def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | Non
     if tree is None:
         scan.token("src:parse_error")
         _scan_regex(scan, text, lines, is_setup)
+    _scan_string_patterns(scan, lines)
     return scan

@@ -303,7 +303,7 @@ def _code_features(state: _State, scans: list[FileScan], setup: str | None, entr
     for scan in scans:
         name = PurePosixPath(scan.path).name
         if scan.path == setup:
-            active = [f for f in ACTIVE_FEATURES if scan.strong[f]]
+            active = [f for f in sorted(ACTIVE_FEATURES) if scan.strong[f]]
             if active:
                 first = min(
                     (h for f in active for h in scan.examples.get(f, [])), key=lambda h: h.line, default=None
@@ -317,7 +317,7 @@ def _code_features(state: _State, scans: list[FileScan], setup: str | None, entr
                 )
                 state.token("setup:suspicious")
         elif name == "__init__.py":
-            active = [f for f in INIT_FEATURES if scan.module_level[f]]
+            active = [f for f in sorted(INIT_FEATURES) if scan.module_level[f]]
             if active:
                 ex = next((h for f in active for h in scan.examples.get(f, [])), None)
                 state.fire(
@@ -339,7 +339,7 @@ def _entry_points(state: _State, modules: list[str], by_path: dict[str, FileScan
                 f"{rel}.py",
                 f"{rel}/__init__.py",
             ):
-                active = [f for f in INIT_FEATURES if scan.strong[f]]
+                active = [f for f in sorted(INIT_FEATURES) if scan.strong[f]]
                 if active:
                     state.fire(
                         "install.entry_point_payload",

@@ -90,6 +90,74 @@ DOWNLOAD_RUN_RE = re.compile(
 )
 IP_LOOKUP_RE = re.compile(r"ipify\.org|ipinfo\.io|ifconfig\.me|checkip\.|icanhazip|ip-api\.com|myip", re.I)
 
+# Lower-case literals at least one of which every match of the pattern contains. The scanner searches a
+# string with a pattern only when a hint is in it: case-insensitive alternations are slow, and files with
+# 100k string literals are common (data tables, ASCII-art fonts).
+PATTERN_HINTS: dict[str, tuple[str, ...]] = {
+    "credential": (
+        ".ssh",
+        "id_rsa",
+        "id_ed25519",
+        "id_ecdsa",
+        ".aws",
+        ".git-credentials",
+        ".pypirc",
+        ".npmrc",
+        ".netrc",
+        ".docker",
+        ".kube",
+        "login data",
+        "local state",
+        "local storage",
+        "discord",
+        "telegram desktop",
+        "tdata",
+        "exodus",
+        "electrum",
+        "metamask",
+        "nkbihfbeogaeaoehlefnkodbefgpgknn",
+        "/etc/shadow",
+        ".bash_history",
+        "chrome",
+        "mozilla",
+        "cookies.sqlite",
+        "logins.json",
+        "key4.db",
+        "aws_secret_access_key",
+        "google_application_credentials",
+        "cryptunprotectdata",
+        "browser_cookie",
+    ),
+    "startup": (
+        "start menu",
+        "currentversion",
+        ".bashrc",
+        ".bash_profile",
+        ".zshrc",
+        ".zprofile",
+        "crontab",
+        "/etc/rc.local",
+        "launchagents",
+        "launchdaemons",
+        "systemd",
+        "/etc/init.d",
+        "schtasks",
+        "autostart",
+    ),
+    "shell": ("/bin/", "/dev/tcp/", "nc", "socat"),
+    "download": (
+        "curl",
+        "wget",
+        "invoke-webrequest",
+        "iwr",
+        "downloadfile(",
+        "downloadstring(",
+        "certutil",
+        "bitsadmin",
+    ),
+    "ip_lookup": ("ipify.org", "ipinfo.io", "ifconfig.me", "checkip.", "icanhazip", "ip-api.com", "myip"),
+}
+
 
 def shannon_entropy(text: str) -> float:
     """Shannon entropy in bits per character (over at most the first 64 KiB)."""
