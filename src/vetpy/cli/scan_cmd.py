@@ -71,17 +71,56 @@ def register(subparsers: Any) -> None:
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
     parser.add_argument("--artifact", choices=ARTIFACTS, default="sdist", help="which index files to scan")
-    limits = parser.add_argument_group("reading limits (per archive)")
-    limits.add_argument(
-        "--max-bytes",
-        type=_positive_int,
-        default=_DEFAULT_LIMITS.max_archive_bytes,
-        help="largest archive, in bytes",
+    limits = parser.add_argument_group(
+        "reading limits (per archive)",
+        "A package whose reading stops at a limit is never reported benign: it is flagged if what was read "
+        "scores over the threshold, else it is an 'incomplete scan' error (see SECURITY.md).",
     )
-    limits.add_argument("--max-members", type=_positive_int, default=_DEFAULT_LIMITS.max_members)
-    limits.add_argument("--max-member-bytes", type=_positive_int, default=_DEFAULT_LIMITS.max_member_bytes)
-    limits.add_argument("--max-total-bytes", type=_positive_int, default=_DEFAULT_LIMITS.max_total_bytes)
-    limits.add_argument("--max-seconds", type=_positive_float, default=_DEFAULT_LIMITS.max_seconds)
+    d = _DEFAULT_LIMITS
+    limits.add_argument(
+        "--max-archive-bytes",
+        "--max-bytes",
+        dest="max_bytes",
+        type=_positive_int,
+        default=d.max_archive_bytes,
+        metavar="N",
+        help=f"largest archive file, in bytes (default {d.max_archive_bytes})",
+    )
+    limits.add_argument(
+        "--max-members",
+        type=_positive_int,
+        default=d.max_members,
+        metavar="N",
+        help=f"most entries read (default {d.max_members})",
+    )
+    limits.add_argument(
+        "--max-member-bytes",
+        type=_positive_int,
+        default=d.max_member_bytes,
+        metavar="N",
+        help=f"larger files are skipped, with a note (default {d.max_member_bytes})",
+    )
+    limits.add_argument(
+        "--max-total-bytes",
+        type=_positive_int,
+        default=d.max_total_bytes,
+        metavar="N",
+        help=f"most bytes held in memory (default {d.max_total_bytes})",
+    )
+    limits.add_argument(
+        "--max-ratio",
+        type=_positive_float,
+        default=d.max_ratio,
+        metavar="R",
+        help=f"most decompressed bytes per archive byte, past the first MiB (default {d.max_ratio:g})",
+    )
+    limits.add_argument(
+        "--max-seconds",
+        type=_positive_float,
+        default=d.max_seconds,
+        metavar="S",
+        help=f"reading time per archive (default {d.max_seconds:g})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -93,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         max_members=args.max_members,
         max_member_bytes=args.max_member_bytes,
         max_total_bytes=args.max_total_bytes,
-        max_ratio=_DEFAULT_LIMITS.max_ratio,
+        max_ratio=args.max_ratio,
         max_seconds=args.max_seconds,
     )
     scorer = load_scorer(args.model) if args.model else default_scorer()
