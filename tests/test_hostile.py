@@ -34,6 +34,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,7 @@ from conftest import build_archive
 from test_canary import canary_files
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.interface import Limits
+from vetpy.cli.main import main
 from vetpy.features.extract import extract_features
 from vetpy.model.rules import RuleScorer
 from vetpy.result import ScanResult, Verdict
@@ -735,30 +737,29 @@ def _vetpy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_limit_flags_reach_the_reader(sandbox: Sandbox) -> None:
-    bomb = sandbox.write(
-        "evil-1.0.zip", zip_bomb(64, {"evil-1.0/PKG-INFO": PKG_INFO}, {"evil-1.0/setup.py": SETUP})
-    )
-    many = sandbox.write("many-1.0.tar.gz", tar_of_many(10, {"evil-1.0/setup.py": SETUP}))
+def test_cli_limit_flags_reach_the_reader(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    payload = {"evil-1.0/setup.py": SETUP}
+    bomb = sandbox.write("evil-1.0.zip", zip_bomb(64, {"evil-1.0/PKG-INFO": PKG_INFO}, payload))
+    many = sandbox.write("many-1.0.tar.gz", tar_of_many(10, payload))
     before = sandbox.tree()
-    args = ["scan", "--format", "json", "--model", "rules", str(bomb), str(many)]
-    lifted = _vetpy(*args, "--max-ratio", "1e9", "--max-member-bytes", str(MiB), cwd=sandbox.cwd)
-    assert lifted.returncode == 1, lifted.stderr
-    results = json.loads(lifted.stdout)["results"]
-    assert [r["verdict"] for r in results] == ["malicious", "malicious"]
+
+    def run(*flags: str) -> tuple[int, list[dict[str, Any]]]:
+        code = main(["scan", "--format", "json", "--model", "rules", str(bomb), str(many), *flags])
+        out = capsys.readouterr().out
+        return code, json.loads(out)["results"] if out else []
+
+    code, results = run("--max-ratio", "1e9", "--max-member-bytes", str(MiB))
+    assert code == 1 and [r["verdict"] for r in results] == ["malicious", "malicious"]
     assert "skipped large member evil-1.0/data/zeros.bin (more than 1.0 MiB)" in results[0]["notes"]
-    tight = _vetpy(
-        *args, "--max-ratio", "2", "--max-members", "3", "--max-archive-bytes", "100000", cwd=sandbox.cwd
-    )
-    assert tight.returncode == 2, tight.stderr  # nothing flagged, and something could not be scanned fully
-    results = json.loads(tight.stdout)["results"]
+    code, results = run("--max-ratio", "2", "--max-members", "3", "--max-archive-bytes", "100000")
+    assert code == 2  # nothing flagged, and something could not be scanned completely
     assert results[0]["verdict"] == "error" and "(ratio: " in results[0]["error"]
     assert results[1]["verdict"] == "error" and "(members: more than 3)" in results[1]["error"]
     assert results[1]["reasons"][0]["feature"] == "archive.limit_hit"
-    small = _vetpy(*args, "--max-archive-bytes", "300", cwd=sandbox.cwd)
-    assert [r["error"].split(": ")[1] for r in json.loads(small.stdout)["results"]] == ["archive", "archive"]
-    bad = _vetpy(*args, "--max-ratio", "0", cwd=sandbox.cwd)
-    assert bad.returncode == 2 and "must be positive" in bad.stderr
+    code, results = run("--max-bytes", "300")  # the old spelling still works
+    assert [r["error"].split(": ")[1] for r in results] == ["archive", "archive"]
+    assert main(["scan", "--max-ratio", "0", str(bomb)]) == 2
+    assert "must be positive" in capsys.readouterr().err
     sandbox.check_clean(before)
 
 
@@ -772,61 +773,52 @@ def _canary_package(canaries: Path) -> dict[str, bytes]:
     return files
 
 
-def test_batch_runs_no_package_code(sandbox: Sandbox) -> None:
-    canaries = sandbox.root / "canaries"
-    canaries.mkdir()
+def _canary_inputs(sandbox: Sandbox, canaries: Path) -> list[Path]:
+    """The canary package as an sdist, a wheel, a zip sdist named .txt, and an unpacked folder."""
     files = _canary_package(canaries)
     inputs = sandbox.inputs
-    (inputs / "canary-0.1.tar.gz").write_bytes(
-        build_archive({f"canary-0.1/{p}": d for p, d in files.items()})
-    )
+    sdist_path = inputs / "canary-0.1.tar.gz"
+    sdist_path.write_bytes(build_archive({f"canary-0.1/{p}": d for p, d in files.items()}))
     wheel = {p: d for p, d in files.items() if p.startswith("canary/") or p.endswith(".pth")}
     wheel["canary-0.1.dist-info/METADATA"] = files["PKG-INFO"]
     wheel["canary-0.1.dist-info/entry_points.txt"] = files["canary.egg-info/entry_points.txt"]
-    (inputs / "canary-0.1-py3-none-any.whl").write_bytes(build_archive(wheel, "zip"))
-    (inputs / "looks-like-text.txt").write_bytes(
-        build_archive({f"c/{p}": d for p, d in files.items()}, "zip")
-    )
+    wheel_path = inputs / "canary-0.1-py3-none-any.whl"
+    wheel_path.write_bytes(build_archive(wheel, "zip"))
+    lying = inputs / "canary-0.2.txt"
+    lying.write_bytes(build_archive({f"canary-0.2/{p}": d for p, d in files.items()}, "zip"))
     folder = sandbox.root / "unpacked" / "canary-0.1"
     for path, data in files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_bytes(data)
+    return [sdist_path, wheel_path, lying, folder]
+
+
+def test_batch_runs_no_package_code(sandbox: Sandbox) -> None:
+    canaries = sandbox.root / "canaries"
+    canaries.mkdir()
     targets = sandbox.root / "targets.txt"
-    targets.write_text(f"{folder}\n{inputs / 'canary-0.1.tar.gz'}\n")
-    outputs = sandbox.root / "out"
-    outputs.mkdir()
+    targets.write_text("".join(f"{path}\n" for path in _canary_inputs(sandbox, canaries)))
+    out = sandbox.root / "out.jsonl"
     before = sandbox.tree()
-    for name, source in (("folder", inputs), ("targets", targets)):
-        out = outputs / f"{name}.jsonl"
-        proc = _vetpy(
-            "batch", str(source), "--out", str(out), "--jobs", "2", "--model", "rules", cwd=sandbox.cwd
-        )
-        assert proc.returncode == 1, proc.stderr  # the canaries look like install-time file writes
-        lines = [json.loads(line) for line in out.read_text().splitlines()]
-        assert len(lines) == 3 if name == "folder" else 2
-        assert all(line["verdict"] != "error" for line in lines), lines
-        assert list(canaries.iterdir()) == [], "package code ran"
-        before[str(out.relative_to(sandbox.root))] = (out.lstat().st_size, out.lstat().st_mtime_ns)
-    before["out"] = (outputs.lstat().st_size, outputs.lstat().st_mtime_ns)  # the results are the only writes
+    proc = _vetpy(
+        "batch", str(targets), "--out", str(out), "--jobs", "2", "--model", "rules", cwd=sandbox.cwd
+    )
+    assert proc.returncode == 1, proc.stderr  # the canaries look like install-time file writes
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 4 and all(line["verdict"] == "malicious" for line in lines), lines
+    assert list(canaries.iterdir()) == [], "package code ran"
+    before[out.name] = (out.lstat().st_size, out.lstat().st_mtime_ns)  # the results are the only write
     sandbox.check_clean(before)
-    assert list(canaries.iterdir()) == []
 
 
 def test_scan_subprocess_runs_no_package_code(sandbox: Sandbox) -> None:
     canaries = sandbox.root / "canaries"
     canaries.mkdir()
-    files = _canary_package(canaries)
-    sdist_path = sandbox.write(
-        "canary-0.1.tar.gz", build_archive({f"canary-0.1/{p}": d for p, d in files.items()})
-    )
-    zip_named_tar = sandbox.write(
-        "canary-0.2.tar.gz", build_archive({f"canary-0.2/{p}": d for p, d in files.items()}, "zip")
-    )
+    inputs = _canary_inputs(sandbox, canaries)
     before = sandbox.tree()
-    for fmt in ("json", "text", "sarif"):
-        proc = _vetpy(
-            "scan", "--format", fmt, "--model", "rules", str(sdist_path), str(zip_named_tar), cwd=sandbox.cwd
-        )
-        assert proc.returncode in (0, 1), proc.stderr
-    assert list(canaries.iterdir()) == []
+    proc = _vetpy("scan", "--format", "json", "--model", "rules", *map(str, inputs), cwd=sandbox.cwd)
+    assert proc.returncode == 1, proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    assert [r["verdict"] for r in results] == ["malicious"] * 4, results
+    assert list(canaries.iterdir()) == [], "package code ran"
     sandbox.check_clean(before)
