@@ -220,6 +220,14 @@ def fitted_threshold(model: Any) -> float:
     return float(getattr(final, "threshold_", 0.5))
 
 
+CLUSTER_CAPS: dict[str, int | None] = {"seed": None, "default": 3, "default-all-features": 3}
+
+
+def cluster_cap(kind: str) -> int | None:
+    """At most this many training rows per near-duplicate cluster (None: no cap, as the paper)."""
+    return CLUSTER_CAPS.get(kind)
+
+
 def build(kind: str, random_state: int = 0) -> Any:
     if kind == "seed":
         return seed_pipeline(random_state)

@@ -18,6 +18,7 @@ from vetpy.model.evaluate import (
     model_threshold,
     permutation_importance,
     time_split,
+    training_indices,
     write_json,
 )
 from vetpy.model.store import Manifest, environment, save_model
@@ -171,8 +172,9 @@ def summary_markdown(results: dict[str, Any]) -> str:
 
 
 def train_and_save(data: EvalData, kind: str, path: Path, metrics: dict[str, Any] | None = None) -> Manifest:
-    """Fit ``kind`` on the whole corpus and save it (skops + manifest) at ``path``."""
-    model = pipelines.build(kind).fit(data.features, data.y)
+    """Fit ``kind`` on the whole corpus (after its cluster cap) and save it (skops + manifest) at ``path``."""
+    rows = training_indices(kind, data, np.arange(len(data.y)))
+    model = pipelines.build(kind).fit([data.features[i] for i in rows], data.y[rows])
     return save_model(
         model,
         path,
