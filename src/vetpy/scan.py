@@ -25,6 +25,14 @@ from vetpy.result import Reason, ScanResult, Verdict, one_line
 MAX_REASONS = 5
 
 
+# The trained models' text features (bags of code tokens and of suspicious-line words) have no single
+# evidence item; the reason names what they capture and points at the first code signal as an example.
+TEXT_REASONS = {
+    "text.code_tokens": "its API calls, imports and kinds of strings resemble known malware",
+    "text.suspicious_lines": "its suspicious lines (exec, process, network, files) resemble known malware",
+}
+
+
 def default_scorer() -> Scorer:
     """The shipped trained model when there is one, else the transparent rule set."""
     try:
@@ -146,7 +154,16 @@ class Scanner:
             if contribution.feature == "archive.limit_hit" and archive.limit_hit:
                 continue  # already the first reason
             evidence = features.evidence_for(contribution.feature)
-            if evidence:
+            if contribution.feature in TEXT_REASONS:
+                example = next(
+                    (e for e in features.evidence if e.feature.startswith(("install.", "code."))), None
+                )
+                message = TEXT_REASONS[contribution.feature] + (
+                    f" (e.g. {example.message})" if example else ""
+                )
+                where = (example.file, example.line) if example else (None, None)
+                reasons.append(Reason(contribution.feature, one_line(message), *where))
+            elif evidence:
                 first = evidence[0]
                 reasons.append(Reason(contribution.feature, one_line(first.message), first.file, first.line))
             else:

@@ -8,11 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from vetpy.cli.progress import corpus_progress
-from vetpy.dataset.paths import data_dir
-from vetpy.model.evaluate import load_eval_data
-from vetpy.model.pipelines import ABLATIONS, MODEL_KINDS
-from vetpy.model.runner import PROTOCOLS, run_evaluation
+from vetpy.model.kinds import ABLATIONS, MODEL_KINDS, PROTOCOLS
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +29,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vetpy.cli.progress import corpus_progress
+    from vetpy.dataset.paths import data_dir
+    from vetpy.model.evaluate import load_eval_data
+    from vetpy.model.runner import run_evaluation
+
     console = Console(stderr=True)
     with corpus_progress(console) as progress:
         data = load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)

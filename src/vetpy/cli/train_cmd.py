@@ -9,12 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from vetpy.cli.progress import corpus_progress
-from vetpy.dataset.paths import data_dir
-from vetpy.model.evaluate import load_eval_data
-from vetpy.model.pipelines import MODEL_KINDS
-from vetpy.model.runner import train_and_save
-from vetpy.model.store import bundled_model_path
+from vetpy.model.kinds import MODEL_KINDS
 
 
 def register(subparsers: Any) -> None:
@@ -34,6 +29,12 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vetpy.cli.progress import corpus_progress
+    from vetpy.dataset.paths import data_dir
+    from vetpy.model.evaluate import load_eval_data
+    from vetpy.model.runner import train_and_save
+    from vetpy.model.store import bundled_model_path
+
     console = Console(stderr=True)
     with corpus_progress(console) as progress:
         data = load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)

@@ -24,9 +24,9 @@ from sklearn.tree import DecisionTreeClassifier
 
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
 from vetpy.model.columns import NumericColumns, TextColumn, ToDense
+from vetpy.model.kinds import ABLATIONS as ABLATIONS
+from vetpy.model.kinds import MODEL_KINDS as MODEL_KINDS
 
-MODEL_KINDS = ("seed", "default")
-ABLATIONS = ("default-all-features",)  # the default model with the packaging artefacts kept in
 WORD_TOKENS = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 CODE_TOKENS = r"\S+"
 

@@ -21,6 +21,7 @@ from vetpy.model.evaluate import (
     training_indices,
     write_json,
 )
+from vetpy.model.kinds import MODEL_KINDS, PROTOCOLS
 from vetpy.model.store import Manifest, environment, save_model
 
 PAPER_MACRO = {  # the paper's own figures (two-class averages) and its malicious-class figures
@@ -42,13 +43,12 @@ PAPER_MACRO = {  # the paper's own figures (two-class averages) and its maliciou
         "fpr": 0.0,
     },
 }
-PROTOCOLS = ("stratified", "grouped", "time")
 
 
 def run_evaluation(
     data: EvalData,
     out: Path,
-    kinds: Sequence[str] = pipelines.MODEL_KINDS,
+    kinds: Sequence[str] = MODEL_KINDS,
     protocols: Sequence[str] = PROTOCOLS,
     repeats: int = 10,
     log: Callable[[str], None] = print,

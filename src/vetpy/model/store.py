@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -63,7 +64,7 @@ def save_model(
 
     path = Path(path).with_suffix(".skops")
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(model, path)
+    sio.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     manifest = Manifest(
         kind=kind,
         schema_hash=schema_hash(),
