@@ -102,13 +102,18 @@ def run_evaluation(
     return results
 
 
+def _has_cv(results: dict[str, Any]) -> bool:
+    return any("stratified_cv" in e or "grouped_cv" in e for e in results["models"].values())
+
+
 def _row(label: str, m: dict[str, Any]) -> str:
     def f(key: str) -> str:
         v = m.get(key)
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return "-"
         std = m.get(f"{key}_std")
-        return f"{v:.3f}" + (f" ± {std:.3f}" if std else "")
+        digits = 4 if key == "fpr" else 3
+        return f"{v:.{digits}f}" + (f" ± {std:.{digits}f}" if std else "")
 
     keys = (
         "malicious_precision",
@@ -133,7 +138,8 @@ def summary_markdown(results: dict[str, Any]) -> str:
         f"Data `{d['id']}`: {d['malicious']} malicious"
         f" ({d['near_duplicate_clusters_malicious']} near-duplicate clusters), {d['benign']} benign;"
         f" {d['unreadable_left_out']} unreadable archives left out."
-        f" CV repeats: {results['repeats']}. Environment: {results['environment']}.",
+        + (f" CV repeats: {results['repeats']}." if _has_cv(results) else "")
+        + f" Environment: {results['environment']}.",
         "",
         "Malicious class first; `fpr` = benign flagged / benign; macro = the two-class average the paper"
         " reports. CV rows are mean ± std over folds; thresholds: `seed` 0.5, `default` its own"
