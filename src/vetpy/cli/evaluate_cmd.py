@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
+from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
 from vetpy.model.kinds import ABLATIONS, MODEL_KINDS, PROTOCOLS
 
 
@@ -17,26 +18,19 @@ def register(subparsers: Any) -> None:
         help="evaluate models (paper CV, grouped CV, time split)",
         description="Evaluate the seed and default models; writes metrics.json, summary.md and PNG plots.",
     )
-    parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
     parser.add_argument("--out", default="reports/evaluation", help="report folder (default: %(default)s)")
     parser.add_argument("--models", nargs="+", choices=MODEL_KINDS + ABLATIONS, default=list(MODEL_KINDS))
     parser.add_argument("--protocols", nargs="+", choices=PROTOCOLS, default=list(PROTOCOLS))
     parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
-    parser.add_argument(
-        "--jobs", type=int, default=0, help="feature-extraction processes (default: all cores)"
-    )
+    add_corpus_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vetpy.cli.progress import corpus_progress
-    from vetpy.dataset.paths import data_dir
-    from vetpy.model.evaluate import load_eval_data
     from vetpy.model.runner import run_evaluation
 
     console = Console(stderr=True)
-    with corpus_progress(console) as progress:
-        data = load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)
+    data = load_corpus_features(args, console)
     console.print(
         f"corpus: {int(data.y.sum())} malicious, {int((data.y == 0).sum())} benign,"
         f" {data.unreadable} unreadable left out"

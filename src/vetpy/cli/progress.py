@@ -1,12 +1,17 @@
-"""A rich progress bar for corpus-wide feature extraction."""
+"""Shared by `vetpy train` and `vetpy evaluate`: corpus arguments and feature loading with a progress bar."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+if TYPE_CHECKING:
+    from vetpy.model.evaluate import EvalData
 
 
 @contextmanager
@@ -26,3 +31,19 @@ def corpus_progress(console: Console) -> Iterator[Callable[[int, int], None]]:
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="feature-extraction processes (default: all cores)"
+    )
+
+
+def load_corpus_features(args: argparse.Namespace, console: Console) -> EvalData:
+    """The development corpus as model inputs (features from the cache, the rest extracted on all cores)."""
+    from vetpy.dataset.paths import data_dir
+    from vetpy.model.evaluate import load_eval_data
+
+    with corpus_progress(console) as progress:
+        return load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
+from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
 from vetpy.model.kinds import MODEL_KINDS
 
 
@@ -18,26 +19,19 @@ def register(subparsers: Any) -> None:
         help="train a model on the development data",
         description="Fit a model on the whole development corpus and save it (skops + JSON manifest).",
     )
-    parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
     parser.add_argument("--model", choices=MODEL_KINDS, default="default")
     parser.add_argument("--out", help="model path (default: the model bundled in the package)")
     parser.add_argument("--metrics", help="metrics.json from `vetpy evaluate` to record in the manifest")
-    parser.add_argument(
-        "--jobs", type=int, default=0, help="feature-extraction processes (default: all cores)"
-    )
+    add_corpus_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from vetpy.cli.progress import corpus_progress
-    from vetpy.dataset.paths import data_dir
-    from vetpy.model.evaluate import load_eval_data
     from vetpy.model.runner import train_and_save
     from vetpy.model.store import bundled_model_path
 
     console = Console(stderr=True)
-    with corpus_progress(console) as progress:
-        data = load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)
+    data = load_corpus_features(args, console)
     metrics: dict[str, Any] = {}
     if args.metrics:
         report = json.loads(Path(args.metrics).read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ from vetpy.model.evaluate import (
     write_json,
 )
 from vetpy.model.kinds import MODEL_KINDS, PROTOCOLS
+from vetpy.model.metrics import SUMMARY_KEYS
 from vetpy.model.store import Manifest, environment, save_model
 
 PAPER_MACRO = {  # the paper's own figures (two-class averages) and its malicious-class figures
@@ -115,19 +116,7 @@ def _row(label: str, m: dict[str, Any]) -> str:
         digits = 4 if key == "fpr" else 3
         return f"{v:.{digits}f}" + (f" ± {std:.{digits}f}" if std else "")
 
-    keys = (
-        "malicious_precision",
-        "malicious_recall",
-        "malicious_f1",
-        "fpr",
-        "macro_precision",
-        "macro_recall",
-        "macro_f1",
-        "pr_auc",
-        "recall_at_fpr_0.1%",
-        "recall_at_fpr_1%",
-    )
-    return "| " + label + " | " + " | ".join(f(k) for k in keys) + " |"
+    return "| " + label + " | " + " | ".join(f(k) for k in SUMMARY_KEYS) + " |"
 
 
 def summary_markdown(results: dict[str, Any]) -> str:
