@@ -138,7 +138,7 @@ class FeatureCache:
 
 
 def _imap(samples: list[Sample], jobs: int) -> Iterator[FeatureRecord]:
-    if jobs <= 1:
+    if jobs <= 1 or len(samples) <= 1:
         yield from map(extract_one, samples)
         return
     ctx = multiprocessing.get_context("spawn")
