@@ -124,6 +124,7 @@ class TrainedScorer:
     """A Scorer over a trained scikit-learn model; explanations by occlusion of the features that fired."""
 
     def __init__(self, model: Any, manifest: Manifest, threshold: float | None = None) -> None:
+        _single_threaded(model)
         self.model = model
         self.manifest = manifest
         self.name = manifest.kind
@@ -153,6 +154,19 @@ class TrainedScorer:
         contributions = [c for c in contributions if c.weight > 1e-4]
         contributions.sort(key=lambda c: c.weight, reverse=True)
         return contributions[:top]
+
+
+def _single_threaded(model: Any) -> None:
+    """Scoring one package at a time gains nothing from joblib threads (and batch workers are processes
+    already): set every ``n_jobs`` in the fitted model to 1."""
+    if hasattr(model, "get_params"):
+        params = {key: 1 for key in model.get_params(deep=True) if key.split("__")[-1] == "n_jobs"}
+        if params:
+            model.set_params(**params)
+    stack = getattr(model, "named_steps", {}).get("stack")
+    for estimator in getattr(stack, "estimators_", []):
+        if hasattr(estimator, "n_jobs"):
+            estimator.n_jobs = 1
 
 
 def _replace(package: PackageFeatures, **changes: Any) -> PackageFeatures:
