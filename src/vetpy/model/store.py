@@ -158,7 +158,11 @@ class TrainedScorer:
 
 def _single_threaded(model: Any) -> None:
     """Scoring one package at a time gains nothing from joblib threads (and batch workers are processes
-    already): set every ``n_jobs`` in the fitted model to 1."""
+    already): set every ``n_jobs`` in the fitted model to 1 and limit OpenMP/BLAS pools to one thread
+    (several batch workers each spinning a thread per core oversubscribe the machine badly)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
     if hasattr(model, "get_params"):
         params = {key: 1 for key in model.get_params(deep=True) if key.split("__")[-1] == "n_jobs"}
         if params:
