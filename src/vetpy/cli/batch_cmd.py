@@ -25,31 +25,9 @@ from rich.text import Text
 from vetpy.acquire.interface import Limits
 from vetpy.batch import BatchSummary, LocalEngine, WorkerSettings, discover, run_batch
 from vetpy.batch.interface import Engine
+from vetpy.cli.argtypes import positive_float, positive_int, probability
 from vetpy.errors import VetpyError
 from vetpy.result import ScanResult
-
-
-def _positive(kind: type[int] | type[float]) -> Callable[[str], Any]:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-
-    return parse
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"threshold must be between 0 and 1, got {value}")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -65,7 +43,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("input", type=Path, metavar="INPUT", help="a folder of archives, or a targets file")
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="results, one JSON per line")
     parser.add_argument(
-        "--jobs", type=_positive(int), metavar="N", help="parallel workers (default: CPU cores)"
+        "--jobs", type=positive_int, metavar="N", help="parallel workers (default: CPU cores)"
     )
     parser.add_argument(
         "--resume", action="store_true", help="continue an interrupted batch: skip targets already in --out"
@@ -73,16 +51,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--engine", choices=("local", "ray"), default="local", help="where scans run")
     parser.add_argument("--address", metavar="ADDR", help="Ray cluster address (default: a local Ray)")
     parser.add_argument(
-        "--timeout", type=_positive(float), default=60.0, metavar="SECONDS", help="time limit per package"
+        "--timeout", type=positive_float, default=60.0, metavar="SECONDS", help="time limit per package"
     )
     parser.add_argument(
         "--max-memory",
-        type=_positive(int),
+        type=positive_int,
         default=2048,
         metavar="MB",
         help="address-space limit per local worker, in MB",
     )
-    parser.add_argument("--threshold", type=_probability, metavar="T", help="flag when score >= T (0-1)")
+    parser.add_argument("--threshold", type=probability, metavar="T", help="flag when score >= T (0-1)")
     parser.add_argument(
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )

@@ -9,41 +9,12 @@ from typing import Any
 
 from vetpy.acquire.index import ARTIFACTS
 from vetpy.acquire.interface import Limits
+from vetpy.cli.argtypes import positive_float, positive_int, probability
 from vetpy.errors import VetpyError
 from vetpy.report import Format, render
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
 
 _DEFAULT_LIMITS = Limits()
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"threshold must be between 0 and 1, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -66,7 +37,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value)
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout")
-    parser.add_argument("--threshold", type=_probability, metavar="T", help="flag when score >= T (0-1)")
+    parser.add_argument("--threshold", type=probability, metavar="T", help="flag when score >= T (0-1)")
     parser.add_argument(
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
@@ -81,42 +52,42 @@ def register(subparsers: Any) -> None:
         "--max-archive-bytes",
         "--max-bytes",
         dest="max_bytes",
-        type=_positive_int,
+        type=positive_int,
         default=d.max_archive_bytes,
         metavar="N",
         help=f"largest archive file, in bytes (default {d.max_archive_bytes})",
     )
     limits.add_argument(
         "--max-members",
-        type=_positive_int,
+        type=positive_int,
         default=d.max_members,
         metavar="N",
         help=f"most entries read (default {d.max_members})",
     )
     limits.add_argument(
         "--max-member-bytes",
-        type=_positive_int,
+        type=positive_int,
         default=d.max_member_bytes,
         metavar="N",
         help=f"larger files are skipped, with a note (default {d.max_member_bytes})",
     )
     limits.add_argument(
         "--max-total-bytes",
-        type=_positive_int,
+        type=positive_int,
         default=d.max_total_bytes,
         metavar="N",
         help=f"most bytes held in memory (default {d.max_total_bytes})",
     )
     limits.add_argument(
         "--max-ratio",
-        type=_positive_float,
+        type=positive_float,
         default=d.max_ratio,
         metavar="R",
         help=f"most decompressed bytes per archive byte, past the first MiB (default {d.max_ratio:g})",
     )
     limits.add_argument(
         "--max-seconds",
-        type=_positive_float,
+        type=positive_float,
         default=d.max_seconds,
         metavar="S",
         help=f"reading time per archive (default {d.max_seconds:g})",
