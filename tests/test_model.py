@@ -131,7 +131,7 @@ def test_tampered_file_is_refused(saved: Path, tmp_path: Path) -> None:
 def test_untrusted_types_are_refused(tmp_path: Path) -> None:
     import skops.io as sio
 
-    from vetpy.model.store import Manifest
+    from vetpy.model.manifest import Manifest
 
     path = tmp_path / "evil.skops"
     save_model(

@@ -211,12 +211,12 @@ def test_exit_code() -> None:
 
 
 def test_default_scorer_falls_back_to_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    import vetpy.model.store as store
+    import vetpy.model.loader as loader
 
     def no_model(threshold: float | None = None) -> None:
         raise ModelError("no trained model is bundled")
 
-    monkeypatch.setattr(store, "load_default_scorer", no_model)
+    monkeypatch.setattr(loader, "load_default_scorer", no_model)
     assert isinstance(default_scorer(), RuleScorer)
     assert isinstance(load_scorer("rules"), RuleScorer)
     with pytest.raises(ModelError):

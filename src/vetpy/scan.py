@@ -35,10 +35,8 @@ TEXT_REASONS = {
 
 def default_scorer() -> Scorer:
     """The shipped trained model when there is one, else the transparent rule set."""
-    try:
-        from vetpy.model.store import load_default_scorer
-    except ImportError:
-        return RuleScorer()
+    from vetpy.model.loader import load_default_scorer
+
     try:
         scorer: Scorer = load_default_scorer()
     except ModelError:
@@ -50,12 +48,9 @@ def load_scorer(spec: str) -> Scorer:
     """A scorer from a CLI-style spec: ``rules`` for the rule set, else the path of a saved model."""
     if spec == "rules":
         return RuleScorer()
-    try:
-        from vetpy.model.store import load_scorer as load_saved
-    except ImportError as exc:
-        raise ModelError("loading saved models is not available in this build (vetpy.model.store)") from exc
-    loaded: Scorer = load_saved(Path(spec))
-    return loaded
+    from vetpy.model.loader import load_scorer as load_saved
+
+    return load_saved(Path(spec))
 
 
 def error_result(

@@ -27,8 +27,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vetpy.model.loader import bundled_model_path
     from vetpy.model.runner import train_and_save
-    from vetpy.model.store import bundled_model_path
 
     console = Console(stderr=True)
     data = load_corpus_features(args, console)

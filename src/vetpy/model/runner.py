@@ -22,8 +22,9 @@ from vetpy.model.evaluate import (
     write_json,
 )
 from vetpy.model.kinds import MODEL_KINDS, PROTOCOLS
+from vetpy.model.manifest import Manifest
 from vetpy.model.metrics import SUMMARY_KEYS
-from vetpy.model.store import Manifest, environment, save_model
+from vetpy.model.store import environment, save_model
 
 PAPER_MACRO = {  # the paper's own figures (two-class averages) and its malicious-class figures
     "cv": {

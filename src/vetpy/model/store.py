@@ -8,12 +8,10 @@ allow-list (scikit-learn, NumPy, SciPy and vetpy's own model classes): skops the
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,32 +20,17 @@ import sklearn
 
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
-from vetpy.features.registry import FEATURE_IDS, schema_hash
+from vetpy.features.registry import schema_hash
+from vetpy.model.compiled import NotCompilable, compile_model, compiled_path, save_compiled
 from vetpy.model.interface import Contribution
+from vetpy.model.manifest import Manifest, check_schema, read_manifest
+from vetpy.model.occlusion import explain_by_occlusion
 
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "vetpy.model.", "builtins.", "collections.")
-TEXT_PSEUDO_FEATURES = {"code_text": "text.code_tokens", "suspicious_text": "text.suspicious_lines"}
 
 
 def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a saved model promises: the schema it reads, the versions it was built with, its threshold."""
-
-    kind: str
-    schema_hash: str
-    sklearn_version: str
-    threshold: float
-    training_data_id: str
-    metrics: dict[str, Any]
-    model_sha256: str
-    created: str
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, indent=2, sort_keys=True)
 
 
 def save_model(
@@ -65,6 +48,7 @@ def save_model(
     path = Path(path).with_suffix(".skops")
     path.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    compiled_sha256 = write_compiled(model, path)
     manifest = Manifest(
         kind=kind,
         schema_hash=schema_hash(),
@@ -74,20 +58,31 @@ def save_model(
         metrics=metrics,
         model_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         created=created,
+        compiled_sha256=compiled_sha256,
     )
     path.with_suffix(".json").write_text(manifest.to_json() + "\n", encoding="utf-8")
     return manifest
 
 
-def read_manifest(path: Path) -> Manifest:
-    manifest_path = Path(path).with_suffix(".json")
+def write_compiled(model: Any, path: Path) -> str | None:
+    """Write the compiled array form beside the skops file when the model can be compiled (else remove a
+    stale one); its sha256 or None."""
+    target = compiled_path(path)
     try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-        return Manifest(**data)
-    except FileNotFoundError as exc:
-        raise ModelError(f"{manifest_path}: model manifest not found") from exc
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"{manifest_path}: unreadable model manifest ({exc})") from exc
+        spec, arrays = compile_model(model)
+    except NotCompilable:
+        target.unlink(missing_ok=True)
+        return None
+    return save_compiled(spec, arrays, target)
+
+
+def compile_saved(path: Path) -> Manifest:
+    """Add the compiled form to a saved skops model (and its digest to the manifest); nothing else changes."""
+    model, manifest = load_model(path)
+    path = Path(path).with_suffix(".skops")
+    updated = replace(manifest, compiled_sha256=write_compiled(model, path))
+    path.with_suffix(".json").write_text(updated.to_json() + "\n", encoding="utf-8")
+    return updated
 
 
 def load_model(path: Path) -> tuple[Any, Manifest]:
@@ -96,11 +91,7 @@ def load_model(path: Path) -> tuple[Any, Manifest]:
 
     path = Path(path).with_suffix(".skops")
     manifest = read_manifest(path)
-    if manifest.schema_hash != schema_hash():
-        raise ModelError(
-            f"{path.name}: built for feature schema {manifest.schema_hash}, this vetpy has {schema_hash()};"
-            " retrain it with `vetpy train`"
-        )
+    check_schema(manifest, path.name)
     if _minor(manifest.sklearn_version) != _minor(sklearn.__version__):
         raise ModelError(
             f"{path.name}: built with scikit-learn {manifest.sklearn_version}, this install has"
@@ -136,24 +127,7 @@ class TrainedScorer:
         return [float(p) for p in np.asarray(self.model.predict_proba(list(packages)))[:, 1]]
 
     def explain(self, package: PackageFeatures, top: int = 5) -> list[Contribution]:
-        fired = [f for f in FEATURE_IDS if package.values.get(f, 0.0)]
-        variants: list[PackageFeatures] = [package]
-        labels: list[str] = []
-        for feature in fired:
-            values = dict(package.values)
-            values[feature] = 0.0
-            variants.append(_replace(package, values=values))
-            labels.append(feature)
-        for field, label in TEXT_PSEUDO_FEATURES.items():
-            if getattr(package, field):
-                variants.append(_replace(package, **{field: ""}))
-                labels.append(label)
-        scores = self.score(variants)
-        base = scores[0]
-        contributions = [Contribution(label, base - s) for label, s in zip(labels, scores[1:], strict=True)]
-        contributions = [c for c in contributions if c.weight > 1e-4]
-        contributions.sort(key=lambda c: c.weight, reverse=True)
-        return contributions[:top]
+        return explain_by_occlusion(self.score, package, top)
 
 
 def _single_threaded(model: Any) -> None:
@@ -173,27 +147,10 @@ def _single_threaded(model: Any) -> None:
             estimator.n_jobs = 1
 
 
-def _replace(package: PackageFeatures, **changes: Any) -> PackageFeatures:
-    from dataclasses import replace
-
-    return replace(package, **changes)
-
-
-def bundled_model_path(kind: str = "default") -> Path:
-    return Path(str(resources.files("vetpy") / "models" / f"{kind}.skops"))
-
-
 def load_scorer(path: Path, threshold: float | None = None) -> TrainedScorer:
+    """The skops model at ``path`` through scikit-learn (``vetpy.model.loader`` prefers the compiled form)."""
     model, manifest = load_model(path)
     return TrainedScorer(model, manifest, threshold)
-
-
-def load_default_scorer(threshold: float | None = None) -> TrainedScorer:
-    """The model shipped inside the package (raises ModelError when none is bundled)."""
-    path = bundled_model_path()
-    if not path.is_file():
-        raise ModelError("no trained model is bundled with this install")
-    return load_scorer(path, threshold)
 
 
 def environment() -> dict[str, str]:

@@ -1,0 +1,54 @@
+"""The JSON manifest beside every saved model: what it promises, checked before anything is loaded.
+
+This module imports neither scikit-learn nor skops, so scanning with a compiled model stays light.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vetpy.errors import ModelError
+from vetpy.features.registry import schema_hash
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a saved model promises: the schema it reads, the versions it was built with, its threshold,
+    and the digests of its files (the skops model and, when it could be compiled, its array form)."""
+
+    kind: str
+    schema_hash: str
+    sklearn_version: str
+    threshold: float
+    training_data_id: str
+    metrics: dict[str, Any]
+    model_sha256: str
+    created: str
+    compiled_sha256: str | None = field(default=None)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest of the model at ``path`` (any suffix: the manifest is ``<stem>.json``)."""
+    manifest_path = Path(path).with_suffix(".json")
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return Manifest(**data)
+    except FileNotFoundError as exc:
+        raise ModelError(f"{manifest_path}: model manifest not found") from exc
+    except (ValueError, TypeError) as exc:
+        raise ModelError(f"{manifest_path}: unreadable model manifest ({exc})") from exc
+
+
+def check_schema(manifest: Manifest, name: str) -> None:
+    """Refuse a model built for another feature schema (its columns would mean other things)."""
+    if manifest.schema_hash != schema_hash():
+        raise ModelError(
+            f"{name}: built for feature schema {manifest.schema_hash}, this vetpy has {schema_hash()};"
+            " retrain it with `vetpy train`"
+        )
