@@ -419,7 +419,7 @@ def startup(runs: int) -> dict[str, Any]:
     return out
 
 
-def batch_throughput(samples: list[dict[str, Any]], n: int, tmp: Path) -> dict[str, Any]:
+def batch_throughput(samples: list[dict[str, Any]], n: int, tmp: Path, model: str | None) -> dict[str, Any]:
     help_run = subprocess.run([*vetpy_cmd(), "batch", "--help"], capture_output=True)
     if help_run.returncode != 0:
         return {"available": False}
@@ -431,7 +431,8 @@ def batch_throughput(samples: list[dict[str, Any]], n: int, tmp: Path) -> dict[s
         result_file = tmp / f"batch-{jobs}.jsonl"
         start = time.perf_counter()
         done = subprocess.run(
-            [*vetpy_cmd(), "batch", str(targets), "--out", str(result_file), "--jobs", str(jobs)],
+            [*vetpy_cmd(), "batch", str(targets), "--out", str(result_file), "--jobs", str(jobs)]
+            + (["--model", model] if model else []),
             capture_output=True,
             text=True,
         )
@@ -452,14 +453,21 @@ def batch_throughput(samples: list[dict[str, Any]], n: int, tmp: Path) -> dict[s
 
 
 # ------------------------------------------------------------------------------------------ report
-def model_provenance(scorer_name: str, data: Path) -> dict[str, Any]:
-    """Whether the bundled model saw the time-split test rows: compare its training-data id to ours."""
-    manifest_path = REPO / "src" / "vetpy" / "models" / "default.json"
+def model_provenance(scorer_name: str, data: Path, model: str | None) -> dict[str, Any]:
+    """Whether the model (bundled, or ``--model PATH``) saw the time-split test rows: compare its
+    training-data id to the ids of the whole corpus and of the time split's training side."""
+    if model == "rules":
+        return {"bundled_model": False, "scorer": scorer_name}
+    bundled = model is None
+    manifest_path = (
+        REPO / "src" / "vetpy" / "models" / "default.json" if bundled else Path(model).with_suffix(".json")
+    )
     if not manifest_path.is_file():
         return {"bundled_model": False, "scorer": scorer_name}
     manifest = json.loads(manifest_path.read_text())
     out: dict[str, Any] = {
-        "bundled_model": True,
+        "bundled_model": bundled,
+        "model_path": "bundled" if bundled else str(model),
         "scorer": scorer_name,
         "kind": manifest.get("kind"),
         "created": manifest.get("created"),
@@ -637,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         vet = run_worker("scan", samples, args.model, tmp)
         res["vetpy_scorer"] = vet["info"]["scorer"]
         res["vetpy_worker"] = vet["info"]
-        res["model"] = model_provenance(vet["info"]["scorer"], data)
+        res["model"] = model_provenance(vet["info"]["scorer"], data, args.model)
         for s, f, v in zip(samples, floor["records"], vet["records"], strict=True):
             s["floor"] = f
             s["vetpy"] = v
@@ -685,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
             res["startup"] = startup(args.startup_runs)
         if args.batch:
             log(f"batch throughput on {min(args.batch, len(samples))} archives, --jobs 1 and 2")
-            res["batch"] = batch_throughput(samples, args.batch, tmp)
+            res["batch"] = batch_throughput(samples, args.batch, tmp, args.model)
 
     for s in samples:
         del s["path"]  # absolute local paths are not part of the result

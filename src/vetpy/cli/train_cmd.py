@@ -17,10 +17,17 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "train",
         help="train a model on the development data",
-        description="Fit a model on the whole development corpus and save it (skops + JSON manifest).",
+        description="Fit a model on the development corpus and save it (skops, compiled arrays, manifest).",
     )
     parser.add_argument("--model", choices=MODEL_KINDS, default="default")
     parser.add_argument("--out", help="model path (default: the model bundled in the package)")
+    parser.add_argument(
+        "--split",
+        choices=("all", "time-train"),
+        default="all",
+        help="train on the whole corpus (default) or only on the time split's training side (a held-out"
+        " model for benchmarks on the time-split test rows)",
+    )
     parser.add_argument("--metrics", help="metrics.json from `vetpy evaluate` to record in the manifest")
     add_corpus_arguments(parser)
     parser.set_defaults(func=run)
@@ -38,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         metrics = report.get("models", {}).get(args.model, {}).get("time_split", {})
         metrics = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
     path = Path(args.out) if args.out else bundled_model_path(args.model)
-    manifest = train_and_save(data, args.model, path, metrics)
+    manifest = train_and_save(data, args.model, path, metrics, split=args.split)
     console.print(
         f"saved {path.with_suffix('.skops')} (threshold {manifest.threshold:.4f},"
         f" data {manifest.training_data_id}, schema {manifest.schema_hash})"

@@ -249,19 +249,26 @@ class CompiledModel:
                     x[row, start : start + width] = [float(package.values.get(i, 0.0)) for i in block["ids"]]
             else:
                 assert pattern is not None
-                vocabulary = block["vocabulary"]
-                drop = tuple(block["drop_prefixes"])
+                seen: dict[str, list[int]] = {}  # explanations score many rows sharing one text
                 for row, package in enumerate(packages):
                     text = str(getattr(package, block["field"]))
-                    if drop:
-                        text = " ".join(t for t in text.split() if not t.startswith(drop))
-                    if block["lowercase"]:
-                        text = text.lower()
-                    columns = {vocabulary[t] for t in pattern.findall(text) if t in vocabulary}
-                    if columns:
-                        x[row, [start + c for c in columns]] = 1.0
+                    if text not in seen:
+                        seen[text] = self._columns(block, pattern, text)
+                    if seen[text]:
+                        x[row, [start + c for c in seen[text]]] = 1.0
             start += width
         return x
+
+    @staticmethod
+    def _columns(block: dict[str, Any], pattern: re.Pattern[str], text: str) -> list[int]:
+        """The vocabulary columns of the tokens in ``text``, as the fitted CountVectorizer finds them."""
+        drop = tuple(block["drop_prefixes"])
+        if drop:
+            text = " ".join(t for t in text.split() if not t.startswith(drop))
+        if block["lowercase"]:
+            text = text.lower()
+        vocabulary = block["vocabulary"]
+        return sorted({vocabulary[t] for t in pattern.findall(text) if t in vocabulary})
 
     def predict_proba(self, packages: Sequence[PackageFeatures]) -> np.ndarray:
         """Probability of the malicious class, one per package."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from vetpy.dataset.corpus import corpus_id
 from vetpy.model import pipelines, plots
 from vetpy.model.evaluate import (
     EvalData,
@@ -18,6 +19,7 @@ from vetpy.model.evaluate import (
     model_threshold,
     permutation_importance,
     time_split,
+    time_split_indices,
     training_indices,
     write_json,
 )
@@ -167,16 +169,31 @@ def summary_markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def train_and_save(data: EvalData, kind: str, path: Path, metrics: dict[str, Any] | None = None) -> Manifest:
-    """Fit ``kind`` on the whole corpus (after its cluster cap) and save it (skops + manifest) at ``path``."""
-    rows = training_indices(kind, data, np.arange(len(data.y)))
+def train_and_save(
+    data: EvalData,
+    kind: str,
+    path: Path,
+    metrics: dict[str, Any] | None = None,
+    split: str = "all",
+) -> Manifest:
+    """Fit ``kind`` (after its cluster cap) and save it (skops, compiled arrays, manifest) at ``path``:
+    on the whole corpus (``split="all"``, the shipped model) or on the time split's training side only
+    (``"time-train"``: a model that never saw the time-split test rows, for held-out benchmarks)."""
+    if split == "all":
+        pool, data_id = np.arange(len(data.y)), data.data_id
+    elif split == "time-train":
+        pool = time_split_indices(data)[0]
+        data_id = corpus_id([data.samples[i] for i in pool])
+    else:
+        raise ValueError(f"unknown training split {split!r}: choose all or time-train")
+    rows = training_indices(kind, data, pool)
     model = pipelines.build(kind).fit([data.features[i] for i in rows], data.y[rows])
     return save_model(
         model,
         path,
         kind=kind,
         threshold=model_threshold(model),
-        training_data_id=data.data_id,
+        training_data_id=data_id,
         metrics=metrics or {},
         created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
