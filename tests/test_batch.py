@@ -146,6 +146,21 @@ def test_cli_batch_targets_file_and_exit_code_2(tmp_path: Path) -> None:
     assert lines[str(tmp_path / "missing.tar.gz")]["verdict"] == "error"
 
 
+def test_cli_batch_applies_reading_limits(tmp_path: Path) -> None:
+    big = tmp_path / "many.tar.gz"
+    big.write_bytes(build_archive({f"many-1.0/m{i}.py": b"x = 1\n" for i in range(20)}))
+    listing = tmp_path / "targets.txt"
+    listing.write_text(f"{big}\n")
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(listing), "--out", str(out), "--jobs", "1", "--model", "rules"]
+    assert main([*args, "--max-members", "5"]) == 2
+    (line,) = _lines(out)
+    assert line["verdict"] == "error" and "incomplete scan" in str(line["error"])
+    out.unlink()
+    assert main(args) == 0
+    assert _lines(out)[0]["verdict"] == "benign"
+
+
 def test_cli_batch_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text('{"target": "x", "verdict": "benign"}\n')

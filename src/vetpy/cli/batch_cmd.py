@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from vetpy.acquire.interface import Limits
 from vetpy.batch import BatchSummary, LocalEngine, WorkerSettings, discover, run_batch
 from vetpy.batch.interface import Engine
 from vetpy.cli.argtypes import positive_float, positive_int, probability
+from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.errors import VetpyError
 from vetpy.result import ScanResult
 
@@ -64,6 +65,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
+    add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -119,10 +121,11 @@ def run(args: argparse.Namespace) -> int:
     targets = discover(args.input)
     if args.model and args.model != "rules" and not Path(args.model).is_file():
         raise VetpyError(f"no model file at {args.model}")
+    limits = limits_from_args(args)
     settings = WorkerSettings(
         model=args.model,
         threshold=args.threshold,
-        limits=Limits(max_seconds=min(Limits().max_seconds, args.timeout)),
+        limits=replace(limits, max_seconds=min(limits.max_seconds, args.timeout)),
         max_memory_mb=args.max_memory,
     )
     console = Console(stderr=True)

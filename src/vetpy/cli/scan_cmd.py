@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from vetpy.acquire.index import ARTIFACTS
-from vetpy.acquire.interface import Limits
-from vetpy.cli.argtypes import positive_float, positive_int, probability
+from vetpy.cli.argtypes import probability
+from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.errors import VetpyError
 from vetpy.report import Format, render
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
-
-_DEFAULT_LIMITS = Limits()
 
 
 def register(subparsers: Any) -> None:
@@ -42,70 +40,14 @@ def register(subparsers: Any) -> None:
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
     parser.add_argument("--artifact", choices=ARTIFACTS, default="sdist", help="which index files to scan")
-    limits = parser.add_argument_group(
-        "reading limits (per archive)",
-        "A package whose reading stops at a limit is never reported benign: it is flagged if what was read "
-        "scores over the threshold, else it is an 'incomplete scan' error (see SECURITY.md).",
-    )
-    d = _DEFAULT_LIMITS
-    limits.add_argument(
-        "--max-archive-bytes",
-        "--max-bytes",
-        dest="max_bytes",
-        type=positive_int,
-        default=d.max_archive_bytes,
-        metavar="N",
-        help=f"largest archive file, in bytes (default {d.max_archive_bytes})",
-    )
-    limits.add_argument(
-        "--max-members",
-        type=positive_int,
-        default=d.max_members,
-        metavar="N",
-        help=f"most entries read (default {d.max_members})",
-    )
-    limits.add_argument(
-        "--max-member-bytes",
-        type=positive_int,
-        default=d.max_member_bytes,
-        metavar="N",
-        help=f"larger files are skipped, with a note (default {d.max_member_bytes})",
-    )
-    limits.add_argument(
-        "--max-total-bytes",
-        type=positive_int,
-        default=d.max_total_bytes,
-        metavar="N",
-        help=f"most bytes held in memory (default {d.max_total_bytes})",
-    )
-    limits.add_argument(
-        "--max-ratio",
-        type=positive_float,
-        default=d.max_ratio,
-        metavar="R",
-        help=f"most decompressed bytes per archive byte, past the first MiB (default {d.max_ratio:g})",
-    )
-    limits.add_argument(
-        "--max-seconds",
-        type=positive_float,
-        default=d.max_seconds,
-        metavar="S",
-        help=f"reading time per archive (default {d.max_seconds:g})",
-    )
+    add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.targets and not args.requirements:
         raise VetpyError("nothing to scan: give at least one TARGET or -r FILE")
-    limits = Limits(
-        max_archive_bytes=args.max_bytes,
-        max_members=args.max_members,
-        max_member_bytes=args.max_member_bytes,
-        max_total_bytes=args.max_total_bytes,
-        max_ratio=args.max_ratio,
-        max_seconds=args.max_seconds,
-    )
+    limits = limits_from_args(args)
     scorer = load_scorer(args.model) if args.model else default_scorer()
     scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
     results = scanner.scan(args.targets, args.requirements)
