@@ -142,3 +142,37 @@ def test_untrusted_types_are_refused(tmp_path: Path) -> None:
     assert any(t.startswith("pathlib") for t in sio.get_untrusted_types(file=path))
     with pytest.raises(ModelError, match="unexpected types"):
         load_model(path)
+
+
+def test_grouped_stacking_keeps_families_and_projects_on_one_side() -> None:
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from vetpy.dataset.corpus import Sample
+    from vetpy.model.evaluate import EvalData, fit_model, stacking_groups
+
+    feats, y = synthetic(120, seed=7)
+    samples = [
+        Sample(int(label), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i // 4}", "1.0", "2024-01-01", "s")
+        for i, label in enumerate(y)
+    ]
+    groups = np.array([f"fam{i // 6}" for i in range(len(y))])
+    data = EvalData(samples=samples, features=feats, y=y, groups=groups, unreadable=0)
+    rows = np.arange(len(y))
+    keys = stacking_groups(data, rows)
+    assert keys[0] == "fam0" and keys[1] == "project:proj-0"  # row 0 malicious, row 1 benign
+    seen: list[list[int]] = []
+    original = StratifiedGroupKFold.split
+
+    def spy(self: StratifiedGroupKFold, X: object, y: object = None, groups: object = None) -> object:
+        for train, test in original(self, X, y, groups):
+            seen.append(sorted(set(np.asarray(groups)[train]) & set(np.asarray(groups)[test])))
+            yield train, test
+
+    StratifiedGroupKFold.split = spy  # type: ignore[method-assign]
+    try:
+        model = fit_model("default", data, rows)
+    finally:
+        StratifiedGroupKFold.split = original  # type: ignore[method-assign]
+    assert len(seen) == pipelines.STACK_FOLDS and all(overlap == [] for overlap in seen)
+    assert isinstance(model.named_steps["stack"].cv, StratifiedGroupKFold)
+    assert 0.0 < pipelines.fitted_threshold(model) <= 1.0

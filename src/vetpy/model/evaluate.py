@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from packaging.utils import canonicalize_name
 from sklearn.base import clone
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
@@ -85,12 +86,39 @@ def training_indices(kind: str, data: EvalData, idx: np.ndarray, random_state: i
     return np.sort(np.array(keep, dtype=int))
 
 
+def stacking_groups(data: EvalData, rows: np.ndarray) -> np.ndarray:
+    """What must not sit on both sides of the stack's internal folds: a malware near-duplicate cluster, or
+    all releases of one benign project."""
+    return np.array(
+        [
+            str(data.groups[i]) if data.y[i] == 1 else "project:" + canonicalize_name(data.samples[i].name)
+            for i in rows
+        ]
+    )
+
+
+def fit_model(kind: str, data: EvalData, train_idx: np.ndarray, random_state: int = 0) -> Any:
+    """Fit ``kind`` on the training rows (after its cluster cap). For kinds with grouped stacking, the
+    stack's out-of-fold predictions (which train the meta-learner and set the threshold) come from folds
+    grouped like ``stacking_groups``: the meta-learner then learns how much to trust each base model on
+    malware families it has *not* seen, which is what new uploads are."""
+    rows = training_indices(kind, data, train_idx, random_state)
+    model = clone(pipelines.build(kind, random_state))
+    if pipelines.grouped_stacking(kind):
+        folds = StratifiedGroupKFold(pipelines.STACK_FOLDS, shuffle=True, random_state=random_state)
+        splits = list(folds.split(np.zeros(len(rows)), data.y[rows], stacking_groups(data, rows)))
+        model.set_params(stack__cv=splits)
+        model.fit(_subset(data.features, rows), data.y[rows])
+        model.set_params(stack__cv=folds)  # record the splitter, not thousands of indices
+        return model
+    return model.fit(_subset(data.features, rows), data.y[rows])
+
+
 def fit_predict(
     kind: str, data: EvalData, train_idx: np.ndarray, test_idx: np.ndarray, random_state: int = 0
 ) -> tuple[Any, np.ndarray]:
-    """Fit ``kind`` on the training rows (after its cluster cap) and score the test rows."""
-    rows = training_indices(kind, data, train_idx, random_state)
-    model = clone(pipelines.build(kind, random_state)).fit(_subset(data.features, rows), data.y[rows])
+    """Fit ``kind`` on the training rows and score the test rows."""
+    model = fit_model(kind, data, train_idx, random_state)
     return model, np.asarray(model.predict_proba(_subset(data.features, test_idx)))[:, 1]
 
 

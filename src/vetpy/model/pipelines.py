@@ -29,6 +29,7 @@ from vetpy.model.kinds import MODEL_KINDS as MODEL_KINDS
 
 WORD_TOKENS = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 CODE_TOKENS = r"\S+"
+STACK_FOLDS = 3  # the stack's internal folds (its meta-learner trains on their out-of-fold predictions)
 
 
 def seed_pipeline(random_state: int = 0) -> Pipeline:
@@ -170,7 +171,7 @@ def default_stack(random_state: int = 0) -> StackingClassifier:
     return StackingClassifier(
         estimators=base,
         final_estimator=FprThresholdLogistic(),
-        cv=StratifiedKFold(3, shuffle=True, random_state=random_state),
+        cv=StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=random_state),
     )
 
 
@@ -218,6 +219,15 @@ def fitted_threshold(model: Any) -> float:
     """The decision threshold a fitted model carries (0.5 when it chose none)."""
     final = getattr(getattr(model, "named_steps", {}).get("stack"), "final_estimator_", None)
     return float(getattr(final, "threshold_", 0.5))
+
+
+GROUPED_STACKING = frozenset({"default", "default-all-features"})
+
+
+def grouped_stacking(kind: str) -> bool:
+    """Whether ``kind``'s stack is fitted on folds grouped by malware family / benign project (the
+    training code supplies the groups; ``seed`` keeps the paper's plain stratified folds)."""
+    return kind in GROUPED_STACKING
 
 
 CLUSTER_CAPS: dict[str, int | None] = {"seed": None, "default": 3, "default-all-features": 3}

@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 
 from vetpy.dataset.corpus import corpus_id
-from vetpy.model import pipelines, plots
+from vetpy.model import plots
 from vetpy.model.evaluate import (
     EvalData,
     cross_validate,
+    fit_model,
     model_threshold,
     permutation_importance,
     time_split,
     time_split_indices,
-    training_indices,
     write_json,
 )
 from vetpy.model.kinds import MODEL_KINDS, PROTOCOLS
@@ -186,8 +186,7 @@ def train_and_save(
         data_id = corpus_id([data.samples[i] for i in pool])
     else:
         raise ValueError(f"unknown training split {split!r}: choose all or time-train")
-    rows = training_indices(kind, data, pool)
-    model = pipelines.build(kind).fit([data.features[i] for i in rows], data.y[rows])
+    model = fit_model(kind, data, pool)
     return save_model(
         model,
         path,
