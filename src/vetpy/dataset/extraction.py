@@ -1,12 +1,13 @@
 """Feature extraction over a whole corpus: on all cores, cached by archive sha256 + extractor fingerprint.
 
 The cache is a SQLite file outside the repo (it holds code text taken from malware, so it must never be
-committed). Changing the feature registry or any extractor source file changes the fingerprint, so stale
-features are never reused.
+committed). Changing the feature registry, the behaviour of any extractor source file or a data file the
+features read changes the fingerprint, so stale features are never reused.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import multiprocessing
@@ -14,6 +15,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +29,26 @@ from vetpy.features.registry import FEATURE_IDS, schema_hash
 from vetpy.result import one_line
 
 
+def code_digest(root: Path) -> str:
+    """A hash of the Python files under ``root`` as syntax trees: formatting and comments do not count."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(ast.dump(ast.parse(path.read_bytes())).encode())
+    return digest.hexdigest()
+
+
 def extractor_fingerprint() -> str:
-    """Registry schema hash + a hash of the acquire and features source code."""
+    """Registry schema hash + the acquire and features code + the data files features read (popular
+    names, well-known domains). Code is hashed as its syntax tree, so reformatting or editing comments
+    keeps the cache; any change in behaviour or data invalidates it."""
     digest = hashlib.sha256(schema_hash().encode())
     for package in (acquire_pkg, features_pkg):
-        root = Path(str(package.__file__)).parent
-        for path in sorted(root.rglob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+        digest.update(code_digest(Path(str(package.__file__)).parent).encode())
+    for item in sorted(resources.files("vetpy.data").iterdir(), key=lambda t: t.name):
+        if item.name.endswith(".txt"):
+            digest.update(item.name.encode())
+            digest.update(item.read_bytes())
     return digest.hexdigest()[:16]
 
 
