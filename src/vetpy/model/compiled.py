@@ -24,9 +24,8 @@ import numpy as np
 
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
-from vetpy.model.interface import Contribution
 from vetpy.model.manifest import Manifest, check_schema, read_manifest
-from vetpy.model.occlusion import explain_by_occlusion
+from vetpy.model.occlusion import SavedModelScorer
 
 FORMAT = 1
 
@@ -313,22 +312,15 @@ def _expit(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
-class CompiledScorer:
-    """A Scorer over a compiled model; explanations by occlusion, like the skops-backed scorer."""
+class CompiledScorer(SavedModelScorer):
+    """A Scorer over a compiled model (explanations by occlusion, like the skops-backed scorer)."""
 
     def __init__(self, model: CompiledModel, manifest: Manifest, threshold: float | None = None) -> None:
+        super().__init__(manifest, threshold)
         self.model = model
-        self.manifest = manifest
-        self.name = manifest.kind
-        self.threshold = float(manifest.threshold if threshold is None else threshold)
 
-    def score(self, packages: Sequence[PackageFeatures]) -> list[float]:
-        if not packages:
-            return []
-        return [float(p) for p in self.model.predict_proba(packages)]
-
-    def explain(self, package: PackageFeatures, top: int = 5) -> list[Contribution]:
-        return explain_by_occlusion(self.score, package, top)
+    def malicious_proba(self, packages: Sequence[PackageFeatures]) -> np.ndarray:
+        return self.model.predict_proba(packages)
 
 
 def compiled_path(path: Path) -> Path:

@@ -22,9 +22,8 @@ from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import schema_hash
 from vetpy.model.compiled import NotCompilable, compile_model, compiled_path, save_compiled
-from vetpy.model.interface import Contribution
 from vetpy.model.manifest import Manifest, check_schema, read_manifest
-from vetpy.model.occlusion import explain_by_occlusion
+from vetpy.model.occlusion import SavedModelScorer
 
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "vetpy.model.", "builtins.", "collections.")
 
@@ -111,23 +110,16 @@ def load_model(path: Path) -> tuple[Any, Manifest]:
     return model, manifest
 
 
-class TrainedScorer:
-    """A Scorer over a trained scikit-learn model; explanations by occlusion of the features that fired."""
+class TrainedScorer(SavedModelScorer):
+    """A Scorer over a trained scikit-learn model (explanations by occlusion of the features that fired)."""
 
     def __init__(self, model: Any, manifest: Manifest, threshold: float | None = None) -> None:
+        super().__init__(manifest, threshold)
         _single_threaded(model)
         self.model = model
-        self.manifest = manifest
-        self.name = manifest.kind
-        self.threshold = float(manifest.threshold if threshold is None else threshold)
 
-    def score(self, packages: Sequence[PackageFeatures]) -> list[float]:
-        if not packages:
-            return []
-        return [float(p) for p in np.asarray(self.model.predict_proba(list(packages)))[:, 1]]
-
-    def explain(self, package: PackageFeatures, top: int = 5) -> list[Contribution]:
-        return explain_by_occlusion(self.score, package, top)
+    def malicious_proba(self, packages: Sequence[PackageFeatures]) -> np.ndarray:
+        return np.asarray(self.model.predict_proba(list(packages)))[:, 1]
 
 
 def _single_threaded(model: Any) -> None:
