@@ -176,3 +176,26 @@ def test_grouped_stacking_keeps_families_and_projects_on_one_side() -> None:
     assert len(seen) == pipelines.STACK_FOLDS and all(overlap == [] for overlap in seen)
     assert isinstance(model.named_steps["stack"].cv, StratifiedGroupKFold)
     assert 0.0 < pipelines.fitted_threshold(model) <= 1.0
+
+
+def test_train_on_the_time_split_training_side_only(tmp_path: Path) -> None:
+    from vetpy.dataset.corpus import Sample, corpus_id
+    from vetpy.model.evaluate import EvalData, time_split_indices
+    from vetpy.model.runner import train_and_save
+
+    feats, y = synthetic(120, seed=11)
+    dates = ["2024-01-15", "2024-07-01"]  # before the split / in the test window
+    samples = [
+        Sample(int(label), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i}", "1.0", dates[(i // 2) % 2], "s")
+        for i, label in enumerate(y)
+    ]
+    data = EvalData(
+        samples=samples, features=feats, y=y, groups=np.array([f"g{i}" for i in range(120)]), unreadable=0
+    )
+    train, test = time_split_indices(data)
+    assert len(test) > 0
+    manifest = train_and_save(data, "default", tmp_path / "held.skops", split="time-train")
+    assert manifest.training_data_id == corpus_id([samples[i] for i in train]) != data.data_id
+    assert (tmp_path / "held.npz").is_file()
+    with pytest.raises(ValueError, match="unknown training split"):
+        train_and_save(data, "default", tmp_path / "x.skops", split="future")
