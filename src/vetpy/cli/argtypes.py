@@ -16,21 +16,19 @@ def probability(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
+def _positive(text: str, kind: type[int] | type[float], noun: str) -> float:
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from exc
+        raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from exc
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return int(_positive(text, int, "an integer"))
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
+    return float(_positive(text, float, "a number"))
