@@ -24,7 +24,7 @@ import numpy as np
 
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
-from vetpy.model.manifest import Manifest, check_schema, read_manifest
+from vetpy.model.manifest import Manifest, check_schema, read_manifest, read_verified
 from vetpy.model.occlusion import SavedModelScorer
 
 FORMAT = 1
@@ -334,10 +334,5 @@ def load_compiled_scorer(path: Path, threshold: float | None = None) -> Compiled
     check_schema(manifest, target.name)
     if not manifest.compiled_sha256:
         raise ModelError(f"{target.name}: the manifest lists no compiled model")
-    try:
-        data = target.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{target}: cannot read compiled model ({exc.strerror})") from exc
-    if hashlib.sha256(data).hexdigest() != manifest.compiled_sha256:
-        raise ModelError(f"{target.name}: compiled model does not match its manifest's sha256")
+    data = read_verified(target, manifest.compiled_sha256, "compiled model")
     return CompiledScorer(CompiledModel.from_bytes(data), manifest, threshold)

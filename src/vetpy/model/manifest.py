@@ -5,6 +5,7 @@ This module imports neither scikit-learn nor skops, so scanning with a compiled 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,3 +53,14 @@ def check_schema(manifest: Manifest, name: str) -> None:
             f"{name}: built for feature schema {manifest.schema_hash}, this vetpy has {schema_hash()};"
             " retrain it with `vetpy train`"
         )
+
+
+def read_verified(path: Path, sha256: str, what: str) -> bytes:
+    """The bytes of ``path`` (a ``what``, e.g. "model file"), refused unless they hash to ``sha256``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read {what} ({exc.strerror})") from exc
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelError(f"{path.name}: {what} does not match its manifest's sha256")
+    return data

@@ -22,7 +22,7 @@ from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import schema_hash
 from vetpy.model.compiled import NotCompilable, compile_model, compiled_path, save_compiled
-from vetpy.model.manifest import Manifest, check_schema, read_manifest
+from vetpy.model.manifest import Manifest, check_schema, read_manifest, read_verified
 from vetpy.model.occlusion import SavedModelScorer
 
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "vetpy.model.", "builtins.", "collections.")
@@ -96,12 +96,7 @@ def load_model(path: Path) -> tuple[Any, Manifest]:
             f"{path.name}: built with scikit-learn {manifest.sklearn_version}, this install has"
             f" {sklearn.__version__}; install scikit-learn=={_minor(manifest.sklearn_version)}.* or retrain"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read model file ({exc.strerror})") from exc
-    if hashlib.sha256(data).hexdigest() != manifest.model_sha256:
-        raise ModelError(f"{path.name}: model file does not match its manifest's sha256")
+    data = read_verified(path, manifest.model_sha256, "model file")
     untrusted = sio.get_untrusted_types(data=data)
     refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
     if refused:
