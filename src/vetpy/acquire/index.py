@@ -36,9 +36,7 @@ def _pip_default_index() -> str:
 
         return str(PyPI.simple_url)
     except Exception as exc:  # pip missing or its internals moved
-        raise IndexLookupError(
-            "no package index configured: set PIP_INDEX_URL or pip's index-url"
-        ) from exc
+        raise IndexLookupError("no package index configured: set PIP_INDEX_URL or pip's index-url") from exc
 
 
 def _pip_config_files() -> list[Path]:

@@ -228,6 +228,16 @@ INIT_FEATURES: frozenset[str] = frozenset(
     }
 )
 
+# Calls whose arguments are checked for decoded data (all) and host data (network ones).
+SINK_FEATURES: frozenset[str] = frozenset({"code.http", "code.socket", "code.subprocess", "code.os_system"})
+SEND_NAMES: frozenset[str] = frozenset(
+    {"*.post", "*.put", "*.send", "*.sendall", "*.sendto", "*.send_message", "*.request", "*.urlopen"}
+)
+# Calls that run a function handed to them (the last name part), for import-time reachability.
+CALLBACK_TAKERS: frozenset[str] = frozenset(
+    {"Thread", "Timer", "Process", "register", "submit", "start_new_thread", "run_in_executor", "call_later"}
+)
+
 
 @lru_cache(maxsize=16384)
 def features_for(qualname: str) -> tuple[str, ...]:

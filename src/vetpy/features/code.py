@@ -20,6 +20,7 @@ MAX_AST_BYTES = 2_000_000  # larger files are scanned with the regex fallback
 MAX_EXAMPLES = 5
 MAX_TOKENS_PER_FILE = 400
 SUBTREE_BUDGET = 400
+WHOLE_ENV = "os.environ (all of it)"
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
 
 NOTABLE_BUILTINS = frozenset(
@@ -67,6 +68,8 @@ MESSAGES: dict[str, str] = {
     "paper.long_string": "string literal over 40 characters",
     "install.cmdclass": "setup() overrides install commands",
     "install.setup_code": "setup.py runs code at top level",
+    "code.decoded_sink": "network/process call on run-time decoded data",
+    "code.exfil_flow": "sends host data over the network",
 }
 
 
@@ -97,6 +100,7 @@ class FileScan:
     entry_modules: list[str] = field(default_factory=list)
     max_entropy: float = 0.0
     pending_strings: list[tuple[str, int, bool]] = field(default_factory=list)
+    import_time: dict[str, Hit] = field(default_factory=dict)
 
     def add(self, hit: Hit, module_level: bool = False) -> None:
         self.counts[hit.feature] += 1
@@ -249,6 +253,14 @@ class _Walker:
         self.seen: set[str] = set()
         self.first_line: dict[str, int] = {}
         self.weak_exec: set[int] = set()
+        self.sourced: dict[str, bool] = {}  # name -> holds the whole environment (only bare use counts)
+        # import-time reachability: where a hit sits (None: module level) and which local names each
+        # place calls; module-level code under ``if __name__ == "__main__"`` is not import-time.
+        self.func: str | None = None
+        self.in_main = False
+        self.defined: set[str] = set()
+        self.calls_from: dict[str | None, dict[str, int]] = {}
+        self.func_hits: dict[str, dict[str, Hit]] = {}
 
     # --- resolution ---------------------------------------------------------------------------
     def resolve(self, node: ast.AST) -> str | None:
@@ -290,21 +302,32 @@ class _Walker:
     # --- visiting -------------------------------------------------------------------------------
     def hit(self, feature: str, node: ast.AST, message: str, module_level: bool, strong: bool = True) -> None:
         line = getattr(node, "lineno", 0) or 0
-        self.scan.add(Hit(feature, line, message, self.lines.get(line), strong), module_level)
+        found = Hit(feature, line, message, self.lines.get(line), strong)
+        self.scan.add(found, module_level)
         self.first_line.setdefault(feature, line)
+        if strong and feature in calls.INIT_FEATURES:
+            if self.func is not None:
+                self.func_hits.setdefault(self.func, {}).setdefault(feature, found)
+            elif module_level and not self.in_main:
+                self.scan.import_time.setdefault(feature, found)
 
     def run(self, tree: ast.AST) -> None:
-        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        stack: list[tuple[ast.AST, bool, str | None, bool]] = [(tree, False, None, False)]
         visited = _VISITED
         funcs = _FUNCS
         while stack:
-            node, in_func = stack.pop()
+            node, in_func, func, in_main = stack.pop()
             kind = type(node)
             if kind in visited:
+                self.func, self.in_main = func, in_main
                 self.visit(node, in_func)
             child_in_func = in_func or kind in funcs
+            if func is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                func = node.name
+                self.defined.add(func)
+            child_main = in_main or (func is None and isinstance(node, ast.If) and _is_main_guard(node.test))
             children = [
-                (child, child_in_func)
+                (child, child_in_func, func, child_main)
                 for name in node._fields
                 for value in _as_list(getattr(node, name, None))
                 if isinstance(child := value, ast.AST)
@@ -364,7 +387,10 @@ class _Walker:
             q = self.resolve(value)
             if q and not q.startswith("*") and (calls.features_for(q) or q in calls.EXEC_NAMES):
                 self.aliases[target] = q
-        elif isinstance(value, ast.Call):
+        carried = self._host_data(value)
+        if carried:
+            self.sourced[target] = carried == WHOLE_ENV
+        if isinstance(value, ast.Call):
             for q, _ in self._subtree_calls(value):
                 if q and calls.is_decoder(q):
                     self.tainted.add(target)
@@ -373,6 +399,7 @@ class _Walker:
     def visit_call(self, node: ast.Call, top: bool) -> None:
         q = self.resolve(node.func)
         if q is None:
+            self.note_local_calls(node, "")
             return
         if len(q) < 60 and (
             q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS
@@ -386,6 +413,9 @@ class _Walker:
                 self.weak_exec.add(id(node))
         for f in feats:
             self.hit(f, node, f"{MESSAGES.get(f, f)}: {q}", top, strong)
+        self.note_local_calls(node, q)
+        if calls.SINK_FEATURES.intersection(feats) or q in calls.SEND_NAMES:
+            self.visit_sink(node, q, top)
         if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
             attr = node.args[1]
             if not isinstance(attr, ast.Constant):
@@ -410,6 +440,70 @@ class _Walker:
             self.seen.add("run_file")
         if self.is_setup and q in calls.SETUP_NAMES:
             self.visit_setup_call(node, top)
+
+    def note_local_calls(self, node: ast.Call, q: str) -> None:
+        """Record calls of names that may be this module's functions, directly or handed to a thread,
+        timer, process or exit hook, for the import-time reachability in :meth:`finish`."""
+        names: list[ast.expr] = []
+        if isinstance(node.func, ast.Name) and node.func.id not in self.aliases:
+            names.append(node.func)
+        if q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS:
+            names.extend(node.args)
+            names.extend(kw.value for kw in node.keywords)
+        where = None if self.func is None and not self.in_main else self.func or ""
+        place = self.calls_from.setdefault(where, {})
+        for n in names:
+            if isinstance(n, ast.Name):
+                place.setdefault(n.id, node.lineno)
+
+    def _host_data(self, node: ast.AST) -> str | None:
+        """What host data an expression carries: user/host facts, credentials, or the whole environment."""
+        guarded: set[int] = set()
+        for sub in _bounded_walk(node):
+            if isinstance(sub, ast.Subscript) or (
+                isinstance(sub, ast.Attribute) and sub.attr in ("get", "setdefault", "pop")
+            ):
+                guarded.add(id(sub.value))
+            elif isinstance(sub, ast.Name) and sub.id in self.sourced:
+                if not (self.sourced[sub.id] and id(sub) in guarded):
+                    return sub.id
+            elif isinstance(sub, ast.Call):
+                q = self.resolve(sub.func) or ""
+                if {"code.system_info", "code.credential_read"}.intersection(calls.features_for(q)):
+                    return q
+            elif (
+                isinstance(sub, ast.Attribute)
+                and sub.attr in ("environ", "environb")
+                and id(sub) not in guarded
+                and self.resolve(sub) in ("os.environ", "os.environb")
+            ):
+                return WHOLE_ENV
+        return None
+
+    def visit_sink(self, node: ast.Call, q: str, top: bool) -> None:
+        """A network or process call whose target or payload is decoded at run time, or which sends host
+        data (user, host name, credentials, the whole environment)."""
+        args: list[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]
+        for arg in args:
+            for sub_q, sub in self._subtree_calls(arg):
+                decoded = (isinstance(sub, ast.Name) and sub.id in self.tainted) or (
+                    sub_q is not None and calls.is_decoder(sub_q)
+                )
+                if decoded:
+                    self.hit("code.decoded_sink", node, f"{q} of run-time decoded data", top)
+                    self.scan.token("flow:decoded_sink")
+                    break
+            else:
+                continue
+            break
+        if calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"}:
+            return  # processes: sending host data is about the network
+        for arg in args:
+            carried = self._host_data(arg)
+            if carried:
+                self.hit("code.exfil_flow", node, f"{q} sends host data ({carried})", top)
+                self.scan.token("flow:exfil")
+                return
 
     def visit_exec(self, node: ast.Call, top: bool) -> bool:
         """Classify what exec/eval runs; False when it only runs a local file's text (weak)."""
@@ -471,6 +565,21 @@ class _Walker:
             scan.token("flow:download_and_run")
         if self.is_setup and isinstance(tree, ast.Module):
             self.setup_toplevel(tree)
+        self.import_reach()
+
+    def import_reach(self) -> None:
+        """Add to ``import_time`` what this module's functions do when module-level code calls them."""
+        todo = [(name, line) for name, line in self.calls_from.get(None, {}).items() if name in self.defined]
+        seen: set[str] = set()
+        while todo and len(seen) < 500:
+            name, line = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for feature, found in self.func_hits.get(name, {}).items():
+                message = f"{found.message} (in {name}(), called at import)"
+                self.scan.import_time.setdefault(feature, Hit(feature, line, message, self.lines.get(line)))
+            todo.extend((n, line) for n in self.calls_from.get(name, {}) if n in self.defined)
 
     def setup_toplevel(self, tree: ast.Module) -> None:
         """Top-level statements of setup.py beyond imports, constants, defs and setup()."""
@@ -503,6 +612,26 @@ _VISITED: frozenset[type] = frozenset(
     {ast.Call, ast.Constant, ast.Expr, ast.Import, ast.ImportFrom, ast.Attribute, ast.Assign, ast.ClassDef}
 )
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either order)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) and any(
+        isinstance(x, ast.Constant) and x.value == "__main__" for x in sides
+    )
+
+
+def _bounded_walk(node: ast.AST) -> Iterator[ast.AST]:
+    stack = [node]
+    budget = SUBTREE_BUDGET
+    while stack and budget > 0:
+        cur = stack.pop()
+        budget -= 1
+        yield cur
+        stack.extend(ast.iter_child_nodes(cur))
 
 
 def _as_list(value: object) -> list[object]:

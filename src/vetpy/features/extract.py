@@ -328,6 +328,16 @@ def _code_features(state: _State, scans: list[FileScan], setup: str | None, entr
                     ex.snippet if ex else "",
                 )
                 state.token("init:suspicious")
+        if scan.path != setup and scan.import_time:
+            first = min(scan.import_time.values(), key=lambda h: h.line)
+            state.fire(
+                "install.import_time_payload",
+                f"runs on import: {', '.join(sorted(scan.import_time))} ({first.message})",
+                scan.path,
+                first.line,
+                first.snippet,
+            )
+            state.token("import:payload")
     _entry_points(state, entry_modules, by_path)
 
 

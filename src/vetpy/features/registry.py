@@ -51,6 +51,11 @@ FEATURES: tuple[FeatureSpec, ...] = (
     _S("install.pth_exec", "code", "a .pth file with an executable import line"),
     _S("install.init_suspicious", "code", "suspicious calls at module level of an __init__.py"),
     _S("install.entry_point_payload", "code", "an entry point leads into a module with suspicious calls"),
+    _S(
+        "install.import_time_payload",
+        "code",
+        "a module runs network/process/exec code when imported (at top level or via its own functions)",
+    ),
     # --- dynamic code ---
     _S("code.exec_eval", "code", "exec/eval calls"),
     _S("code.compile", "code", "compile() calls"),
@@ -70,6 +75,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
     _S("code.paste_site", "code", "paste sites and file drops (pastebin, transfer.sh, ...)"),
     _S("code.unusual_host", "code", "URLs to hosts outside the well-known domain list"),
     _S("code.download_exec", "code", "download then write/execute pattern"),
+    _S("code.decoded_sink", "code", "a network/process call whose target or payload is decoded at run time"),
+    _S("code.exfil_flow", "code", "a network call sends host data (user, host name, credentials, whole env)"),
     # --- data access ---
     _S(
         "code.credential_read",
