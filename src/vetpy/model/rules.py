@@ -24,6 +24,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "install.pth_exec": 2.5,
     "install.init_suspicious": 1.5,
     "install.entry_point_payload": 1.0,
+    "install.import_time_payload": 1.0,
     # dynamic code and decoding
     "code.decode_exec": 3.0,
     "code.exec_eval": 1.0,
@@ -43,6 +44,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "code.paste_site": 1.5,
     "code.unusual_host": 0.5,
     "code.download_exec": 2.5,
+    "code.decoded_sink": 1.5,
+    "code.exfil_flow": 2.0,
     "paper.suspicious_url": 0.7,
     # data access
     "code.credential_read": 2.0,
