@@ -238,3 +238,24 @@ def test_import_time_payload_ignores_setup_py() -> None:
     feats = scan("import os\nos.system('echo hi')\n", path="setup.py")
     assert feats.values["install.setup_suspicious"] == 1.0
     assert feats.values[IMPORT_TIME] == 0.0
+
+
+def test_behaviour_concentration_counts_the_busiest_file() -> None:
+    payload = (
+        "import base64, os, socket, subprocess\n"
+        "s = socket.socket()\n"
+        "subprocess.run(['echo', 'hi'])\n"
+        "x = base64.b64decode('aGk=')\n"
+    )
+    feats = scan(payload, path="pkg/core.py", **{"pkg/other.py": "import os\nos.getenv('HOME')\n"})
+    assert feats.values["code.max_file_behaviours"] == 3.0  # socket, subprocess, base64 (import-time)
+    assert feats.values["install.running_file_behaviours"] == 3.0
+    ev = feats.evidence_for("install.running_file_behaviours")[0]
+    assert ev.file == "demo-1.0/pkg/core.py" and "socket" in ev.message
+
+
+def test_behaviour_concentration_of_code_that_does_not_run_on_import() -> None:
+    lazy = "import socket, subprocess\ndef f():\n    socket.socket()\n    subprocess.run(['echo'])\n"
+    feats = scan(lazy, path="pkg/core.py")
+    assert feats.values["code.max_file_behaviours"] == 2.0
+    assert feats.values["install.running_file_behaviours"] == 0.0

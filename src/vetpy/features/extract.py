@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from vetpy.acquire.interface import Archive, Member
 from vetpy.features import pkginfo
 from vetpy.features import strings as st
-from vetpy.features.calls import ACTIVE_FEATURES, INIT_FEATURES
+from vetpy.features.calls import ACTIVE_FEATURES, BEHAVIOUR_KINDS, INIT_FEATURES
 from vetpy.features.code import EP_RE, FileScan, Hit, decode_source, scan_source
 from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.paper import email_problem, homepage_problem, install_hook_line, suspicious_lines
@@ -339,6 +339,42 @@ def _code_features(state: _State, scans: list[FileScan], setup: str | None, entr
             )
             state.token("import:payload")
     _entry_points(state, entry_modules, by_path)
+    _concentration(state, scans, setup)
+
+
+def _behaviours(scan: FileScan) -> set[str]:
+    kinds = {f for f in BEHAVIOUR_KINDS if scan.strong[f]}
+    for _, hit in scan.urls:
+        kinds.update(
+            f
+            for f, on in (
+                ("code.raw_ip", hit.raw_ip),
+                ("code.webhook", hit.webhook),
+                ("code.paste_site", hit.paste),
+            )
+            if on
+        )
+    return kinds
+
+
+def _concentration(state: _State, scans: list[FileScan], setup: str | None) -> None:
+    """How many behaviour kinds the busiest file holds, overall and among files that run at install or
+    import time: a payload concentrates them in one file, where a large benign package spreads them."""
+    for feature, files in (
+        ("code.max_file_behaviours", scans),
+        (
+            "install.running_file_behaviours",
+            [s for s in scans if s.path == setup or s.import_time or s.path.endswith(".pth")],
+        ),
+    ):
+        best: tuple[int, str, list[str]] = (0, "", [])
+        for scan in files:
+            kinds = sorted(_behaviours(scan))
+            if len(kinds) > best[0]:
+                best = (len(kinds), scan.path, kinds)
+        if best[0]:
+            names = ", ".join(k.split(".", 1)[1] for k in best[2])
+            state.fire(feature, f"{best[0]} behaviours in one file: {names}", best[1], value=float(best[0]))
 
 
 def _entry_points(state: _State, modules: list[str], by_path: dict[str, FileScan]) -> None:

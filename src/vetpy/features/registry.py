@@ -76,6 +76,16 @@ FEATURES: tuple[FeatureSpec, ...] = (
     _S("code.unusual_host", "code", "URLs to hosts outside the well-known domain list"),
     _S("code.download_exec", "code", "download then write/execute pattern"),
     _S("code.decoded_sink", "code", "a network/process call whose target or payload is decoded at run time"),
+    _S(
+        "code.max_file_behaviours",
+        "code",
+        "most distinct behaviours (process, network, decoding, credential paths, ...) in one Python file",
+    ),
+    _S(
+        "install.running_file_behaviours",
+        "code",
+        "most distinct behaviours in one file that runs at install or import time",
+    ),
     _S("code.exfil_flow", "code", "a network call sends host data (user, host name, credentials, whole env)"),
     # --- data access ---
     _S(
