@@ -229,30 +229,16 @@ INIT_FEATURES: frozenset[str] = frozenset(
 )
 
 # Behaviour kinds counted per file: a payload concentrates several in one file, wherever that file runs.
-BEHAVIOUR_KINDS: frozenset[str] = frozenset(
-    {
-        "code.exec_eval",
-        "code.decode_exec",
-        "code.dunder_import",
-        "code.subprocess",
-        "code.os_system",
-        "code.reverse_shell",
-        "code.socket",
-        "code.http",
-        "code.download_exec",
-        "code.decoded_sink",
-        "code.exfil_flow",
-        "code.credential_read",
-        "code.startup_write",
-        "code.system_info",
-        "code.env_access",
-        "code.ctypes_win",
-        "code.base64",
-        "code.marshal_zlib",
-        "code.hex_chr_chains",
-        "code.obfuscator",
-    }
-)
+BEHAVIOUR_KINDS: frozenset[str] = ACTIVE_FEATURES | {
+    "code.dunder_import",
+    "code.decoded_sink",
+    "code.exfil_flow",
+    "code.system_info",
+    "code.env_access",
+    "code.ctypes_win",
+    "code.hex_chr_chains",
+    "code.obfuscator",
+}
 # Calls whose arguments are checked for decoded data (all) and host data (network ones).
 SINK_FEATURES: frozenset[str] = frozenset({"code.http", "code.socket", "code.subprocess", "code.os_system"})
 SEND_NAMES: frozenset[str] = frozenset(
