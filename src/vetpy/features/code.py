@@ -288,16 +288,11 @@ class _Walker:
         return ".".join([base, *reversed(parts)])
 
     def _subtree_calls(self, node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
-        stack = [node]
-        budget = SUBTREE_BUDGET
-        while stack and budget > 0:
-            cur = stack.pop()
-            budget -= 1
+        for cur in _bounded_walk(node):
             if isinstance(cur, ast.Call):
                 yield self.resolve(cur.func), cur
             elif isinstance(cur, ast.Name):
                 yield None, cur
-            stack.extend(ast.iter_child_nodes(cur))
 
     # --- visiting -------------------------------------------------------------------------------
     def hit(self, feature: str, node: ast.AST, message: str, module_level: bool, strong: bool = True) -> None:
@@ -480,22 +475,20 @@ class _Walker:
                 return WHOLE_ENV
         return None
 
+    def _decoded(self, node: ast.AST) -> bool:
+        """Whether an expression decodes data at run time, or uses a name assigned from such decoding."""
+        return any(
+            (isinstance(sub, ast.Name) and sub.id in self.tainted) or (q is not None and calls.is_decoder(q))
+            for q, sub in self._subtree_calls(node)
+        )
+
     def visit_sink(self, node: ast.Call, q: str, top: bool) -> None:
         """A network or process call whose target or payload is decoded at run time, or which sends host
         data (user, host name, credentials, the whole environment)."""
         args: list[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]
-        for arg in args:
-            for sub_q, sub in self._subtree_calls(arg):
-                decoded = (isinstance(sub, ast.Name) and sub.id in self.tainted) or (
-                    sub_q is not None and calls.is_decoder(sub_q)
-                )
-                if decoded:
-                    self.hit("code.decoded_sink", node, f"{q} of run-time decoded data", top)
-                    self.scan.token("flow:decoded_sink")
-                    break
-            else:
-                continue
-            break
+        if any(self._decoded(arg) for arg in args):
+            self.hit("code.decoded_sink", node, f"{q} of run-time decoded data", top)
+            self.scan.token("flow:decoded_sink")
         if calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"}:
             return  # processes: sending host data is about the network
         for arg in args:
@@ -625,6 +618,7 @@ def _is_main_guard(test: ast.expr) -> bool:
 
 
 def _bounded_walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Depth-first nodes of a subtree, at most ``SUBTREE_BUDGET`` of them."""
     stack = [node]
     budget = SUBTREE_BUDGET
     while stack and budget > 0:
