@@ -254,22 +254,15 @@ def _url_features(state: _State, hits: list[tuple[str, int, UrlHit]]) -> None:
     for path, line, hit in hits:
         for tok in hit.tokens():
             state.token(tok)
-        pairs = (
-            ("code.raw_ip", hit.raw_ip),
-            ("code.webhook", hit.webhook),
-            ("code.paste_site", hit.paste),
-            ("code.unusual_host", hit.unknown_host and not hit.webhook and not hit.paste),
-        )
-        for feature, flag in pairs:
-            if flag:
-                kinds[feature].add(hit.host)
-                state.note(
-                    feature,
-                    f"{feature.split('.')[1].replace('_', ' ')}: {hit.text[:100]}",
-                    path,
-                    line,
-                    hit.text,
-                )
+        for feature in hit.features():
+            kinds[feature].add(hit.host)
+            state.note(
+                feature,
+                f"{feature.split('.')[1].replace('_', ' ')}: {hit.text[:100]}",
+                path,
+                line,
+                hit.text,
+            )
         if hit.suspicious and path.endswith(PY_SUFFIXES):  # the paper's feature is about code
             why = "raw IP" if hit.raw_ip else "insecure scheme" if hit.insecure else "unknown domain"
             state.fire(
@@ -342,39 +335,35 @@ def _code_features(state: _State, scans: list[FileScan], setup: str | None, entr
     _concentration(state, scans, setup)
 
 
+URL_BEHAVIOURS = frozenset({"code.raw_ip", "code.webhook", "code.paste_site"})
+
+
 def _behaviours(scan: FileScan) -> set[str]:
     kinds = {f for f in BEHAVIOUR_KINDS if scan.strong[f]}
     for _, hit in scan.urls:
-        kinds.update(
-            f
-            for f, on in (
-                ("code.raw_ip", hit.raw_ip),
-                ("code.webhook", hit.webhook),
-                ("code.paste_site", hit.paste),
-            )
-            if on
-        )
+        kinds.update(URL_BEHAVIOURS.intersection(hit.features()))
     return kinds
 
 
 def _concentration(state: _State, scans: list[FileScan], setup: str | None) -> None:
     """How many behaviour kinds the busiest file holds, overall and among files that run at install or
     import time: a payload concentrates them in one file, where a large benign package spreads them."""
+    per_file = [(scan, sorted(_behaviours(scan))) for scan in scans]
+    running = [
+        (scan, kinds)
+        for scan, kinds in per_file
+        if scan.path == setup or scan.import_time or scan.path.endswith(".pth")
+    ]
     for feature, files in (
-        ("code.max_file_behaviours", scans),
-        (
-            "install.running_file_behaviours",
-            [s for s in scans if s.path == setup or s.import_time or s.path.endswith(".pth")],
-        ),
+        ("code.max_file_behaviours", per_file),
+        ("install.running_file_behaviours", running),
     ):
-        best: tuple[int, str, list[str]] = (0, "", [])
-        for scan in files:
-            kinds = sorted(_behaviours(scan))
-            if len(kinds) > best[0]:
-                best = (len(kinds), scan.path, kinds)
-        if best[0]:
-            names = ", ".join(k.split(".", 1)[1] for k in best[2])
-            state.fire(feature, f"{best[0]} behaviours in one file: {names}", best[1], value=float(best[0]))
+        scan, kinds = max(files, key=lambda pair: len(pair[1]), default=(None, []))
+        if scan is not None and kinds:
+            names = ", ".join(k.split(".", 1)[1] for k in kinds)
+            state.fire(
+                feature, f"{len(kinds)} behaviours in one file: {names}", scan.path, value=float(len(kinds))
+            )
 
 
 def _entry_points(state: _State, modules: list[str], by_path: dict[str, FileScan]) -> None:

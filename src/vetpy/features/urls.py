@@ -85,6 +85,16 @@ class UrlHit:
         """The paper's notion: insecure scheme, raw IP, or unknown domain (plus webhooks and pastes)."""
         return self.insecure or self.raw_ip or self.unknown_host or self.webhook or self.paste
 
+    def features(self) -> list[str]:
+        """The registry feature ids this URL counts towards."""
+        pairs = (
+            ("code.raw_ip", self.raw_ip),
+            ("code.webhook", self.webhook),
+            ("code.paste_site", self.paste),
+            ("code.unusual_host", self.unknown_host and not self.webhook and not self.paste),
+        )
+        return [feature for feature, flag in pairs if flag]
+
     def tokens(self) -> list[str]:
         """Bag-of-words tokens naming this URL's categories."""
         out = []
