@@ -259,3 +259,31 @@ def test_behaviour_concentration_of_code_that_does_not_run_on_import() -> None:
     feats = scan(lazy, path="pkg/core.py")
     assert feats.values["code.max_file_behaviours"] == 2.0
     assert feats.values["install.running_file_behaviours"] == 0.0
+
+
+def test_behaviour_profile_tokens_pair_kinds_within_one_file() -> None:
+    payload = "import socket, subprocess\ns = socket.socket()\nsubprocess.run(['echo', 'hi'])\n"
+    other = "import base64\nbase64.b64decode('aGk=')\n"
+    feats = scan(payload, path="pkg/core.py", **{"pkg/other.py": other})
+    tokens = set(feats.code_text.split())
+    assert "pair:socket+subprocess" in tokens
+    assert not any(t.startswith("pair:") and "base64" in t for t in tokens)  # base64 sits in another file
+    assert {"run:socket", "run:subprocess"} <= tokens  # core.py runs network/process code on import
+    assert "run:base64" not in tokens  # other.py only decodes: no import-time payload, so it does not "run"
+
+
+def test_behaviour_profile_is_the_same_for_setup_py_and_import_time_payloads() -> None:
+    payload = "import socket, subprocess\ns = socket.socket()\nsubprocess.run(['echo', 'hi'])\n"
+
+    def profile(path: str) -> set[str]:
+        return {t for t in scan(payload, path=path).code_text.split() if t.startswith(("pair:", "run:"))}
+
+    assert profile("setup.py") == profile("pkg/__init__.py") == {
+        "pair:socket+subprocess",
+        "run:socket",
+        "run:subprocess",
+    }
+    lazy = "import socket, subprocess\ndef f():\n    socket.socket()\n    subprocess.run(['echo'])\n"
+    lazy_tokens = set(scan(lazy, path="pkg/core.py").code_text.split())
+    assert "pair:socket+subprocess" in lazy_tokens
+    assert not any(t.startswith("run:") for t in lazy_tokens)  # nothing runs on import

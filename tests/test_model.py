@@ -199,3 +199,14 @@ def test_train_on_the_time_split_training_side_only(tmp_path: Path) -> None:
     assert (tmp_path / "held.npz").is_file()
     with pytest.raises(ValueError, match="unknown training split"):
         train_and_save(data, "default", tmp_path / "x.skops", split="future")
+
+
+def test_text_column_keeps_and_drops_token_prefixes() -> None:
+    from vetpy.model.columns import TextColumn
+
+    row = PackageFeatures("p", "1", {}, "", "pair:a+b run:http call:os.system meta:x")
+    assert TextColumn("code_text", keep_prefixes=("pair:", "run:")).transform([row]) == ["pair:a+b run:http"]
+    assert TextColumn("code_text", drop_prefixes=("meta:", "pair:")).transform([row]) == [
+        "run:http call:os.system"
+    ]
+    assert TextColumn("code_text").transform([row]) == [row.code_text]

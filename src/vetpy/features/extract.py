@@ -117,6 +117,7 @@ class _State:
     values: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FEATURE_IDS, 0.0))
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     tokens: list[str] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)
     susp: list[str] = field(default_factory=list)
     susp_chars: int = 0
 
@@ -354,6 +355,7 @@ def _concentration(state: _State, scans: list[FileScan], setup: str | None) -> N
         for scan, kinds in per_file
         if scan.path == setup or scan.import_time or scan.path.endswith(".pth")
     ]
+    state.profile.extend(behaviour_profile([kinds for _, kinds in per_file], [kinds for _, kinds in running]))
     for feature, files in (
         ("code.max_file_behaviours", per_file),
         ("install.running_file_behaviours", running),
@@ -364,6 +366,18 @@ def _concentration(state: _State, scans: list[FileScan], setup: str | None) -> N
             state.fire(
                 feature, f"{len(kinds)} behaviours in one file: {names}", scan.path, value=float(len(kinds))
             )
+
+
+def behaviour_profile(per_file: list[list[str]], running: list[list[str]]) -> list[str]:
+    """Tokens for which behaviours share a file (``pair:http+subprocess``) and which behaviours run at
+    install or import time (``run:http``), whichever file that is: a setup.py payload and a module-level
+    payload give the same tokens, so what is learnt from one carries over to the other."""
+    pairs: set[str] = set()
+    for kinds in per_file:
+        short = sorted({k.split(".", 1)[1] for k in kinds})
+        pairs.update(f"pair:{a}+{b}" for i, a in enumerate(short) for b in short[i + 1 :])
+    run = {f"run:{k.split('.', 1)[1]}" for kinds in running for k in kinds}
+    return sorted(pairs) + sorted(run)
 
 
 def _entry_points(state: _State, modules: list[str], by_path: dict[str, FileScan]) -> None:
@@ -497,7 +511,7 @@ def extract_features(archive: Archive) -> PackageFeatures:
         version=version,
         values=values,
         suspicious_text=suspicious_text,
-        code_text=" ".join(state.tokens[:MAX_CODE_TOKENS]),
+        code_text=" ".join((state.profile + state.tokens)[:MAX_CODE_TOKENS]),
         evidence=evidence,
     )
 
