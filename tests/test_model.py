@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -201,12 +202,10 @@ def test_train_on_the_time_split_training_side_only(tmp_path: Path) -> None:
         train_and_save(data, "default", tmp_path / "x.skops", split="future")
 
 
-def test_text_column_keeps_and_drops_token_prefixes() -> None:
-    from vetpy.model.columns import TextColumn
 
-    row = PackageFeatures("p", "1", {}, "", "pair:a+b run:http call:os.system meta:x")
-    assert TextColumn("code_text", keep_prefixes=("pair:", "run:")).transform([row]) == ["pair:a+b run:http"]
-    assert TextColumn("code_text", drop_prefixes=("meta:", "pair:")).transform([row]) == [
-        "run:http call:os.system"
-    ]
-    assert TextColumn("code_text").transform([row]) == [row.code_text]
+def test_default_model_reads_behaviour_profile_tokens_whole() -> None:
+    feats, _ = synthetic(40)
+    rows = [replace(p, code_text="pair:socket+subprocess run:socket " + p.code_text) for p in feats]
+    union = pipelines.default_features().fit(rows)
+    vocabulary = dict(union.transformer_list)["code"].named_steps["vec"].vocabulary_
+    assert {"pair:socket+subprocess", "run:socket"} <= set(vocabulary)

@@ -12,7 +12,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS
-from vetpy.model.tokens import select_tokens
 
 
 class NumericColumns(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -37,24 +36,21 @@ class NumericColumns(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
 class TextColumn(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """One text field of PackageFeatures (``suspicious_text`` or ``code_text``) as a list of strings,
-    without the whitespace-separated tokens that start with one of ``drop_prefixes`` and, when
-    ``keep_prefixes`` is given, with only the tokens that start with one of those."""
+    without the whitespace-separated tokens that start with one of ``drop_prefixes``."""
 
-    def __init__(
-        self,
-        field: str = "suspicious_text",
-        drop_prefixes: tuple[str, ...] = (),
-        keep_prefixes: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, field: str = "suspicious_text", drop_prefixes: tuple[str, ...] = ()) -> None:
         self.field = field
         self.drop_prefixes = drop_prefixes
-        self.keep_prefixes = keep_prefixes
 
     def fit(self, X: Sequence[PackageFeatures], y: Any = None) -> TextColumn:
         return self
 
     def transform(self, X: Sequence[PackageFeatures]) -> list[str]:
-        return [select_tokens(str(getattr(p, self.field)), self.drop_prefixes, self.keep_prefixes) for p in X]
+        texts = [str(getattr(p, self.field)) for p in X]
+        if not self.drop_prefixes:
+            return texts
+        drop = tuple(self.drop_prefixes)
+        return [" ".join(t for t in text.split() if not t.startswith(drop)) for text in texts]
 
 
 class ToDense(TransformerMixin, BaseEstimator):  # type: ignore[misc]

@@ -26,7 +26,6 @@ from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
 from vetpy.model.manifest import Manifest, check_schema, read_manifest, read_verified
 from vetpy.model.occlusion import SavedModelScorer
-from vetpy.model.tokens import select_tokens
 
 FORMAT = 1
 
@@ -88,7 +87,6 @@ def _compile_block(part: Any) -> dict[str, Any]:
             "kind": "text",
             "field": column.field,
             "drop_prefixes": list(column.drop_prefixes),
-            "keep_prefixes": list(getattr(column, "keep_prefixes", ())),
             "token_pattern": vec.token_pattern,
             "lowercase": bool(vec.lowercase),
             "vocabulary": vocabulary,
@@ -263,7 +261,9 @@ class CompiledModel:
     @staticmethod
     def _columns(block: dict[str, Any], pattern: re.Pattern[str], text: str) -> list[int]:
         """The vocabulary columns of the tokens in ``text``, as the fitted CountVectorizer finds them."""
-        text = select_tokens(text, block["drop_prefixes"], block.get("keep_prefixes", ()))
+        drop = tuple(block["drop_prefixes"])
+        if drop:
+            text = " ".join(t for t in text.split() if not t.startswith(drop))
         if block["lowercase"]:
             text = text.lower()
         vocabulary = block["vocabulary"]
