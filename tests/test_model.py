@@ -209,3 +209,43 @@ def test_default_model_reads_behaviour_profile_tokens_whole() -> None:
     union = pipelines.default_features().fit(rows)
     vocabulary = dict(union.transformer_list)["code"].named_steps["vec"].vocabulary_
     assert {"pair:socket+subprocess", "run:socket"} <= set(vocabulary)
+
+
+def test_relocated_copy_moves_a_setup_payload_to_import_time() -> None:
+    from vetpy.model.augment import has_setup_payload, relocate
+
+    values = dict.fromkeys(FEATURE_IDS, 0.0)
+    values.update({"install.setup_suspicious": 1.0, "install.cmdclass": 1.0, "code.socket": 1.0})
+    tokens = "setup:suspicious call:socket.socket pair:socket+subprocess"
+    package = PackageFeatures("p", "1", values, "", tokens)
+    copy = relocate(package)
+    assert has_setup_payload(package) and not has_setup_payload(copy)
+    assert copy.values["install.import_time_payload"] == 1.0 and copy.values["install.cmdclass"] == 0.0
+    assert copy.values["code.socket"] == 1.0  # the behaviours stay
+    assert copy.code_text == "call:socket.socket pair:socket+subprocess"
+    assert package.values["install.setup_suspicious"] == 1.0  # the original is untouched
+
+
+def test_relocating_kind_trains_on_the_copies_too() -> None:
+    from vetpy.dataset.corpus import Sample
+    from vetpy.model.evaluate import EvalData, fit_model, training_set
+
+    feats, y = synthetic(60, seed=5)
+    feats = [
+        replace(p, values={**p.values, "install.setup_suspicious": float(i % 4 == 0)})
+        for i, p in enumerate(feats)
+    ]  # every other malware row has a setup.py payload (rows 0, 4, 8, ...; malware rows are even)
+    samples = [
+        Sample(int(label), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i}", "1.0", "2024-01-01", "s")
+        for i, label in enumerate(y)
+    ]
+    groups = np.array([f"g{i}" for i in range(60)])
+    data = EvalData(samples=samples, features=feats, y=y, groups=groups, unreadable=0)
+    rows = np.arange(60)
+    plain, plain_y, _ = training_set("default", data, rows)
+    more, more_y, more_groups = training_set("default-relocated", data, rows)
+    assert len(plain) == len(plain_y) == 60
+    assert len(more) == len(more_y) == len(more_groups) == 75 and more_y[60:].all()
+    assert list(more_groups[60:]) == [f"g{i}" for i in range(0, 60, 4)]
+    assert all(p.values["install.import_time_payload"] == 1.0 for p in more[60:])
+    assert 0.0 < pipelines.fitted_threshold(fit_model("default-relocated", data, rows)) <= 1.0

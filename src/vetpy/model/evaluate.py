@@ -22,7 +22,7 @@ from vetpy.dataset.corpus import Sample, corpus_id, load_corpus, name_bucket
 from vetpy.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
-from vetpy.model import pipelines
+from vetpy.model import augment, pipelines
 from vetpy.model.metrics import classification_metrics, summarise_folds
 
 TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
@@ -97,6 +97,23 @@ def stacking_groups(data: EvalData, rows: np.ndarray) -> np.ndarray:
     )
 
 
+def training_set(
+    kind: str, data: EvalData, rows: np.ndarray
+) -> tuple[list[PackageFeatures], np.ndarray, np.ndarray]:
+    """The rows' features, labels and stacking groups; for kinds that relocate, followed by a relocated
+    copy of each malware row with a setup.py payload (in its original's group, so on the same side of
+    every internal fold)."""
+    features, y, groups = _subset(data.features, rows), data.y[rows], stacking_groups(data, rows)
+    if not pipelines.relocates(kind):
+        return features, y, groups
+    copies = [j for j, i in enumerate(rows) if data.y[i] == 1 and augment.has_setup_payload(features[j])]
+    return (
+        features + [augment.relocate(features[j]) for j in copies],
+        np.concatenate([y, np.ones(len(copies), dtype=int)]),
+        np.concatenate([groups, groups[copies]]),
+    )
+
+
 def fit_model(kind: str, data: EvalData, train_idx: np.ndarray, random_state: int = 0) -> Any:
     """Fit ``kind`` on the training rows (after its cluster cap). For kinds with grouped stacking, the
     stack's out-of-fold predictions (which train the meta-learner and set the threshold) come from folds
@@ -104,14 +121,14 @@ def fit_model(kind: str, data: EvalData, train_idx: np.ndarray, random_state: in
     malware families it has *not* seen, which is what new uploads are."""
     rows = training_indices(kind, data, train_idx, random_state)
     model = clone(pipelines.build(kind, random_state))
+    features, y, groups = training_set(kind, data, rows)
     if pipelines.grouped_stacking(kind):
         folds = StratifiedGroupKFold(pipelines.STACK_FOLDS, shuffle=True, random_state=random_state)
-        splits = list(folds.split(np.zeros(len(rows)), data.y[rows], stacking_groups(data, rows)))
-        model.set_params(stack__cv=splits)
-        model.fit(_subset(data.features, rows), data.y[rows])
+        model.set_params(stack__cv=list(folds.split(np.zeros(len(y)), y, groups)))
+        model.fit(features, y)
         model.set_params(stack__cv=folds)  # record the splitter, not thousands of indices
         return model
-    return model.fit(_subset(data.features, rows), data.y[rows])
+    return model.fit(features, y)
 
 
 def fit_predict(

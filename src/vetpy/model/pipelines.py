@@ -221,7 +221,7 @@ def fitted_threshold(model: Any) -> float:
     return float(getattr(final, "threshold_", 0.5))
 
 
-GROUPED_STACKING = frozenset({"default", "default-all-features"})
+GROUPED_STACKING = frozenset({"default", "default-all-features", "default-relocated"})
 
 
 def grouped_stacking(kind: str) -> bool:
@@ -230,7 +230,12 @@ def grouped_stacking(kind: str) -> bool:
     return kind in GROUPED_STACKING
 
 
-CLUSTER_CAPS: dict[str, int | None] = {"seed": None, "default": 3, "default-all-features": 3}
+CLUSTER_CAPS: dict[str, int | None] = {
+    "seed": None,
+    "default": 3,
+    "default-all-features": 3,
+    "default-relocated": 3,
+}
 
 
 def cluster_cap(kind: str) -> int | None:
@@ -238,10 +243,15 @@ def cluster_cap(kind: str) -> int | None:
     return CLUSTER_CAPS.get(kind)
 
 
+def relocates(kind: str) -> bool:
+    """Whether ``kind`` also trains on relocated copies of its setup.py malware (model/augment.py)."""
+    return kind == "default-relocated"
+
+
 def build(kind: str, random_state: int = 0) -> Any:
     if kind == "seed":
         return seed_pipeline(random_state)
-    if kind == "default":
+    if kind in ("default", "default-relocated"):
         return default_pipeline(random_state)
     if kind == "default-all-features":
         return default_pipeline(random_state, exclude=())
