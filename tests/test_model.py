@@ -202,7 +202,6 @@ def test_train_on_the_time_split_training_side_only(tmp_path: Path) -> None:
         train_and_save(data, "default", tmp_path / "x.skops", split="future")
 
 
-
 def test_default_model_reads_behaviour_profile_tokens_whole() -> None:
     feats, _ = synthetic(40)
     rows = [replace(p, code_text="pair:socket+subprocess run:socket " + p.code_text) for p in feats]

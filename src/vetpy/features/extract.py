@@ -373,7 +373,7 @@ def behaviour_profile(per_file: list[list[str]], running: list[list[str]]) -> li
     install or import time (``run:http``), whichever file that is: a setup.py payload and a module-level
     payload give the same tokens, so what is learnt from one carries over to the other."""
     pairs: set[str] = set()
-    for kinds in per_file:
+    for kinds in {tuple(kinds) for kinds in per_file}:  # many files share one set of kinds
         short = sorted({k.split(".", 1)[1] for k in kinds})
         pairs.update(f"pair:{a}+{b}" for i, a in enumerate(short) for b in short[i + 1 :])
     run = {f"run:{k.split('.', 1)[1]}" for kinds in running for k in kinds}
