@@ -248,3 +248,45 @@ def test_relocating_kind_trains_on_the_copies_too() -> None:
     assert list(more_groups[60:]) == [f"g{i}" for i in range(0, 60, 4)]
     assert all(p.values["install.import_time_payload"] == 1.0 for p in more[60:])
     assert 0.0 < pipelines.fitted_threshold(fit_model("default-relocated", data, rows)) <= 1.0
+
+
+def test_interrupted_cv_resumes_from_its_fold_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vetpy.dataset.corpus import Sample
+    from vetpy.model import evaluate
+    from vetpy.model.fold_log import FoldLog
+
+    feats, y = synthetic(100, seed=5)
+    samples = [
+        Sample(int(label), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i}", "1.0", "2024-01-01", "s")
+        for i, label in enumerate(y)
+    ]
+    data = evaluate.EvalData(
+        samples=samples, features=feats, y=y, groups=np.array([f"g{i}" for i in range(100)]), unreadable=0
+    )
+    log = FoldLog.for_run("seed", "stratified", 5, data.data_id, root=tmp_path)
+    real_fit = evaluate.fit_predict
+    calls: list[int] = []
+
+    def dies_on_third_fold(kind: str, d: object, tr: np.ndarray, te: np.ndarray, rs: int = 0) -> object:
+        calls.append(rs)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_fit(kind, d, tr, te, rs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate, "fit_predict", dies_on_third_fold)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate.cross_validate("seed", data, 1, grouped=False, folds=5, fold_log=log)
+    with log.path.open("a") as fh:
+        fh.write('{"fold": 2, "metr')  # a line cut short by the interruption
+    resumed = FoldLog(log.path)
+    assert sorted(resumed.done) == [0, 1]
+    calls.clear()
+    monkeypatch.setattr(evaluate, "fit_predict", real_fit)
+    full = evaluate.cross_validate("seed", data, 2, grouped=False, folds=5, fold_log=resumed)
+    assert len(full["per_fold"]) == 10 and len(FoldLog(log.path).done) == 10
+    assert full["per_fold"][:2] == [log.done[0], log.done[1]]
+    # the same folds from scratch give the same metrics: reuse changes nothing
+    fresh = evaluate.cross_validate("seed", data, 2, grouped=False, folds=5)
+    assert fresh["per_fold"] == full["per_fold"]
+    # a different fold count (or corpus, or code) is a different log
+    assert FoldLog.for_run("seed", "stratified", 10, data.data_id, root=tmp_path).path != log.path

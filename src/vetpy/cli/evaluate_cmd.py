@@ -22,6 +22,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--models", nargs="+", choices=MODEL_KINDS + ABLATIONS, default=list(MODEL_KINDS))
     parser.add_argument("--protocols", nargs="+", choices=PROTOCOLS, default=list(PROTOCOLS))
     parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="re-run every CV fold (default: folds finished by an earlier, identical run are reused)",
+    )
     add_corpus_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -42,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         args.protocols,
         args.repeats,
         log=lambda m: console.print(m, highlight=False),
+        resume=not args.fresh,
     )
     console.print(f"report written to {args.out} ({results['seconds']} s)")
     return 0

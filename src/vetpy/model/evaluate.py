@@ -23,10 +23,12 @@ from vetpy.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
 from vetpy.model import augment, pipelines
+from vetpy.model.fold_log import FoldLog
 from vetpy.model.metrics import classification_metrics, summarise_folds
 
 TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
 TIME_SPLIT_TEST_UNTIL = "2024-08-31"
+CV_FOLDS = 10  # the paper's protocol
 BENIGN_TRAIN_BUCKETS = 70  # of 100: benign projects whose name hash falls below go to training
 
 Progress = Callable[[str], None]
@@ -144,9 +146,16 @@ def _subset(items: list[Any], idx: np.ndarray) -> list[Any]:
 
 
 def cross_validate(
-    kind: str, data: EvalData, repeats: int, grouped: bool, folds: int = 10, progress: Progress | None = None
+    kind: str,
+    data: EvalData,
+    repeats: int,
+    grouped: bool,
+    folds: int = CV_FOLDS,
+    progress: Progress | None = None,
+    fold_log: FoldLog | None = None,
 ) -> dict[str, Any]:
-    """Protocol (a) (grouped=False) or (b) (grouped=True): repeats x folds, metrics per fold, summarised."""
+    """Protocol (a) (grouped=False) or (b) (grouped=True): repeats x folds, metrics per fold, summarised.
+    Folds already in ``fold_log`` are taken from it; each new fold is recorded there as it ends."""
     per_fold: list[dict[str, Any]] = []
     splits: list[tuple[np.ndarray, np.ndarray]] = []
     if grouped:
@@ -158,14 +167,20 @@ def cross_validate(
         splits = list(rskf.split(np.zeros(len(data.y)), data.y))
     start = time.perf_counter()
     for i, (tr, te) in enumerate(splits):
-        model, scores = fit_predict(kind, data, tr, te, i)
-        per_fold.append(classification_metrics(data.y[te], scores, model_threshold(model)))
+        saved = fold_log.get(i) if fold_log else None
+        if saved is None:
+            model, scores = fit_predict(kind, data, tr, te, i)
+            metrics = classification_metrics(data.y[te], scores, model_threshold(model))
+            if fold_log:
+                fold_log.record(i, metrics)
+        else:
+            metrics = saved
+        per_fold.append(metrics)
         if progress:
-            m = per_fold[-1]
             progress(
                 f"{kind} {'grouped' if grouped else 'stratified'} fold {i + 1}/{len(splits)}:"
-                f" recall {m['malicious_recall']:.3f} fpr {m['fpr']:.4f}"
-                f" ({time.perf_counter() - start:.0f}s)"
+                f" recall {metrics['malicious_recall']:.3f} fpr {metrics['fpr']:.4f}"
+                + (" (saved earlier)" if saved else f" ({time.perf_counter() - start:.0f}s)")
             )
     summary = summarise_folds(per_fold)
     summary.update(

@@ -14,6 +14,7 @@ import numpy as np
 from vetpy.dataset.corpus import corpus_id
 from vetpy.model import plots
 from vetpy.model.evaluate import (
+    CV_FOLDS,
     EvalData,
     cross_validate,
     fit_model,
@@ -23,6 +24,7 @@ from vetpy.model.evaluate import (
     time_split_indices,
     write_json,
 )
+from vetpy.model.fold_log import FoldLog
 from vetpy.model.kinds import MODEL_KINDS, PROTOCOLS
 from vetpy.model.manifest import Manifest
 from vetpy.model.metrics import SUMMARY_KEYS
@@ -56,8 +58,11 @@ def run_evaluation(
     protocols: Sequence[str] = PROTOCOLS,
     repeats: int = 10,
     log: Callable[[str], None] = print,
+    resume: bool = True,
+    fold_log_root: Path | None = None,
 ) -> dict[str, Any]:
-    """Every protocol for every model kind; writes metrics.json, summary.md and PNG plots into ``out``."""
+    """Every protocol for every model kind; writes metrics.json, summary.md and PNG plots into ``out``.
+    With ``resume``, CV folds finished by an earlier identical run (see ``fold_log``) are reused."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     results: dict[str, Any] = {
@@ -75,10 +80,15 @@ def run_evaluation(
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for kind in kinds:
         entry: dict[str, Any] = {}
-        if "stratified" in protocols:
-            entry["stratified_cv"] = cross_validate(kind, data, repeats, grouped=False, progress=log)
-        if "grouped" in protocols:
-            entry["grouped_cv"] = cross_validate(kind, data, repeats, grouped=True, progress=log)
+        for protocol in ("stratified", "grouped"):
+            if protocol not in protocols:
+                continue
+            fold_log = FoldLog.for_run(kind, protocol, CV_FOLDS, data.data_id, fold_log_root)
+            if not resume:
+                fold_log.clear()
+            entry[f"{protocol}_cv"] = cross_validate(
+                kind, data, repeats, grouped=protocol == "grouped", progress=log, fold_log=fold_log
+            )
         if "time" in protocols:
             split = time_split(kind, data)
             entry["time_split"] = split.metrics
