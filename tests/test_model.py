@@ -215,25 +215,55 @@ def test_relocated_copy_moves_a_setup_payload_to_import_time() -> None:
 
     values = dict.fromkeys(FEATURE_IDS, 0.0)
     values.update({"install.setup_suspicious": 1.0, "install.cmdclass": 1.0, "code.socket": 1.0})
-    tokens = "setup:suspicious call:socket.socket pair:socket+subprocess"
+    tokens = "setup:suspicious call:socket.socket pair:socket+subprocess run:socket"
     package = PackageFeatures("p", "1", values, "", tokens)
     copy = relocate(package)
     assert has_setup_payload(package) and not has_setup_payload(copy)
     assert copy.values["install.import_time_payload"] == 1.0 and copy.values["install.cmdclass"] == 0.0
     assert copy.values["code.socket"] == 1.0  # the behaviours stay
-    assert copy.code_text == "call:socket.socket pair:socket+subprocess"
+    assert copy.code_text == "call:socket.socket pair:socket+subprocess run:socket import:payload"
     assert package.values["install.setup_suspicious"] == 1.0  # the original is untouched
 
 
-def test_relocating_kind_trains_on_the_copies_too() -> None:
+def test_dormant_copy_keeps_behaviours_and_drops_every_running_signal() -> None:
+    from vetpy.model.augment import RUNNING_FEATURES, dormant, has_running_payload
+
+    values = dict.fromkeys(FEATURE_IDS, 0.0)
+    values.update(
+        {
+            "install.import_time_payload": 1.0,
+            "install.init_suspicious": 1.0,
+            "install.running_file_behaviours": 2.0,
+            "code.socket": 1.0,
+            "code.subprocess": 1.0,
+        }
+    )
+    tokens = "import:payload init:suspicious run:socket call:socket.socket pair:socket+subprocess import:os"
+    package = PackageFeatures("p", "1", values, "", tokens)
+    copy = dormant(package)
+    assert has_running_payload(package) and not has_running_payload(copy)
+    assert all(copy.values[f] == 0.0 for f in RUNNING_FEATURES)
+    assert copy.values["code.socket"] == copy.values["code.subprocess"] == 1.0
+    assert copy.code_text == "call:socket.socket pair:socket+subprocess import:os"
+    assert package.values["install.import_time_payload"] == 1.0  # the original is untouched
+
+
+def test_augmenting_kinds_train_on_the_copies_too() -> None:
     from vetpy.dataset.corpus import Sample
     from vetpy.model.evaluate import EvalData, fit_model, training_set
 
     feats, y = synthetic(60, seed=5)
     feats = [
-        replace(p, values={**p.values, "install.setup_suspicious": float(i % 4 == 0)})
+        replace(
+            p,
+            values={
+                **p.values,
+                "install.setup_suspicious": float(i % 4 == 0),
+                "install.running_file_behaviours": float(i % 4 == 0 or i % 6 == 0),
+            },
+        )
         for i, p in enumerate(feats)
-    ]  # every other malware row has a setup.py payload (rows 0, 4, 8, ...; malware rows are even)
+    ]  # malware rows are even: rows 0, 4, 8, ... have a setup.py payload; those and 6, 18, ... run one
     samples = [
         Sample(int(label), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i}", "1.0", "2024-01-01", "s")
         for i, label in enumerate(y)
@@ -241,13 +271,19 @@ def test_relocating_kind_trains_on_the_copies_too() -> None:
     groups = np.array([f"g{i}" for i in range(60)])
     data = EvalData(samples=samples, features=feats, y=y, groups=groups, unreadable=0)
     rows = np.arange(60)
-    plain, plain_y, _ = training_set("default", data, rows)
-    more, more_y, more_groups = training_set("default-relocated", data, rows)
+    plain, plain_y, _ = training_set("default-plain", data, rows)
     assert len(plain) == len(plain_y) == 60
-    assert len(more) == len(more_y) == len(more_groups) == 75 and more_y[60:].all()
-    assert list(more_groups[60:]) == [f"g{i}" for i in range(0, 60, 4)]
-    assert all(p.values["install.import_time_payload"] == 1.0 for p in more[60:])
-    assert 0.0 < pipelines.fitted_threshold(fit_model("default-relocated", data, rows)) <= 1.0
+    relocated, relocated_y, relocated_groups = training_set("default-relocated", data, rows)
+    assert len(relocated) == len(relocated_y) == len(relocated_groups) == 75 and relocated_y[60:].all()
+    assert list(relocated_groups[60:]) == [f"g{i}" for i in range(0, 60, 4)]
+    assert all(p.values["install.import_time_payload"] == 1.0 for p in relocated[60:])
+    both, both_y, both_groups = training_set("default", data, rows)
+    running = [i for i in range(0, 60, 2) if i % 4 == 0 or i % 6 == 0]
+    expected = [g for i in range(0, 60, 2) for g in ([f"g{i}"] * ((i % 4 == 0) + (i in running)))]
+    assert len(both) == len(both_y) == 60 + 15 + len(running) and both_y[60:].all()
+    assert list(both_groups[60:]) == expected  # each copy right after its sibling, in its original's group
+    assert sum(p.values["install.running_file_behaviours"] == 0.0 for p in both[60:]) == len(running)
+    assert 0.0 < pipelines.fitted_threshold(fit_model("default", data, rows)) <= 1.0
 
 
 def test_interrupted_cv_resumes_from_its_fold_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

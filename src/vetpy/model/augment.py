@@ -1,15 +1,29 @@
-"""Training-data augmentation: "relocated" copies of install-time malware.
+"""Training-data augmentation: the same malware behaviours shown in other places of a package.
 
-Older malware runs its payload from setup.py; newer families run it when a module is imported. A
-relocated copy is a training malware whose setup.py payload is presented as running on import instead
-(the setup.py-only signals off, the import-time signal on), so the model learns the behaviours rather
-than their location. Used by the ``default-relocated`` ablation (MODEL_CARD.md)."""
+Most training malware (older families) runs its payload from setup.py at install time; newer families run
+it when a module is imported, or hide it in a function the victim's code calls later. A model trained on
+the corpus as it is learns "setup.py does something" more than "the code does something malicious". Two
+kinds of copies of training malware teach it the behaviours rather than their location:
+
+- a *relocated* copy of a setup.py payload presents it as running on import (setup.py-only signals off,
+  the import-time signal and token on);
+- a *dormant* copy of any payload that runs at install or import time presents it as code that never runs
+  by itself (every install/import-time signal and location token off; behaviours, strings, flows and
+  their pairs kept).
+
+Copies are made of training rows only, never of test rows, and stay in their original's group so they
+sit on the same side of every internal fold. Which kinds use which copies: ``pipelines.augmentations``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from vetpy.features.interface import PackageFeatures
+
+RELOCATE = "relocate"
+DORMANT = "dormant"
 
 SETUP_ONLY_FEATURES = (
     "install.setup_suspicious",
@@ -17,10 +31,26 @@ SETUP_ONLY_FEATURES = (
     "install.setup_code",
     "paper.install_hook",
 )
+#: Every signal that says "this runs at install or import time, by itself".
+RUNNING_FEATURES = (
+    *SETUP_ONLY_FEATURES,
+    "install.pth_exec",
+    "install.init_suspicious",
+    "install.entry_point_payload",
+    "install.import_time_payload",
+    "install.running_file_behaviours",
+)
+#: Code tokens that name where a payload runs (``run:k``: kind k in a file that runs on install/import).
+LOCATION_TOKEN_PREFIXES = ("setup:", "init:", "entry:", "run:")
+IMPORT_PAYLOAD_TOKEN = "import:payload"
 
 
 def has_setup_payload(package: PackageFeatures) -> bool:
     return package.values.get("install.setup_suspicious", 0.0) > 0.0
+
+
+def has_running_payload(package: PackageFeatures) -> bool:
+    return package.values.get("install.running_file_behaviours", 0.0) > 0.0
 
 
 def relocate(package: PackageFeatures) -> PackageFeatures:
@@ -29,4 +59,28 @@ def relocate(package: PackageFeatures) -> PackageFeatures:
     values.update(dict.fromkeys(SETUP_ONLY_FEATURES, 0.0))
     values["install.import_time_payload"] = 1.0
     tokens = [t for t in package.code_text.split() if not t.startswith("setup:")]
+    if IMPORT_PAYLOAD_TOKEN not in tokens:
+        tokens.append(IMPORT_PAYLOAD_TOKEN)
     return replace(package, values=values, code_text=" ".join(tokens))
+
+
+def dormant(package: PackageFeatures) -> PackageFeatures:
+    """``package`` as if its payload sat in code that nothing runs at install or import time."""
+    values = dict(package.values)
+    values.update(dict.fromkeys(RUNNING_FEATURES, 0.0))
+    tokens = [
+        t
+        for t in package.code_text.split()
+        if not t.startswith(LOCATION_TOKEN_PREFIXES) and t != IMPORT_PAYLOAD_TOKEN
+    ]
+    return replace(package, values=values, code_text=" ".join(tokens))
+
+
+def copies(package: PackageFeatures, kinds: Sequence[str]) -> list[PackageFeatures]:
+    """The augmented copies of one training malware, for the augmentation ``kinds`` a model uses."""
+    out = []
+    if RELOCATE in kinds and has_setup_payload(package):
+        out.append(relocate(package))
+    if DORMANT in kinds and has_running_payload(package):
+        out.append(dormant(package))
+    return out

@@ -102,17 +102,24 @@ def stacking_groups(data: EvalData, rows: np.ndarray) -> np.ndarray:
 def training_set(
     kind: str, data: EvalData, rows: np.ndarray
 ) -> tuple[list[PackageFeatures], np.ndarray, np.ndarray]:
-    """The rows' features, labels and stacking groups; for kinds that relocate, followed by a relocated
-    copy of each malware row with a setup.py payload (in its original's group, so on the same side of
-    every internal fold)."""
+    """The rows' features, labels and stacking groups, followed by the augmented copies of the malware
+    rows for kinds that use them (``pipelines.augmentations``); a copy stays in its original's group, so
+    on the same side of every internal fold."""
     features, y, groups = _subset(data.features, rows), data.y[rows], stacking_groups(data, rows)
-    if not pipelines.relocates(kind):
+    kinds = pipelines.augmentations(kind)
+    if not kinds:
         return features, y, groups
-    copies = [j for j, i in enumerate(rows) if data.y[i] == 1 and augment.has_setup_payload(features[j])]
+    extra: list[PackageFeatures] = []
+    extra_groups: list[str] = []
+    for j, i in enumerate(rows):
+        if data.y[i] == 1:
+            made = augment.copies(features[j], kinds)
+            extra += made
+            extra_groups += [str(groups[j])] * len(made)
     return (
-        features + [augment.relocate(features[j]) for j in copies],
-        np.concatenate([y, np.ones(len(copies), dtype=int)]),
-        np.concatenate([groups, groups[copies]]),
+        features + extra,
+        np.concatenate([y, np.ones(len(extra), dtype=int)]),
+        np.concatenate([groups, np.array(extra_groups, dtype=groups.dtype)]),
     )
 
 

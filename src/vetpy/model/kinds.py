@@ -3,6 +3,7 @@
 MODEL_KINDS = ("seed", "default")
 ABLATIONS = (
     "default-all-features",  # the default model with the packaging artefacts kept in
-    "default-relocated",  # the default model also trained on relocated copies (model/augment.py)
+    "default-plain",  # the default model without augmented copies (model/augment.py)
+    "default-relocated",  # the default model with relocated copies only, no dormant ones
 )
 PROTOCOLS = ("stratified", "grouped", "time")

@@ -23,6 +23,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
+from vetpy.model import augment
 from vetpy.model.columns import NumericColumns, TextColumn, ToDense
 from vetpy.model.kinds import ABLATIONS as ABLATIONS
 from vetpy.model.kinds import MODEL_KINDS as MODEL_KINDS
@@ -221,7 +222,7 @@ def fitted_threshold(model: Any) -> float:
     return float(getattr(final, "threshold_", 0.5))
 
 
-GROUPED_STACKING = frozenset({"default", "default-all-features", "default-relocated"})
+GROUPED_STACKING = frozenset({"default", "default-all-features", "default-plain", "default-relocated"})
 
 
 def grouped_stacking(kind: str) -> bool:
@@ -234,6 +235,7 @@ CLUSTER_CAPS: dict[str, int | None] = {
     "seed": None,
     "default": 3,
     "default-all-features": 3,
+    "default-plain": 3,
     "default-relocated": 3,
 }
 
@@ -243,15 +245,22 @@ def cluster_cap(kind: str) -> int | None:
     return CLUSTER_CAPS.get(kind)
 
 
-def relocates(kind: str) -> bool:
-    """Whether ``kind`` also trains on relocated copies of its setup.py malware (model/augment.py)."""
-    return kind == "default-relocated"
+AUGMENTATIONS: dict[str, tuple[str, ...]] = {
+    "default": (augment.RELOCATE, augment.DORMANT),
+    "default-all-features": (augment.RELOCATE, augment.DORMANT),
+    "default-relocated": (augment.RELOCATE,),
+}
+
+
+def augmentations(kind: str) -> tuple[str, ...]:
+    """Which augmented copies of its training malware ``kind`` also learns from (model/augment.py)."""
+    return AUGMENTATIONS.get(kind, ())
 
 
 def build(kind: str, random_state: int = 0) -> Any:
     if kind == "seed":
         return seed_pipeline(random_state)
-    if kind in ("default", "default-relocated"):
+    if kind in ("default", "default-plain", "default-relocated"):
         return default_pipeline(random_state)
     if kind == "default-all-features":
         return default_pipeline(random_state, exclude=())
