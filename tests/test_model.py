@@ -326,3 +326,38 @@ def test_interrupted_cv_resumes_from_its_fold_log(tmp_path: Path, monkeypatch: p
     assert fresh["per_fold"] == full["per_fold"]
     # a different fold count (or corpus, or code) is a different log
     assert FoldLog.for_run("seed", "stratified", 10, data.data_id, root=tmp_path).path != log.path
+
+
+def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vetpy.dataset.corpus import Sample
+    from vetpy.model import evaluate
+
+    feats, y = synthetic(120, seed=3)
+    dates = ["2024-01-15", "2024-07-01"]  # before the split / in the test window
+    samples = [
+        Sample(int(label), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i}", "1.0", dates[(i // 2) % 2], "s")
+        for i, label in enumerate(y)
+    ]
+    data = evaluate.EvalData(
+        samples=samples,
+        features=feats,
+        y=y,
+        groups=np.array([f"g{i // 4}" for i in range(120)]),
+        unreadable=0,
+    )
+    train, test = evaluate.time_split_indices(data)
+    touched: list[int] = []
+    real_fit = evaluate.fit_predict
+
+    def spy(kind: str, d: object, tr: np.ndarray, te: np.ndarray, rs: int = 0) -> object:
+        touched.extend(tr.tolist() + te.tolist())
+        families = [set(data.groups[rows][data.y[rows] == 1].tolist()) for rows in (tr, te)]
+        assert not families[0] & families[1]  # every held-out family is new to the fold's model
+        return real_fit(kind, d, tr, te, rs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate, "fit_predict", spy)
+    result = evaluate.selection_cv("default", data, folds=3)
+    assert set(touched) <= set(train.tolist()) and not set(touched) & set(test.tolist())
+    assert result["n_malicious"] + result["n_benign"] == len(train)
+    assert 0.0 <= result["recall_at_fpr_0.1%"] <= result["recall_at_fpr_1%"] <= 1.0
+    assert 0 <= result["own_threshold_fp"] <= result["n_benign"]

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
-from vetpy.model.kinds import ABLATIONS, MODEL_KINDS, PROTOCOLS
+from vetpy.model.kinds import ABLATIONS, EXTRA_PROTOCOLS, MODEL_KINDS, PROTOCOLS
 
 
 def register(subparsers: Any) -> None:
@@ -20,7 +20,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--out", default="reports/evaluation", help="report folder (default: %(default)s)")
     parser.add_argument("--models", nargs="+", choices=MODEL_KINDS + ABLATIONS, default=list(MODEL_KINDS))
-    parser.add_argument("--protocols", nargs="+", choices=PROTOCOLS, default=list(PROTOCOLS))
+    parser.add_argument(
+        "--protocols",
+        nargs="+",
+        choices=PROTOCOLS + EXTRA_PROTOCOLS,
+        default=list(PROTOCOLS),
+        help="stratified and grouped CV (the paper's protocol and ours), the time split, and 'selection':"
+        " grouped 5-fold CV over the time split's training rows only, for choosing between variants",
+    )
     parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
     parser.add_argument(
         "--fresh",

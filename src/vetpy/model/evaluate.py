@@ -24,7 +24,7 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
 from vetpy.model import augment, pipelines
 from vetpy.model.fold_log import FoldLog
-from vetpy.model.metrics import classification_metrics, summarise_folds
+from vetpy.model.metrics import classification_metrics, recall_at_fpr, summarise_folds
 
 TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
 TIME_SPLIT_TEST_UNTIL = "2024-08-31"
@@ -251,6 +251,41 @@ def time_split(kind: str, data: EvalData) -> TimeSplitResult:
         }
     )
     return TimeSplitResult(metrics, data.y[te], scores, model, test_features)
+
+
+SELECTION_FOLDS = 5
+
+
+def selection_cv(
+    kind: str, data: EvalData, folds: int = SELECTION_FOLDS, progress: Progress | None = None
+) -> dict[str, Any]:
+    """The check that chooses between model variants without touching the time split's test rows:
+    ``folds``-fold CV over the time split's *training* rows only, grouped like the stack's own folds
+    (malware family, benign project), so every held-out family is new to its fold's model. Out-of-fold
+    scores are pooled: recall at fixed false-positive rates, and recall and false positives at each fold
+    model's own threshold (the rule that ships)."""
+    rows, _ = time_split_indices(data)
+    y = data.y[rows]
+    groups = stacking_groups(data, rows)
+    scores = np.zeros(len(rows))
+    flagged = np.zeros(len(rows), dtype=bool)
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=1)
+    start = time.perf_counter()
+    for f, (a, b) in enumerate(splitter.split(np.zeros(len(rows)), y, groups)):
+        model, scores[b] = fit_predict(kind, data, rows[a], rows[b], f)
+        flagged[b] = scores[b] >= model_threshold(model)
+        if progress:
+            progress(f"{kind} selection fold {f + 1}/{folds} ({time.perf_counter() - start:.0f}s)")
+    benign = y == 0
+    return {
+        "protocol": "selection-cv",
+        "n_splits": folds,
+        "n_malicious": int((~benign).sum()),
+        "n_benign": int(benign.sum()),
+        "own_threshold_recall": float(flagged[~benign].mean()),
+        "own_threshold_fp": int(flagged[benign].sum()),
+        **{f"recall_at_fpr_{pct}%": recall_at_fpr(y, scores, pct / 100) for pct in (0.1, 0.2, 0.5, 1)},
+    }
 
 
 def permutation_importance(

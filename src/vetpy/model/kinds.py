@@ -7,3 +7,5 @@ ABLATIONS = (
     "default-relocated",  # the default model with relocated copies only, no dormant ones
 )
 PROTOCOLS = ("stratified", "grouped", "time")
+#: Not run by default: the variant-selection check on the time split's training side (selection_cv).
+EXTRA_PROTOCOLS = ("selection",)

@@ -20,6 +20,7 @@ from vetpy.model.evaluate import (
     fit_model,
     model_threshold,
     permutation_importance,
+    selection_cv,
     time_split,
     time_split_indices,
     write_json,
@@ -89,6 +90,8 @@ def run_evaluation(
             entry[f"{protocol}_cv"] = cross_validate(
                 kind, data, repeats, grouped=protocol == "grouped", progress=log, fold_log=fold_log
             )
+        if "selection" in protocols:
+            entry["selection_cv"] = selection_cv(kind, data, progress=log)
         if "time" in protocols:
             split = time_split(kind, data)
             entry["time_split"] = split.metrics
@@ -174,6 +177,23 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 f" ({m['n_malicious']} malicious, {m['n_benign']} benign); TP {m['tp']} FP {m['fp']}"
                 f" FN {m['fn']} TN {m['tn']} at threshold {m['threshold']:.4f}; benign flagged:"
                 f" {m.get('fp_benign-top', '-')} popular, {m.get('fp_benign-tail', '-')} long-tail."
+            )
+    selection = [(kind, e["selection_cv"]) for kind, e in results["models"].items() if "selection_cv" in e]
+    if selection:
+        lines += [
+            "",
+            "Selection check (grouped 5-fold CV over the time split's training rows only; pooled"
+            " out-of-fold scores; the test split takes no part):",
+            "",
+            "| model | recall@FPR0.1% | recall@FPR0.2% | recall@FPR0.5% | recall@FPR1% |"
+            " recall at own thresholds | benign flagged |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for kind, m in selection:
+            lines.append(
+                f"| {kind} | "
+                + " | ".join(f"{m[f'recall_at_fpr_{pct}%']:.3f}" for pct in (0.1, 0.2, 0.5, 1))
+                + f" | {m['own_threshold_recall']:.3f} | {m['own_threshold_fp']}/{m['n_benign']} |"
             )
     lines.append(f"\nWall time: {results.get('seconds', 0)} s.\n")
     return "\n".join(lines)
