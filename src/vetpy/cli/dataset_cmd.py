@@ -42,14 +42,29 @@ def register(subparsers: Any) -> None:
     fetch.add_argument("--data", type=Path, metavar="DIR", help="the shared data folder (else VETPY_DATA)")
     fetch.add_argument("--workers", type=int, default=8, metavar="N", help="parallel downloads (default 8)")
     fetch.add_argument("--limit", type=int, metavar="N", help="only the first N releases")
+    fetch.add_argument(
+        "--list", type=Path, metavar="CSV", help="fetch this release list instead of benign.csv"
+    )
     fetch.set_defaults(func=run_fetch)
     verify = actions.add_parser("verify", help="re-hash the cached benign archives against benign.csv")
     verify.add_argument("--data", type=Path, metavar="DIR", help="the shared data folder (else VETPY_DATA)")
+    verify.add_argument("--list", type=Path, metavar="CSV", help="verify this release list instead")
     verify.set_defaults(func=run_verify)
+    recent = actions.add_parser(
+        "sample-recent",
+        help="list a random sample of recent uploads (new projects only) for a false-positive check",
+    )
+    recent.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="uploaded on or after this day")
+    recent.add_argument("--count", type=int, default=500, metavar="N", help="releases to list (default 500)")
+    recent.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    recent.add_argument("--out", type=Path, required=True, metavar="CSV", help="where to write the list")
+    recent.add_argument("--data", type=Path, metavar="DIR", help="skip projects named here (default: found)")
+    recent.add_argument("--workers", type=int, default=16, metavar="N", help="parallel look-ups (default 16)")
+    recent.set_defaults(func=run_sample_recent)
 
 
-def _releases(data: Path | None) -> list[BenignRelease]:
-    csv_path = data_dir(data) / "benign.csv"
+def _releases(data: Path | None, listed: Path | None = None) -> list[BenignRelease]:
+    csv_path = listed or data_dir(data) / "benign.csv"
     if not csv_path.is_file():
         raise VetpyError(f"{csv_path}: not found")
     return read_benign_csv(csv_path)
@@ -78,7 +93,7 @@ def _print_failures(console: Console, failed: dict[str, str], limit: int = 20) -
 def run_fetch(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise VetpyError("--workers must be at least 1")
-    releases = _releases(args.data)
+    releases = _releases(args.data, args.list)
     if args.limit is not None:
         releases = releases[: max(args.limit, 0)]
     client = IndexClient()
@@ -97,7 +112,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    releases = _releases(args.data)
+    releases = _releases(args.data, args.list)
     console = Console(stderr=True)
     missing = 0
     bad: dict[str, str] = {}
@@ -113,3 +128,35 @@ def run_verify(args: argparse.Namespace) -> int:
     print(f"{ok} of {len(releases)} cached and verified, {missing} missing, {len(bad)} corrupt")
     _print_failures(console, bad)
     return 1 if bad or missing else 0
+
+
+def run_sample_recent(args: argparse.Namespace) -> int:
+    from vetpy.dataset.corpus import malicious_samples
+    from vetpy.dataset.recent import sample_recent, write_release_csv
+
+    if args.count < 1 or args.workers < 1:
+        raise VetpyError("--count and --workers must be at least 1")
+    exclude: list[str] = []
+    try:
+        data = data_dir(args.data)
+    except VetpyError:
+        if args.data:
+            raise
+    else:
+        if (data / "benign.csv").is_file():
+            exclude += [r.name for r in read_benign_csv(data / "benign.csv")]
+        if (data / "malicious" / "manifest.csv").is_file():
+            exclude += [s.name for s in malicious_samples(data)]
+    console = Console(stderr=True)
+    with _progress(console) as progress:
+        task = progress.add_task("projects looked up", total=None)
+
+        def checked(done: int, found: int) -> None:
+            progress.update(task, completed=done, description=f"projects looked up ({found} recent)")
+
+        releases = sample_recent(
+            IndexClient(), args.since, args.count, args.seed, exclude, args.workers, on_checked=checked
+        )
+    write_release_csv(args.out, releases)
+    print(f"{len(releases)} releases uploaded since {args.since} listed in {args.out}")
+    return 0 if len(releases) == args.count else 1

@@ -1,0 +1,196 @@
+"""A sample of recent uploads from the configured index: the stand-in for the stream of new releases a
+deployed scanner sees, for measuring false positives on packages the development data never held.
+
+Projects are drawn at random (fixed seed) from the index's project list; a project counts when it has a
+release file uploaded on or after ``since`` (the index's PEP 700 ``upload-time``). Its newest such
+release is taken, sdist preferred, else a pure-Python wheel, else any wheel. Projects named in the
+development data are skipped. The sample is written as a CSV in ``benign.csv``'s format (stratum
+``recent``), so ``vetpy dataset fetch --list`` downloads and sha256-checks it like the benign corpus.
+Nothing in it is known to be benign: a flagged package is read before it is called a false positive.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+from vetpy.acquire.index import JSON_ACCEPT, USER_AGENT, IndexClient
+from vetpy.dataset.benign import BenignRelease
+from vetpy.errors import IndexLookupError
+
+RECENT_STRATUM = "recent"
+CSV_FIELDS = ("name", "version", "filename", "sha256", "size", "upload_time", "packagetype", "stratum")
+
+
+class _AnchorText(HTMLParser):
+    """The text of every ``<a>`` of a PEP 503 page (on the root page: the project names)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._in_anchor = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_anchor = tag == "a"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_anchor = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_anchor and data.strip():
+            self.texts.append(data.strip())
+
+
+def parse_project_list(raw: bytes) -> list[str]:
+    """Project names from an index root page: PEP 691 JSON, else PEP 503 HTML."""
+    try:
+        page = json.loads(raw)
+    except ValueError:
+        page = None
+    if isinstance(page, dict) and isinstance(page.get("projects"), list):
+        return [str(p["name"]) for p in page["projects"] if isinstance(p, dict) and "name" in p]
+    parser = _AnchorText()
+    parser.feed(raw.decode("utf-8", "replace"))
+    return parser.texts
+
+
+def project_names(client: IndexClient, timeout: float = 300.0) -> list[str]:
+    url = f"{client.index_url}/"
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, "Accept": f"{JSON_ACCEPT}, text/html;q=0.1"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            names = parse_project_list(response.read())
+    except OSError as exc:
+        raise IndexLookupError(f"{url}: {getattr(exc, 'reason', exc)}") from exc
+    if not names:
+        raise IndexLookupError(f"{url}: no project list (neither PEP 691 JSON nor PEP 503 HTML)")
+    return names
+
+
+def _packagetype(filename: str) -> str | None:
+    lower = filename.lower()
+    if lower.endswith(".whl"):
+        return "wheel"
+    if lower.endswith((".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")):
+        return "sdist"
+    return None
+
+
+def _preference(filename: str, packagetype: str) -> int:
+    if packagetype == "sdist":
+        return 0
+    return 1 if filename.lower().endswith("-none-any.whl") else 2
+
+
+def newest_release_since(page: dict[str, Any], since: str, max_size: int) -> BenignRelease | None:
+    """The file to scan of a project's newest release uploaded on or after ``since`` (None: no such
+    release, or only files that are yanked, unhashed, too large or not Python archives)."""
+    candidates = []
+    for entry in page.get("files", []):
+        filename = str(entry.get("filename", ""))
+        uploaded = str(entry.get("upload-time") or "")
+        sha256 = (entry.get("hashes") or {}).get("sha256")
+        kind = _packagetype(filename)
+        size = int(entry.get("size") or 0)
+        if kind is None or not sha256 or entry.get("yanked") or uploaded < since or size > max_size:
+            continue
+        candidates.append((uploaded, filename, kind, sha256, size))
+    if not candidates:
+        return None
+    newest = max(c[0] for c in candidates)[:10]  # the newest upload day: one release's files
+    same_day = [c for c in candidates if c[0][:10] == newest]
+    uploaded, filename, kind, sha256, size = min(same_day, key=lambda c: (_preference(c[1], c[2]), c[1]))
+    name = str(page.get("name") or filename.split("-")[0])
+    version = _version_from_filename(filename, kind, name)
+    return BenignRelease(
+        name=name,
+        version=version,
+        filename=filename,
+        sha256=sha256.lower(),
+        size=size,
+        upload_time=uploaded[:19],
+        packagetype=kind,
+        stratum=RECENT_STRATUM,
+    )
+
+
+def _version_from_filename(filename: str, kind: str, name: str) -> str:
+    try:
+        if kind == "wheel":
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except Exception:
+        stem = filename[len(name) + 1 :] if filename.lower().startswith(name.lower()) else filename
+        return stem.split("-")[0].removesuffix(".tar.gz").removesuffix(".zip")
+
+
+def sample_recent(
+    client: IndexClient,
+    since: str,
+    count: int,
+    seed: int = 0,
+    exclude: Iterable[str] = (),
+    workers: int = 16,
+    max_size: int = 20_000_000,
+    names: list[str] | None = None,
+    on_checked: Callable[[int, int], None] | None = None,
+) -> list[BenignRelease]:
+    """``count`` recent releases of randomly drawn projects (see the module docstring). Deterministic for
+    a given index state and seed: candidates are kept in the shuffled order, whatever finishes first."""
+    skip = {canonicalize_name(n) for n in exclude}
+    pool = [
+        n for n in (names if names is not None else project_names(client)) if canonicalize_name(n) not in skip
+    ]
+    random.Random(seed).shuffle(pool)
+
+    def lookup(name: str) -> BenignRelease | None:
+        try:
+            return newest_release_since(client.project_page(name), since, max_size)
+        except IndexLookupError:
+            return None  # removed since the list was read, or the index refused: not part of the sample
+
+    found: list[BenignRelease] = []
+    checked = 0
+    batch = max(workers * 8, 1)
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        for start in range(0, len(pool), batch):
+            for release in executor.map(lookup, pool[start : start + batch]):
+                checked += 1
+                if release is not None and len(found) < count:
+                    found.append(release)
+            if on_checked:
+                on_checked(checked, len(found))
+            if len(found) >= count:
+                break
+    return found
+
+
+def write_release_csv(path: Path, releases: Iterable[BenignRelease]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for r in releases:
+            writer.writerow(
+                {
+                    "name": r.name,
+                    "version": r.version,
+                    "filename": r.filename,
+                    "sha256": r.sha256,
+                    "size": r.size,
+                    "upload_time": r.upload_time,
+                    "packagetype": r.packagetype,
+                    "stratum": r.stratum,
+                }
+            )
