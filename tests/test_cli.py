@@ -308,3 +308,10 @@ def test_console_script_scans_the_readme_example(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     [result] = json.loads(proc.stdout)["results"]
     assert (result["name"], result["version"], result["verdict"]) == ("hello", "0.1.0", "benign")
+
+
+def test_train_refuses_to_overwrite_the_bundled_model_with_an_ablation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["train", "--model", "default-plain"]) == 2
+    assert "give --out" in capsys.readouterr().err

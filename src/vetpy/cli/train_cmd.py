@@ -10,7 +10,8 @@ from typing import Any
 from rich.console import Console
 
 from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
-from vetpy.model.kinds import MODEL_KINDS
+from vetpy.errors import VetpyError
+from vetpy.model.kinds import ABLATIONS, MODEL_KINDS
 
 
 def register(subparsers: Any) -> None:
@@ -19,7 +20,7 @@ def register(subparsers: Any) -> None:
         help="train a model on the development data",
         description="Fit a model on the development corpus and save it (skops, compiled arrays, manifest).",
     )
-    parser.add_argument("--model", choices=MODEL_KINDS, default="default")
+    parser.add_argument("--model", choices=MODEL_KINDS + ABLATIONS, default="default")
     parser.add_argument("--out", help="model path (default: the model bundled in the package)")
     parser.add_argument(
         "--split",
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from vetpy.model.loader import bundled_model_path
     from vetpy.model.runner import train_and_save
 
+    if args.model in ABLATIONS and not args.out:
+        raise VetpyError(f"--model {args.model} is an ablation: give --out (only models ship in the package)")
     console = Console(stderr=True)
     data = load_corpus_features(args, console)
     metrics: dict[str, Any] = {}
