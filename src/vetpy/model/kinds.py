@@ -2,9 +2,9 @@
 
 MODEL_KINDS = ("seed", "default")
 ABLATIONS = (
-    "default-all-features",  # the default model with the packaging artefacts kept in
-    "default-plain",  # the default model without augmented copies (model/augment.py)
-    "default-relocated",  # the default model with relocated copies only, no dormant ones
+    "default-no-artefacts",  # the default model without the size / metadata-completeness features
+    "default-plain",  # no artefact features, no augmented copies: the model shipped before 2026-11-30
+    "default-relocated",  # no artefact features, relocated copies only (no dormant ones)
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
