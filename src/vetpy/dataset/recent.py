@@ -14,16 +14,15 @@ from __future__ import annotations
 import csv
 import json
 import random
-import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import canonicalize_name
 
-from vetpy.acquire.index import JSON_ACCEPT, USER_AGENT, IndexClient
+from vetpy.acquire.index import JSON_ACCEPT, IndexClient, _file_kind
 from vetpy.dataset.benign import BenignRelease
 from vetpy.errors import IndexLookupError
 
@@ -63,28 +62,12 @@ def parse_project_list(raw: bytes) -> list[str]:
     return parser.texts
 
 
-def project_names(client: IndexClient, timeout: float = 300.0) -> list[str]:
+def project_names(client: IndexClient) -> list[str]:
     url = f"{client.index_url}/"
-    request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": f"{JSON_ACCEPT}, text/html;q=0.1"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            names = parse_project_list(response.read())
-    except OSError as exc:
-        raise IndexLookupError(f"{url}: {getattr(exc, 'reason', exc)}") from exc
+    names = parse_project_list(client._get(url, accept=f"{JSON_ACCEPT}, text/html;q=0.1"))
     if not names:
         raise IndexLookupError(f"{url}: no project list (neither PEP 691 JSON nor PEP 503 HTML)")
     return names
-
-
-def _packagetype(filename: str) -> str | None:
-    lower = filename.lower()
-    if lower.endswith(".whl"):
-        return "wheel"
-    if lower.endswith((".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")):
-        return "sdist"
-    return None
 
 
 def _preference(filename: str, packagetype: str) -> int:
@@ -101,20 +84,27 @@ def newest_release_since(page: dict[str, Any], since: str, max_size: int) -> Ben
         filename = str(entry.get("filename", ""))
         uploaded = str(entry.get("upload-time") or "")
         sha256 = (entry.get("hashes") or {}).get("sha256")
-        kind = _packagetype(filename)
+        kind, version = _file_kind(filename)
         size = int(entry.get("size") or 0)
-        if kind is None or not sha256 or entry.get("yanked") or uploaded < since or size > max_size:
+        if (
+            kind not in ("sdist", "wheel")
+            or not version
+            or not sha256
+            or entry.get("yanked")
+            or uploaded < since
+            or size > max_size
+        ):
             continue
-        candidates.append((uploaded, filename, kind, sha256, size))
+        candidates.append((uploaded, filename, kind, version, sha256, size))
     if not candidates:
         return None
     newest = max(c[0] for c in candidates)[:10]  # the newest upload day: one release's files
     same_day = [c for c in candidates if c[0][:10] == newest]
-    uploaded, filename, kind, sha256, size = min(same_day, key=lambda c: (_preference(c[1], c[2]), c[1]))
-    name = str(page.get("name") or filename.split("-")[0])
-    version = _version_from_filename(filename, kind, name)
+    uploaded, filename, kind, version, sha256, size = min(
+        same_day, key=lambda c: (_preference(c[1], c[2]), c[1])
+    )
     return BenignRelease(
-        name=name,
+        name=str(page.get("name") or filename.split("-")[0]),
         version=version,
         filename=filename,
         sha256=sha256.lower(),
@@ -123,16 +113,6 @@ def newest_release_since(page: dict[str, Any], since: str, max_size: int) -> Ben
         packagetype=kind,
         stratum=RECENT_STRATUM,
     )
-
-
-def _version_from_filename(filename: str, kind: str, name: str) -> str:
-    try:
-        if kind == "wheel":
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except Exception:
-        stem = filename[len(name) + 1 :] if filename.lower().startswith(name.lower()) else filename
-        return stem.split("-")[0].removesuffix(".tar.gz").removesuffix(".zip")
 
 
 def sample_recent(
