@@ -65,6 +65,22 @@ def test_seed_is_the_papers_stack() -> None:
     assert bow.binary and bow.max_features == 500
 
 
+def test_every_kind_has_one_recipe() -> None:
+    assert set(pipelines.RECIPES) == set(pipelines.MODEL_KINDS) | set(pipelines.ABLATIONS)
+    assert not pipelines.grouped_stacking("seed") and pipelines.cluster_cap("seed") is None
+    assert pipelines.augmentations("seed") == ()
+
+    def numeric_ids(kind: str) -> set[str]:
+        return set(pipelines.build(kind).named_steps["features"].transformer_list[0][1].ids)
+
+    artefacts = set(pipelines.PACKAGING_ARTEFACTS)
+    assert artefacts <= numeric_ids("default")
+    for kind in ("default-no-artefacts", "default-plain", "default-relocated"):
+        assert not artefacts & numeric_ids(kind)
+    with pytest.raises(ValueError, match="unknown model kind 'nope'"):
+        pipelines.build("nope")
+
+
 def test_threshold_at_fpr_respects_budget() -> None:
     benign = np.linspace(0, 1, 1000)
     t = pipelines.threshold_at_fpr(benign, 0.001)
