@@ -65,6 +65,14 @@ def test_seed_is_the_papers_stack() -> None:
     assert bow.binary and bow.max_features == 500
 
 
+def test_seed_scores_do_not_depend_on_parallel_fits(data: tuple[list[PackageFeatures], np.ndarray]) -> None:
+    feats, y = data
+    parallel = pipelines.build("seed").fit(feats[:120], y[:120])
+    serial = pipelines.build("seed").set_params(stack__n_jobs=1).fit(feats[:120], y[:120])
+    assert parallel.named_steps["stack"].n_jobs == -1
+    np.testing.assert_array_equal(parallel.predict_proba(feats[120:]), serial.predict_proba(feats[120:]))
+
+
 def test_every_kind_has_one_recipe() -> None:
     assert set(pipelines.RECIPES) == set(pipelines.MODEL_KINDS) | set(pipelines.ABLATIONS)
     assert not pipelines.grouped_stacking("seed") and pipelines.cluster_cap("seed") is None
