@@ -75,7 +75,11 @@ def _handler(index: FakeIndex) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             index.requests.append(self.path)
             parts = [p for p in self.path.split("/") if p]
-            if len(parts) == 2 and parts[0] == "simple" and parts[1] in index.pages:
+            if parts == ["simple"]:  # the root page: PEP 691's project list
+                projects = [{"name": name} for name in sorted(index.pages)]
+                body = json.dumps({"meta": {"api-version": "1.0"}, "projects": projects}).encode()
+                self._send(200, body, "application/vnd.pypi.simple.v1+json")
+            elif len(parts) == 2 and parts[0] == "simple" and parts[1] in index.pages:
                 body = json.dumps(index.pages[parts[1]]).encode()
                 self._send(200, body, "application/vnd.pypi.simple.v1+json")
             elif len(parts) == 2 and parts[0] == "files" and parts[1] in index.blobs:

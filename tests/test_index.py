@@ -52,6 +52,12 @@ def test_release_files_and_latest(index: FakeIndex) -> None:
     assert "/simple/demo/" in index.requests
 
 
+def test_project_names_from_the_root_page(index: FakeIndex) -> None:
+    assert IndexClient(index_url=index.url).project_names() == ["demo", "wonly"]
+    with pytest.raises(IndexLookupError, match="HTTP 404"):
+        IndexClient(index_url=index.url + "/nowhere").project_names()
+
+
 def test_select_sdist_default_wheel_and_all(index: FakeIndex) -> None:
     client = IndexClient(index_url=index.url)
     assert [f.filename for f in client.select("demo", "1.0")] == ["demo-1.0.tar.gz"]

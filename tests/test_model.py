@@ -65,6 +65,30 @@ def test_seed_is_the_papers_stack() -> None:
     assert bow.binary and bow.max_features == 500
 
 
+def test_seed_scores_do_not_depend_on_parallel_fits(data: tuple[list[PackageFeatures], np.ndarray]) -> None:
+    feats, y = data
+    parallel = pipelines.build("seed").fit(feats[:120], y[:120])
+    serial = pipelines.build("seed").set_params(stack__n_jobs=1).fit(feats[:120], y[:120])
+    assert parallel.named_steps["stack"].n_jobs == -1
+    np.testing.assert_array_equal(parallel.predict_proba(feats[120:]), serial.predict_proba(feats[120:]))
+
+
+def test_every_kind_has_one_recipe() -> None:
+    assert set(pipelines.RECIPES) == set(pipelines.MODEL_KINDS) | set(pipelines.ABLATIONS)
+    assert not pipelines.grouped_stacking("seed") and pipelines.cluster_cap("seed") is None
+    assert pipelines.augmentations("seed") == ()
+
+    def numeric_ids(kind: str) -> set[str]:
+        return set(pipelines.build(kind).named_steps["features"].transformer_list[0][1].ids)
+
+    artefacts = set(pipelines.PACKAGING_ARTEFACTS)
+    assert artefacts <= numeric_ids("default")
+    for kind in ("default-no-artefacts", "default-plain", "default-relocated"):
+        assert not artefacts & numeric_ids(kind)
+    with pytest.raises(ValueError, match="unknown model kind 'nope'"):
+        pipelines.build("nope")
+
+
 def test_threshold_at_fpr_respects_budget() -> None:
     benign = np.linspace(0, 1, 1000)
     t = pipelines.threshold_at_fpr(benign, 0.001)

@@ -16,11 +16,18 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from vetpy.errors import IndexLookupError
@@ -85,20 +92,54 @@ class ReleaseFile:
     yanked: bool
 
 
-def _file_kind(filename: str) -> tuple[str, str | None]:
+def file_kind(filename: str) -> tuple[str, str | None]:
+    """A release file's kind ("sdist", "wheel", "egg" or "other") and version, read from its name
+    (``packaging``'s parsers first, then the loose ``name-version.ext`` form of old uploads)."""
     lower = filename.lower()
     try:
         if lower.endswith(".whl"):
             return "wheel", str(parse_wheel_filename(filename)[1])
         if lower.endswith((".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")):
             return "sdist", str(parse_sdist_filename(filename)[1])
-    except Exception:
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
         pass
     for ext in (".tgz", ".tar.gz", ".tar.bz2", ".tar.xz", ".zip", ".egg", ".tar"):
         if lower.endswith(ext) and "-" in filename:
             kind = "egg" if ext == ".egg" else "sdist"
             return kind, filename[: -len(ext)].split("-")[1]
     return "other", None
+
+
+class _AnchorText(HTMLParser):
+    """The text of every ``<a>`` of a PEP 503 page (on the root page: the project names)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._in_anchor = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_anchor = tag == "a"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_anchor = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_anchor and data.strip():
+            self.texts.append(data.strip())
+
+
+def parse_project_list(raw: bytes) -> list[str]:
+    """Project names from an index root page: PEP 691 JSON, else PEP 503 HTML."""
+    try:
+        page = json.loads(raw)
+    except ValueError:
+        page = None
+    if isinstance(page, dict) and isinstance(page.get("projects"), list):
+        return [str(p["name"]) for p in page["projects"] if isinstance(p, dict) and "name" in p]
+    parser = _AnchorText()
+    parser.feed(raw.decode("utf-8", "replace"))
+    return parser.texts
 
 
 class IndexClient:
@@ -108,7 +149,8 @@ class IndexClient:
         self.index_url = (index_url or configured_index_url()).rstrip("/")
         self.timeout = timeout
 
-    def _get(self, url: str, accept: str | None = None, max_bytes: int | None = None) -> bytes:
+    def get(self, url: str, accept: str | None = None, max_bytes: int | None = None) -> bytes:
+        """The body of ``url`` (at most ``max_bytes`` + 1 bytes); any failure is an IndexLookupError."""
         headers = {"User-Agent": USER_AGENT}
         if accept:
             headers["Accept"] = accept
@@ -123,9 +165,17 @@ class IndexClient:
             reason = getattr(exc, "reason", exc)
             raise IndexLookupError(f"{url}: {reason}") from exc
 
+    def project_names(self) -> list[str]:
+        """Every project name the index lists on its root page (PEP 691 JSON, else PEP 503 HTML)."""
+        url = f"{self.index_url}/"
+        names = parse_project_list(self.get(url, accept=f"{JSON_ACCEPT}, text/html;q=0.1"))
+        if not names:
+            raise IndexLookupError(f"{url}: no project list (neither PEP 691 JSON nor PEP 503 HTML)")
+        return names
+
     def project_page(self, name: str) -> dict[str, Any]:
         url = f"{self.index_url}/{canonicalize_name(name)}/"
-        raw = self._get(url, accept=JSON_ACCEPT)
+        raw = self.get(url, accept=JSON_ACCEPT)
         try:
             page = json.loads(raw)
         except ValueError as exc:
@@ -140,7 +190,7 @@ class IndexClient:
         files: list[ReleaseFile] = []
         for entry in page.get("files", []):
             filename = str(entry.get("filename", ""))
-            kind, version = _file_kind(filename)
+            kind, version = file_kind(filename)
             hashes = entry.get("hashes") or {}
             files.append(
                 ReleaseFile(
@@ -166,7 +216,7 @@ class IndexClient:
         return select_files(files, name, version or latest_version(files, name), artifact)
 
     def download(self, release: ReleaseFile, max_bytes: int | None = None) -> bytes:
-        data = self._get(release.url, max_bytes=max_bytes)
+        data = self.get(release.url, max_bytes=max_bytes)
         if max_bytes is not None and len(data) > max_bytes:
             raise IndexLookupError(f"{release.filename}: larger than {max_bytes} bytes")
         verify_sha256(data, release.sha256, release.filename)

@@ -12,62 +12,20 @@ Nothing in it is known to be benign: a flagged package is read before it is call
 from __future__ import annotations
 
 import csv
-import json
 import random
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from vetpy.acquire.index import JSON_ACCEPT, IndexClient, _file_kind
+from vetpy.acquire.index import IndexClient, file_kind
 from vetpy.dataset.benign import BenignRelease
 from vetpy.errors import IndexLookupError
 
 RECENT_STRATUM = "recent"
 CSV_FIELDS = ("name", "version", "filename", "sha256", "size", "upload_time", "packagetype", "stratum")
-
-
-class _AnchorText(HTMLParser):
-    """The text of every ``<a>`` of a PEP 503 page (on the root page: the project names)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-        self._in_anchor = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in_anchor = tag == "a"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_anchor = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_anchor and data.strip():
-            self.texts.append(data.strip())
-
-
-def parse_project_list(raw: bytes) -> list[str]:
-    """Project names from an index root page: PEP 691 JSON, else PEP 503 HTML."""
-    try:
-        page = json.loads(raw)
-    except ValueError:
-        page = None
-    if isinstance(page, dict) and isinstance(page.get("projects"), list):
-        return [str(p["name"]) for p in page["projects"] if isinstance(p, dict) and "name" in p]
-    parser = _AnchorText()
-    parser.feed(raw.decode("utf-8", "replace"))
-    return parser.texts
-
-
-def project_names(client: IndexClient) -> list[str]:
-    url = f"{client.index_url}/"
-    names = parse_project_list(client._get(url, accept=f"{JSON_ACCEPT}, text/html;q=0.1"))
-    if not names:
-        raise IndexLookupError(f"{url}: no project list (neither PEP 691 JSON nor PEP 503 HTML)")
-    return names
 
 
 def _preference(filename: str, packagetype: str) -> int:
@@ -84,7 +42,7 @@ def newest_release_since(page: dict[str, Any], since: str, max_size: int) -> Ben
         filename = str(entry.get("filename", ""))
         uploaded = str(entry.get("upload-time") or "")
         sha256 = (entry.get("hashes") or {}).get("sha256")
-        kind, version = _file_kind(filename)
+        kind, version = file_kind(filename)
         size = int(entry.get("size") or 0)
         if (
             kind not in ("sdist", "wheel")
@@ -129,9 +87,8 @@ def sample_recent(
     """``count`` recent releases of randomly drawn projects (see the module docstring). Deterministic for
     a given index state and seed: candidates are kept in the shuffled order, whatever finishes first."""
     skip = {canonicalize_name(n) for n in exclude}
-    pool = [
-        n for n in (names if names is not None else project_names(client)) if canonicalize_name(n) not in skip
-    ]
+    listed = names if names is not None else client.project_names()
+    pool = [n for n in listed if canonicalize_name(n) not in skip]
     random.Random(seed).shuffle(pool)
 
     def lookup(name: str) -> BenignRelease | None:

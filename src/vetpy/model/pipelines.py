@@ -4,6 +4,8 @@ chosen on out-of-fold training predictions for a false-positive budget)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,6 +64,7 @@ def seed_pipeline(random_state: int = 0) -> Pipeline:
         estimators=base,
         final_estimator=LogisticRegression(max_iter=1000),
         cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
+        n_jobs=-1,  # the base models' fits on all cores; the result does not depend on it
     )
     return Pipeline([("features", features), ("stack", stack)])
 
@@ -224,53 +227,59 @@ def fitted_threshold(model: Any) -> float:
     return float(getattr(final, "threshold_", 0.5))
 
 
-GROUPED_STACKING = frozenset({"default", "default-no-artefacts", "default-plain", "default-relocated"})
+@dataclass(frozen=True)
+class Recipe:
+    """How one model kind is built and trained: its pipeline, and what the training code does around it."""
+
+    #: random_state -> an unfitted pipeline
+    pipeline: Callable[[int], Pipeline]
+    #: the stack's internal folds group malware family / benign project (the training code gives the groups)
+    grouped_stacking: bool
+    #: at most this many training rows per near-duplicate cluster (None: no cap, as the paper)
+    cluster_cap: int | None
+    #: augmented copies of its training malware it also learns from (model/augment.py)
+    augmentations: tuple[str, ...]
+
+
+def _default(exclude: tuple[str, ...]) -> Callable[[int], Pipeline]:
+    return lambda random_state: default_pipeline(random_state, exclude=exclude)
+
+
+_BOTH_COPIES = (augment.RELOCATE, augment.DORMANT)
+
+RECIPES: dict[str, Recipe] = {
+    # the paper: plain stratified stacking folds, every training row, no copies
+    "seed": Recipe(seed_pipeline, grouped_stacking=False, cluster_cap=None, augmentations=()),
+    "default": Recipe(_default(()), grouped_stacking=True, cluster_cap=3, augmentations=_BOTH_COPIES),
+    "default-no-artefacts": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, _BOTH_COPIES),
+    # the model shipped before the copies and the artefacts
+    "default-plain": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, ()),
+    "default-relocated": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, (augment.RELOCATE,)),
+}
+
+
+def recipe(kind: str) -> Recipe:
+    try:
+        return RECIPES[kind]
+    except KeyError:
+        raise ValueError(f"unknown model kind {kind!r}: choose one of {', '.join(MODEL_KINDS)}") from None
 
 
 def grouped_stacking(kind: str) -> bool:
     """Whether ``kind``'s stack is fitted on folds grouped by malware family / benign project (the
     training code supplies the groups; ``seed`` keeps the paper's plain stratified folds)."""
-    return kind in GROUPED_STACKING
-
-
-CLUSTER_CAPS: dict[str, int | None] = {
-    "seed": None,
-    "default": 3,
-    "default-no-artefacts": 3,
-    "default-plain": 3,
-    "default-relocated": 3,
-}
+    return recipe(kind).grouped_stacking
 
 
 def cluster_cap(kind: str) -> int | None:
     """At most this many training rows per near-duplicate cluster (None: no cap, as the paper)."""
-    return CLUSTER_CAPS.get(kind)
-
-
-AUGMENTATIONS: dict[str, tuple[str, ...]] = {
-    "default": (augment.RELOCATE, augment.DORMANT),
-    "default-no-artefacts": (augment.RELOCATE, augment.DORMANT),
-    "default-relocated": (augment.RELOCATE,),
-}
+    return recipe(kind).cluster_cap
 
 
 def augmentations(kind: str) -> tuple[str, ...]:
     """Which augmented copies of its training malware ``kind`` also learns from (model/augment.py)."""
-    return AUGMENTATIONS.get(kind, ())
-
-
-#: Feature ids a kind leaves out (``default`` uses every registry feature).
-EXCLUDED: dict[str, tuple[str, ...]] = {
-    "default": (),
-    "default-no-artefacts": PACKAGING_ARTEFACTS,
-    "default-plain": PACKAGING_ARTEFACTS,  # the model shipped before the copies and the artefacts
-    "default-relocated": PACKAGING_ARTEFACTS,
-}
+    return recipe(kind).augmentations
 
 
 def build(kind: str, random_state: int = 0) -> Any:
-    if kind == "seed":
-        return seed_pipeline(random_state)
-    if kind in EXCLUDED:
-        return default_pipeline(random_state, exclude=EXCLUDED[kind])
-    raise ValueError(f"unknown model kind {kind!r}: choose one of {', '.join(MODEL_KINDS)}")
+    return recipe(kind).pipeline(random_state)
