@@ -9,6 +9,9 @@ function token() { return sessionStorage.getItem(KEY); }
 
 function setStatus(text) { $("status").textContent = text; }
 
+// A refused token has already sent the user back to the sign-in form with its own message.
+function report(error) { if (error.message !== "unauthorized") { setStatus(String(error.message)); } }
+
 async function api(path, options = {}) {
   const headers = Object.assign({ Authorization: "Bearer " + token() }, options.headers || {});
   const response = await fetch(path, Object.assign({}, options, { headers }));
@@ -66,7 +69,7 @@ function labelButton(job, labelCell, value, text) {
       });
       labelCell.textContent = stored.label;
       setStatus("saved");
-    } catch (error) { setStatus(String(error.message)); }
+    } catch (error) { report(error); }
   });
   return button;
 }
@@ -106,7 +109,7 @@ async function load() {
     const data = await api("/v1/triage?" + query.toString());
     render(data.items);
     setStatus(data.items.length + " scan(s)");
-  } catch (error) { setStatus(String(error.message)); }
+  } catch (error) { report(error); }
 }
 
 function showLogin(message) {
