@@ -80,5 +80,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
     )
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="info", server_header=False, timeout_keep_alive=30
+    )
     return 0

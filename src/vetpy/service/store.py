@@ -58,13 +58,14 @@ class Job:
     triage: Label | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract's job object (plus a few additions: error, created, label)."""
+        """The contract's job object (plus a few additions: error, created, finished, label)."""
         return {
             "id": self.id,
             "status": self.status.value,
             "result": self.result,
             "error": self.error,
             "created": self.created,
+            "finished": self.finished,
             "label": self.triage.value if self.triage else None,
         }
 
