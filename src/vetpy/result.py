@@ -43,6 +43,7 @@ class ScanResult:
     seconds: float = 0.0
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
 
     @property
     def flagged(self) -> bool:
@@ -61,6 +62,7 @@ class ScanResult:
             "error": self.error,
             "seconds": round(self.seconds, 6),
             "skipped": self.skipped,
+            "known_malicious": list(self.known_malicious),
             "notes": list(self.notes),
         }
 
@@ -79,6 +81,7 @@ class ScanResult:
             seconds=float(data.get("seconds", 0.0)),
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
+            known_malicious=tuple(str(i) for i in data.get("known_malicious", [])),
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from vetpy.acquire.index import ARTIFACTS
 from vetpy.cli.argtypes import probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
+from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
 from vetpy.errors import VetpyError
 from vetpy.report import Format, render
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
@@ -40,6 +41,7 @@ def register(subparsers: Any) -> None:
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
     parser.add_argument("--artifact", choices=ARTIFACTS, default="sdist", help="which index files to scan")
+    add_osv_arguments(parser)
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     scorer = load_scorer(args.model) if args.model else default_scorer()
     scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
     results = scanner.scan(args.targets, args.requirements)
+    results = check_known_malicious(results, args)
     color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, args.format, model=scorer.name, color=color)
     if args.output:
