@@ -11,11 +11,19 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, diff_cmd, evaluate_cmd, scan_cmd, train_cmd
+from vetpy.cli import batch_cmd, dataset_cmd, diff_cmd, evaluate_cmd, scan_cmd, train_cmd, watch_cmd
 from vetpy.errors import VetpyError
 from vetpy.result import one_line
 
-COMMANDS: tuple[ModuleType, ...] = (scan_cmd, batch_cmd, diff_cmd, dataset_cmd, train_cmd, evaluate_cmd)
+COMMANDS: tuple[ModuleType, ...] = (
+    scan_cmd,
+    batch_cmd,
+    diff_cmd,
+    watch_cmd,
+    dataset_cmd,
+    train_cmd,
+    evaluate_cmd,
+)
 
 USAGE_ERROR = 2
 
