@@ -139,3 +139,17 @@ def test_many_releases_are_sent_in_batches(fake_osv: FakeOsv, tmp_path: Path) ->
     assert len(answers) == 1500 and answers[1499] == [VulnRef("MAL-2026-5", "2026-01-01T00:00:00Z")]
     out = apply_known_malicious(results, _lookup(fake_osv, tmp_path))
     assert [r.name for r in out if r.flagged] == ["p1499"]
+
+
+class _HangingClient(OsvClient):
+    """A client whose requests hang (as a name lookup can, out of reach of socket time-outs)."""
+
+    def querybatch(self, queries: list[Query]) -> list[list[VulnRef]]:
+        time.sleep(5)
+        return [[] for _ in queries]
+
+
+def test_a_hanging_lookup_is_abandoned_at_the_budget() -> None:
+    lookup = KnownMaliciousLookup(_HangingClient("http://127.0.0.1:9"), budget_seconds=0.2)
+    out = apply_known_malicious([_result("evil", "1.0")], lookup)
+    assert out[0].notes == ("known-malicious lookup skipped: OSV did not answer within 0.2 s",)

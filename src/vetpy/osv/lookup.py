@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -26,6 +28,7 @@ MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
 TTL_ENV = "VETPY_OSV_CACHE_SECONDS"
 DEFAULT_TTL = 3600.0
 REASON_FEATURE = "known_malicious"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class KnownMaliciousLookup:
         if time.monotonic() < self._down_until:
             return f"known-malicious lookup skipped: {self._down_reason}"
         try:
-            fetched = self.client.querybatch(missing)
+            fetched = within(self.budget_seconds, lambda: self.client.querybatch(missing))
         except OsvUnavailable as exc:
             self._down_until = time.monotonic() + self.retry_after
             self._down_reason = one_line(exc)
@@ -112,13 +115,35 @@ class KnownMaliciousLookup:
             return None
         self.max_details -= 1
         try:
-            record = self.client.vuln(ref.id)
+            record = within(max(0.0, deadline - time.monotonic()), lambda: self.client.vuln(ref.id))
         except OsvUnavailable:
             return None
         summary = record.get("summary")
         malicious = isinstance(summary, str) and bool(MALICIOUS_SUMMARY_RE.search(summary))
         self.cache.store_malicious(ref, malicious)
         return malicious
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``, given up after ``seconds`` (a name lookup that hangs is not covered by socket
+    time-outs); the abandoned call finishes in a daemon thread."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="vetpy-osv", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise OsvUnavailable(f"OSV did not answer within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
 
 
 def _key(query: Query) -> str:
