@@ -181,3 +181,24 @@ def test_webhook_gets_flagged_releases_and_its_failures_are_not_fatal(
         assert "alert not delivered: webhook answered HTTP 500" in err and "SECRET" not in err
     assert [line["target"] for line in _lines(out)] == ["beta==0.1", "alpha==1.0", "beta==0.2"]
     assert not canary.exists()
+
+
+def test_against_previous_adds_what_the_new_release_adds(
+    index: LiveIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from diffpkgs import demo_sdist, payload
+
+    canary = tmp_path / "canary"
+    _, exec_line, _ = payload(canary)
+    index.upload("demo", "1.0", "demo-1.0.tar.gz", demo_sdist("1.0"), ago=86400)
+    out = tmp_path / "out.jsonl"
+    args = ["watch", "--out", str(out), "--once", "--model", "rules", "--no-osv", "--feed", "simple"]
+    assert main([*args, "--against-previous"]) == 0
+    index.upload("demo", "1.1", "demo-1.1.tar.gz", demo_sdist("1.1", canary))
+    main([*args, "--against-previous"])
+    (line,) = _lines(out)
+    assert "compared with demo==1.0 (demo-1.0.tar.gz)" in line["notes"]
+    places = {(r["feature"], r["file"], r["line"]) for r in line["reasons"]}
+    assert ("diff.new_behaviour", "demo-1.1/demo/_telemetry.py", exec_line) in places
+    assert not canary.exists()
+    capsys.readouterr()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -13,6 +14,7 @@ from vetpy.acquire.index import IndexClient
 from vetpy.cli.argtypes import positive_float, probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.cli.osv_args import add_osv_arguments
+from vetpy.diff import against_previous
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.osv import lookup_from_options
 from vetpy.result import one_line
@@ -63,6 +65,11 @@ def register(subparsers: Any) -> None:
         "interface (changelog), or the changelog when the index has one (auto, the default)",
     )
     parser.add_argument("--once", action="store_true", help="poll once and exit (for cron)")
+    parser.add_argument(
+        "--against-previous",
+        action="store_true",
+        help="compare each new release with the one before it and add what it newly adds as reasons",
+    )
     parser.add_argument("--threshold", type=probability, metavar="T", help="flag when score >= T (0-1)")
     parser.add_argument("--model", metavar="PATH", help="a saved model file, or 'rules'")
     add_osv_arguments(parser)
@@ -92,7 +99,8 @@ def _log(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     client = IndexClient()
     scorer = load_scorer(args.model) if args.model else default_scorer()
-    scanner = Scanner(scorer=scorer, limits=limits_from_args(args), client=client, threshold=args.threshold)
+    limits = limits_from_args(args)
+    scanner = Scanner(scorer=scorer, limits=limits, client=client, threshold=args.threshold)
     store = CheckpointStore(checkpoint_path(args.out))
     store.lock()
     writer = LineWriter(args.out)
@@ -107,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
             index_id(client.index_url),
             lookup=lookup,
             webhook_url=args.webhook,
+            against_previous=partial(against_previous, client=client, limits=limits)
+            if args.against_previous
+            else None,
             log=_log,
         )
 

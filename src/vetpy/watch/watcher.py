@@ -46,6 +46,7 @@ class Watcher:
         *,
         lookup: KnownMaliciousLookup | None = None,
         webhook_url: str | None = None,
+        against_previous: Callable[[ScanResult], ScanResult] | None = None,
         log: Callable[[str], None] = print,
     ) -> None:
         self.feed = feed
@@ -55,6 +56,7 @@ class Watcher:
         self.index_key = index_key
         self.lookup = lookup
         self.webhook_url = webhook_url
+        self.against_previous = against_previous
         self.log = log
         self.stop = threading.Event()
 
@@ -120,6 +122,8 @@ class Watcher:
             version=result.version or new.version or None,
             sha256=result.sha256 or (new.release.sha256 if new.release else None),
         )
+        if self.against_previous is not None:
+            result = self.against_previous(result)
         if self.lookup is not None:
             result = apply_known_malicious([result], self.lookup)[0]
         return result
