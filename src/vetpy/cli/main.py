@@ -11,7 +11,16 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, diff_cmd, evaluate_cmd, scan_cmd, train_cmd, watch_cmd
+from vetpy.cli import (
+    batch_cmd,
+    dataset_cmd,
+    diff_cmd,
+    evaluate_cmd,
+    features_cmd,
+    scan_cmd,
+    train_cmd,
+    watch_cmd,
+)
 from vetpy.errors import VetpyError
 from vetpy.result import one_line
 
@@ -20,6 +29,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     batch_cmd,
     diff_cmd,
     watch_cmd,
+    features_cmd,
     dataset_cmd,
     train_cmd,
     evaluate_cmd,
