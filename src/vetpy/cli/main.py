@@ -18,10 +18,12 @@ from vetpy.cli import (
     evaluate_cmd,
     features_cmd,
     scan_cmd,
+    serve_cmd,
     train_cmd,
     watch_cmd,
 )
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.result import one_line
 
 COMMANDS: tuple[ModuleType, ...] = (
@@ -29,6 +31,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     batch_cmd,
     diff_cmd,
     watch_cmd,
+    serve_cmd,
     features_cmd,
     dataset_cmd,
     train_cmd,
@@ -64,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except VetpyError as exc:
-        print(f"vetpy: error: {one_line(exc)}", file=sys.stderr)
+        print(redact(f"vetpy: error: {one_line(exc)}"), file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("vetpy: interrupted", file=sys.stderr)

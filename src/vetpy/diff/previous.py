@@ -10,7 +10,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.index import IndexClient, ReleaseFile, file_kind, latest_version, select_files
+from vetpy.acquire.index import IndexClient, ReleaseFile, file_kind, latest_version
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.errors import AcquireError, IndexLookupError
 from vetpy.features.extract import extract_features
@@ -36,17 +36,28 @@ def previous_version(files: Iterable[ReleaseFile], version: str) -> str | None:
     return str(max(pool)) if pool else None
 
 
+def pick_file(files: list[ReleaseFile], name: str, version: str, kind: str = "sdist") -> ReleaseFile:
+    """One file of ``version``: of ``kind`` ("sdist" or "wheel"; a pure wheel first) when the release has
+    one, else its sdist, else a wheel, else any file."""
+    of_version = [f for f in files if f.version and _same(f.version, version)]
+    if not of_version:
+        raise IndexLookupError(f"{name}=={version}: no such release on the index")
+    order = [kind, "sdist", "wheel"]
+
+    def rank(f: ReleaseFile) -> tuple[int, bool, bool]:
+        position = order.index(f.packagetype) if f.packagetype in order else len(order)
+        return position, f.yanked, not f.filename.endswith("-none-any.whl")
+
+    return min(of_version, key=rank)
+
+
 def choose_file(
     files: list[ReleaseFile], name: str, version: str, like: str | None, artifact: str
 ) -> ReleaseFile:
-    """The file of ``version`` to compare: the same kind as ``like`` (a filename) when the release has
-    one, else what ``artifact`` selects (sdist first, else a wheel)."""
-    if like is not None:
-        kind = file_kind(like)[0]
-        same = [f for f in files if f.packagetype == kind and f.version and _same(f.version, version)]
-        if same:
-            return select_files(same, name, version, "all" if kind not in ("sdist", "wheel") else kind)[0]
-    return select_files(files, name, version, artifact if artifact != "all" else "sdist")[0]
+    """The file of ``version`` to compare: the same kind as ``like`` (a filename) when given, else the
+    ``artifact`` kind ("wheel"; anything else means the sdist first)."""
+    kind = file_kind(like, name)[0] if like is not None else artifact
+    return pick_file(files, name, version, "wheel" if kind == "wheel" else "sdist")
 
 
 def _same(a: str, b: str) -> bool:

@@ -6,11 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.index import IndexClient, select_files
+from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.diff.compare import diff_archives
 from vetpy.diff.interface import ReleaseDiff
-from vetpy.diff.previous import open_previous, open_release
+from vetpy.diff.previous import choose_file, open_previous, open_release
 from vetpy.errors import AcquireError
 from vetpy.result import Reason, ScanResult, Verdict, one_line
 
@@ -62,7 +62,9 @@ def _reopen(result: ScanResult, client: IndexClient, limits: Limits, artifact: s
             raise AcquireError("no name and version to find the release on the index")
         files = client.release_files(result.name)
         matching = [f for f in files if result.sha256 and f.sha256 == result.sha256]
-        release = matching[0] if matching else select_files(files, result.name, result.version, artifact)[0]
+        by_name = [f for f in files if result.filename and f.filename == result.filename]
+        chosen = matching or by_name
+        release = chosen[0] if chosen else choose_file(files, result.name, result.version, None, artifact)
         archive = open_release(client, release, limits)
     if result.sha256 and archive.sha256 and archive.sha256 != result.sha256:
         raise AcquireError("the archive changed since it was scanned")

@@ -109,6 +109,6 @@ class ChangelogFeed:
                     pages[project] = {}  # the project is gone (removed malware, often)
             listed = pages[project].get(filename)
             if listed is None:
-                listed = NewFile(project, filename, file_kind(filename)[1] or "", None, when)
+                listed = NewFile(project, filename, file_kind(filename, project)[1] or "", None, when)
             found.append(listed)
         return list({f.filename: f for f in found}.values())

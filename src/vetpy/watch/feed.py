@@ -66,7 +66,7 @@ def project_files(client: IndexClient, name: str) -> list[NewFile]:
         if not isinstance(entry, dict):
             continue
         filename = str(entry.get("filename", ""))
-        kind, version = file_kind(filename)
+        kind, version = file_kind(filename, name)
         listed = entry.get("hashes")
         hashes: dict[str, Any] = listed if isinstance(listed, dict) else {}
         release = ReleaseFile(
@@ -77,6 +77,7 @@ def project_files(client: IndexClient, name: str) -> list[NewFile]:
             sha256=hashes.get("sha256"),
             packagetype=kind,
             yanked=bool(entry.get("yanked", False)),
+            hashes={str(k): str(v) for k, v in hashes.items()},
         )
         uploaded = parse_time(entry.get("upload-time"))
         files.append(NewFile(release.name, filename, release.version, release, uploaded))
