@@ -75,7 +75,19 @@ class Server:
     def log(self) -> Path:
         return self.root / "server.log"
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 120.0, attempts: int = 3) -> None:
+        """Start the server and wait for /v1/health; a start that fails (e.g. the free port was taken
+        meanwhile by another process) is retried on a new port."""
+        for attempt in range(attempts):
+            try:
+                self._start_once(timeout)
+                return
+            except AssertionError:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+
+    def _start_once(self, timeout: float) -> None:
         token_file = self.root / "tokens.txt"
         token_file.write_text(f"# tokens\n{TOKEN}\nsecond-token-{'y' * 20}\n")
         self.port = free_port()
@@ -94,7 +106,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise AssertionError("server did not start")
+        raise AssertionError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:
         """kill -9 the server (its worker processes exit when their pipe closes)."""

@@ -159,3 +159,23 @@ def test_flagged_filters_and_labels(store: JobStore, tmp_path: Path) -> None:
     assert labelled[0].path == tmp_path / ("a" * 64)
     assert labelled[1].path is None  # its archive is not kept
     assert store.counts() == {"queued": 1, "running": 0, "done": 3, "failed": 0}
+
+
+def test_serve_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The whole service on PostgreSQL: a job is accepted, scanned and read back, and survives a restart."""
+    from service.serverproc import TOKEN, Server, package, upload
+
+    srv = Server(tmp_path / "srv")
+    srv.root.mkdir()
+    srv.extra = ["--db", postgres_url, "--uploads", str(tmp_path / "uploads")]
+    try:
+        srv.start()
+        with srv.client() as client:
+            job_id = upload(client, package("pgpkg"), "pgpkg-1.0.tar.gz").json()["id"]
+        assert srv.wait_done(job_id)["result"]["name"] == "pgpkg"
+        srv.kill()
+        srv.start()
+        assert srv.wait_done(job_id)["result"]["verdict"] == "benign"
+        assert TOKEN not in srv.log.read_text()
+    finally:
+        srv.stop()
