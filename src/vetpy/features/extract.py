@@ -21,7 +21,6 @@ from vetpy.features.typosquat import typosquat
 from vetpy.features.urls import UrlHit, find_urls
 
 MAX_EVIDENCE_PER_FEATURE = 5
-MAX_PY_FILES = 3000
 MAX_TEXT_FILE_BYTES = 2_000_000
 MAX_TEXT_CHARS = 400_000
 MAX_CODE_TOKENS = 20_000
@@ -475,7 +474,7 @@ def extract_features(archive: Archive) -> PackageFeatures:
     setup = setups[0] if setups else None
     if setup:
         state.token("file:setup_py")
-    for m in sorted(py, key=lambda m: m.path != setup)[:MAX_PY_FILES]:
+    for m in sorted(py, key=lambda m: m.path != setup):  # every file: acquire bounds their number
         text = decode_source(m.data)
         is_setup = m.path == setup
         scan = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))
