@@ -10,7 +10,7 @@ finding comes with a message and the file that shows it.
 from __future__ import annotations
 
 from vetpy.acquire.interface import Archive, CodeView, Finding
-from vetpy.features.code import scan_source
+from vetpy.features.source.scan import scan_source
 from vetpy.result import Reason
 
 #: What makes code that runs at install or build time payload-like, by where it comes from.
@@ -49,7 +49,7 @@ def _payload(view: CodeView) -> Finding | None:
     if kinds is None:
         return None
     scan = scan_source(view.path, view.data.decode("utf-8", "replace"), size=len(view.data))
-    active = sorted(f for f in kinds if scan.strong[f])
+    active = sorted(f for f in kinds if scan.has_strong(f))
     if not active:
         return None
     first = min((h for f in active for h in scan.examples.get(f, [])), key=lambda h: h.line, default=None)

@@ -22,3 +22,11 @@ def test_bad_limits_refused(value: object) -> None:
 def test_bad_limit_flags_are_usage_errors(flag: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", flag, value, "x.tar.gz"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_parse_limit_matches_the_feature_stage() -> None:
+    """Views decide "too large to parse" with the same bound the feature stage parses with."""
+    from vetpy.acquire.views import PARSE_BYTES
+    from vetpy.features.source.scan import MAX_AST_BYTES
+
+    assert PARSE_BYTES == MAX_AST_BYTES

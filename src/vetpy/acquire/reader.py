@@ -29,7 +29,8 @@ MAX_NOTES = 200
 #: sparse maps). tarfile reads a header's data in one piece, so a 1 GiB pax header would be held in memory.
 MAX_HEADER_BYTES = 1024 * 1024
 #: Files Python or pip can run: too large to read means an incomplete scan, never a silent skip.
-CODE_SUFFIXES = (".py", ".pyw", ".pth", ".pyc", ".pyo", ".ipynb")
+#: (Notebooks are read for their code cells, but pip never runs them: an oversized one is only noted.)
+CODE_SUFFIXES = (".py", ".pyw", ".pth", ".pyc", ".pyo")
 
 _clock: Callable[[], float] = time.monotonic
 

@@ -30,16 +30,18 @@ from vetpy.acquire.pyc import read_pyc
 from vetpy.acquire.reader import CODE_SUFFIXES, human_bytes, one_line
 from vetpy.acquire.render import render_bytecode, render_notebook, unpad
 
-#: Largest source the feature stage parses into a syntax tree (vetpy.features.code.MAX_AST_BYTES);
+#: Largest source the feature stage parses into a syntax tree (vetpy.features.source.scan.MAX_AST_BYTES);
 #: larger code is only pattern-scanned, so it is not "read in full": the scan is then incomplete.
 PARSE_BYTES = 2_000_000
 #: Codecs Python accepts in a coding cookie that hide what the source says from a plain reader.
 EXOTIC_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"})
 #: Calls that run a file's content as code (or load a module from a path).
 EXEC_SINK_RE = re.compile(
-    r"\b(?:exec|eval|compile|execfile|run_path|run_module|spec_from_file_location|SourceFileLoader|"
-    r"SourcelessFileLoader|load_source|load_compiled|load_module|exec_module|loads)\s*\("
+    r"(?:(?<![\w.])(?:exec|eval|compile|execfile)|\b(?:run_path|run_module|spec_from_file_location|"
+    r"SourceFileLoader|SourcelessFileLoader|load_source|load_compiled|marshal\.loads))\s*\("
 )
+#: Lines before a call that runs a file in which the file's name is looked for.
+SINK_WINDOW = 6
 _LITERAL_RE = re.compile(r"""['"]([^'"\\\n]{1,300})['"]""")
 _PYC_MAGIC_TAIL = b"\r\n"
 
@@ -124,9 +126,14 @@ def _source_of(pyc: str) -> tuple[str, bool]:
 
 
 def _is_pure_wheel(archive: Archive) -> bool:
+    """A wheel for any Python (purelib, every tag ``py*-none-any``): bytecode, which only one Python
+    version can import, has no place in it. (A ``cp312``-tagged wheel may ship bytecode on purpose.)"""
     for m in archive.members:
         if m.path.endswith(".dist-info/WHEEL") and m.path.count("/") == 1:
-            return b"root-is-purelib: true" in m.data[:4096].lower()
+            text = m.data[:4096].decode("utf-8", "replace").lower()
+            tags = re.findall(r"^tag:\s*(\S+)", text, re.M)
+            generic = bool(tags) and all(t.startswith("py") and t.endswith("-none-any") for t in tags)
+            return "root-is-purelib: true" in text and generic
     return False
 
 
@@ -157,14 +164,30 @@ def _executed_data(builder: _Builder) -> None:
             by_name.setdefault(posixpath.basename(m.path), []).append(m)
     oversized = {posixpath.basename(p): p for p in builder.oversized}
     for path, text in builder.texts.items():
-        if not EXEC_SINK_RE.search(text):
-            continue
-        for literal in dict.fromkeys(_LITERAL_RE.findall(text)):
+        for literal in _literals_near_sinks(text):
             base = posixpath.basename(literal.replace("\\", "/"))
             if base in oversized:
                 builder.limit(f"member: {oversized[base]} (run by {path}) is more than the member limit")
             for m in by_name.get(base, []):
                 _executed_view(builder, m, path)
+
+
+def _literals_near_sinks(text: str) -> list[str]:
+    """String literals on the lines around each call that runs a file's content (``SINK_WINDOW`` lines
+    before it, where the path is usually built, to a few after)."""
+    found: dict[str, None] = {}
+    for match in EXEC_SINK_RE.finditer(text):
+        start = match.start()
+        for _ in range(SINK_WINDOW):
+            start = max(0, text.rfind("\n", 0, start))
+        end = match.end()
+        for _ in range(3):
+            nxt = text.find("\n", end + 1)
+            end = len(text) if nxt < 0 else nxt
+        found.update(dict.fromkeys(_LITERAL_RE.findall(text, start, end)))
+        if len(found) > 10_000:
+            break
+    return list(found)
 
 
 def _executed_view(builder: _Builder, m: Member, runner: str) -> None:

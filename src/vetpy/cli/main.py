@@ -11,12 +11,13 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, scan_cmd, train_cmd
+from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, scan_cmd, train_cmd
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.report.escape import escape_text
 from vetpy.result import one_line
 
-COMMANDS: tuple[ModuleType, ...] = (scan_cmd, batch_cmd, dataset_cmd, train_cmd, evaluate_cmd)
+COMMANDS: tuple[ModuleType, ...] = (scan_cmd, batch_cmd, features_cmd, dataset_cmd, train_cmd, evaluate_cmd)
 
 USAGE_ERROR = 2
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except VetpyError as exc:
-        print(escape_text(f"vetpy: error: {one_line(exc)}"), file=sys.stderr)
+        print(escape_text(redact(f"vetpy: error: {one_line(exc)}")), file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("vetpy: interrupted", file=sys.stderr)
@@ -55,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return USAGE_ERROR
     except Exception as exc:  # no traceback ever reaches a user: one line, exit 2
-        print(escape_text(f"vetpy: internal error: {type(exc).__name__}: {one_line(exc)}"), file=sys.stderr)
+        message = f"vetpy: internal error: {type(exc).__name__}: {one_line(exc)}"
+        print(escape_text(redact(message)), file=sys.stderr)
         return USAGE_ERROR
     return code
 

@@ -11,6 +11,7 @@ from vetpy.acquire.index import ARTIFACTS
 from vetpy.cli.argtypes import probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.report import Format, render
 from vetpy.report.escape import escape_text
 from vetpy.report.output import write_atomic
@@ -42,7 +43,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
-    parser.add_argument("--artifact", choices=ARTIFACTS, default="sdist", help="which index files to scan")
+    parser.add_argument(
+        "--artifact",
+        choices=ARTIFACTS,
+        default="auto",
+        help="which index files to scan: auto (the file pip would install here, and the sdist), "
+        "sdist, wheel, all (every file of the release)",
+    )
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -75,4 +82,5 @@ def report_failures(results: list[ScanResult]) -> None:
     """One line on stderr per target that could not be scanned completely."""
     for result in results:
         if result.outcome is Outcome.FAILED:
-            print(escape_text(f"vetpy: could not scan {result.target}: {result.error}"), file=sys.stderr)
+            line = f"vetpy: could not scan {result.target}: {result.error}"
+            print(escape_text(redact(line)), file=sys.stderr)
