@@ -52,7 +52,7 @@ class ScanResult:
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
     filename: str | None = None  # the archive (or folder) that was scanned
-    known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids from the lookup
+    known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
 
     @property
     def flagged(self) -> bool:
@@ -99,7 +99,7 @@ class ScanResult:
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
             filename=data.get("filename"),
-            known_malicious=tuple(data.get("known_malicious", [])),
+            known_malicious=tuple(str(i) for i in data.get("known_malicious", [])),
         )
 
 
