@@ -14,10 +14,14 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from vetpy.acquire.index import IndexClient, ReleaseFile, verify_sha256
+from vetpy.acquire.hashes import verify
+from vetpy.acquire.http import MAX_PAGE_BYTES, Fetched, HttpClient
+from vetpy.acquire.index import IndexClient
+from vetpy.acquire.pipconfig import IndexSettings
+from vetpy.acquire.release import ReleaseFile
 from vetpy.cache.store import KeyValueStore
 
 PAGE_MAX_AGE = 600.0  # seconds an index page is reused (the simple API's own cache lifetime)
@@ -67,42 +71,59 @@ class DownloadCache:
             return
 
 
-class CachingIndexClient(IndexClient):
-    """An IndexClient whose downloads come from a :class:`DownloadCache` when the index gave a sha256, and
-    whose project pages are reused for ``page_max_age`` seconds."""
+class CachingHttpClient(HttpClient):
+    """An HttpClient that answers page requests (those with an ``Accept`` header) from the cache for
+    ``page_max_age`` seconds; file downloads are never cached here (see :class:`CachingIndexClient`)."""
 
-    def __init__(
-        self,
-        root: Path,
-        index_url: str | None = None,
-        timeout: float = 60.0,
-        page_max_age: float = PAGE_MAX_AGE,
-    ) -> None:
-        super().__init__(index_url, timeout)
-        self.files = DownloadCache(root)
+    def __init__(self, settings: IndexSettings, root: Path, page_max_age: float = PAGE_MAX_AGE) -> None:
+        super().__init__(settings)
         self.pages = KeyValueStore(root / "pages.sqlite")
+        self.bodies = DownloadCache(root / "pages")
         self.page_max_age = page_max_age
 
-    def project_page(self, name: str) -> dict[str, Any]:
-        key = hashlib.sha256(f"{self.index_url}\n{name}".encode()).hexdigest()  # no login on disk
+    def fetch(self, url: str, *, accept: str | None = None, max_bytes: int = MAX_PAGE_BYTES) -> Fetched:
+        if accept is None or self.page_max_age <= 0:
+            return super().fetch(url, accept=accept, max_bytes=max_bytes)
+        key = hashlib.sha256(f"{url}\n{accept}".encode()).hexdigest()  # no login is ever written to disk
         raw = self.pages.get(key, max_age=self.page_max_age)
         if raw is not None:
             try:
-                page = json.loads(raw)
-            except ValueError:
-                page = None
-            if isinstance(page, dict) and "files" in page:
-                return page
-        page = super().project_page(name)
-        self.pages.put(key, json.dumps(page))
-        return page
+                meta = json.loads(raw)
+                body = self.bodies.get(meta["body"])
+                if body is not None and len(body) <= max_bytes:
+                    return Fetched(meta["url"], int(meta["status"]), dict(meta["headers"]), body, ())
+            except (ValueError, KeyError, TypeError):
+                pass
+        fetched = super().fetch(url, accept=accept, max_bytes=max_bytes)
+        if fetched.status == 200:
+            self.bodies.put(fetched.body)
+            meta = {
+                "url": fetched.url,
+                "status": fetched.status,
+                "headers": dict(fetched.headers),
+                "body": hashlib.sha256(fetched.body).hexdigest(),
+            }
+            self.pages.put(key, json.dumps(meta))
+        return fetched
 
-    def download(self, release: ReleaseFile, max_bytes: int | None = None) -> bytes:
+
+class CachingIndexClient(IndexClient):
+    """An IndexClient whose downloads come from a :class:`DownloadCache` when the index listed a sha256
+    (checked against every listed digest and pin, as a fresh download is), and whose pages are reused for
+    ``page_max_age`` seconds."""
+
+    def __init__(self, root: Path, index_url: str | None = None, page_max_age: float = PAGE_MAX_AGE) -> None:
+        super().__init__(index_url)
+        self.files = DownloadCache(root)
+        self.http = CachingHttpClient(self.settings, root, page_max_age)
+
+    def download(self, release: ReleaseFile, max_bytes: int | None = None, pins: Iterable[str] = ()) -> bytes:
         cached = self.files.get(release.sha256)
         if cached is not None and (max_bytes is None or len(cached) <= max_bytes):
-            verify_sha256(cached, release.sha256, release.filename)
+            listed = dict(release.hashes) or {"sha256": str(release.sha256)}
+            verify(cached, release.filename, listed, pins)
             return cached
-        data = super().download(release, max_bytes)
+        data = super().download(release, max_bytes, pins)
         if release.sha256:
             self.files.put(data, release.sha256)
         return data
