@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from vetpy.acquire.targets import Target
+from vetpy.features.source.pool import file_jobs, set_file_jobs
 from vetpy.result import ScanResult
 from vetpy.scan import Scanner, error_result
 
@@ -33,6 +34,7 @@ def default_jobs() -> int:
 def _init_worker(scanner: Scanner) -> None:
     global _WORKER_SCANNER
     _WORKER_SCANNER = scanner
+    set_file_jobs(1)  # the cores are taken by the other targets
 
 
 def _scan_in_worker(target: Target) -> ScanResult:
@@ -60,11 +62,16 @@ def scan_resolved(
             on_result(item)
     pending = [(i, item) for i, item in enumerate(items) if isinstance(item, Target)]
     workers = min(jobs or default_jobs(), len(pending))
-    if workers <= 1:
-        for i, target in pending:
-            results[i] = scanner.scan_target(target)
-            if on_result:
-                on_result(results[i])  # type: ignore[arg-type]
+    if workers <= 1:  # one target at a time: a large one may use the cores for its files
+        before = file_jobs()
+        set_file_jobs(jobs or default_jobs())
+        try:
+            for i, target in pending:
+                results[i] = scanner.scan_target(target)
+                if on_result:
+                    on_result(results[i])  # type: ignore[arg-type]
+        finally:
+            set_file_jobs(before)
         return [r for r in results if r is not None]
     context = _context()
     with ProcessPoolExecutor(
