@@ -10,13 +10,19 @@ network at all.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import platform
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
+from vetpy.acquire.finder import Selection
 from vetpy.acquire.hashes import verify
 from vetpy.acquire.http import MAX_PAGE_BYTES, Fetched, HttpClient
 from vetpy.acquire.index import IndexClient
@@ -116,6 +122,36 @@ class CachingIndexClient(IndexClient):
         super().__init__(index_url)
         self.files = DownloadCache(root)
         self.http = CachingHttpClient(self.settings, root, page_max_age)
+        self.choices = KeyValueStore(root / "choices.sqlite")
+        self.page_max_age = page_max_age
+
+    def choose(
+        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+    ) -> Selection:
+        """As the index client chooses, reusing a choice made in the last ``page_max_age`` seconds for the
+        same requirement, artifact, hashes, index settings and interpreter (choosing evaluates every file
+        of every release against this machine's wheel tags: most of a cached scan's time otherwise)."""
+        hashes = tuple(hashes)
+        where = [
+            repr(self.settings),
+            sys.version,
+            platform.platform(),
+            str(requirement),
+            artifact,
+            sorted(hashes),
+        ]
+        key = hashlib.sha256(json.dumps(["choose", *where]).encode()).hexdigest()  # settings may hold logins
+        raw = self.choices.get(key, max_age=self.page_max_age) if self.page_max_age > 0 else None
+        if raw is not None:
+            try:
+                data = json.loads(raw)
+                files = tuple(ReleaseFile(**f) for f in data["files"])
+                return Selection(data["name"], data["version"], files, tuple(data["notes"]))
+            except (ValueError, KeyError, TypeError):
+                pass
+        selection = super().choose(requirement, artifact, hashes)
+        self.choices.put(key, json.dumps(dataclasses.asdict(selection)))
+        return selection
 
     def download(self, release: ReleaseFile, max_bytes: int | None = None, pins: Iterable[str] = ()) -> bytes:
         cached = self.files.get(release.sha256)
