@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from vetpy.acquire.targets import Target
 from vetpy.features.source.pool import file_jobs, set_file_jobs
 from vetpy.result import ScanResult
-from vetpy.scan import Scanner, error_result
+from vetpy.scan import Scanner, error_result, redact_result
 
 OnResult = Callable[[ScanResult], None]
 _WORKER_SCANNER: Scanner | None = None
@@ -56,7 +56,9 @@ def scan_resolved(
     on_result: OnResult | None = None,
 ) -> list[ScanResult]:
     """Scan every Target in ``items`` (ScanResults pass through); ``on_result`` is called as each ends."""
-    results: list[ScanResult | None] = [item if isinstance(item, ScanResult) else None for item in items]
+    results: list[ScanResult | None] = [
+        redact_result(item) if isinstance(item, ScanResult) else None for item in items
+    ]
     for item in results:
         if item is not None and on_result:
             on_result(item)
