@@ -46,6 +46,12 @@ def register(subparsers: Any) -> None:
         help="which index files to scan: auto (the file pip would install here, and the sdist), "
         "sdist, wheel, all (every file of the release)",
     )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also scan every dependency pip would install, resolved from metadata without running any "
+        "package code (what cannot be resolved is reported as an error)",
+    )
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -55,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
         raise VetpyError("nothing to scan: give at least one TARGET or -r FILE")
     limits = limits_from_args(args)
     scorer = load_scorer(args.model) if args.model else default_scorer()
-    scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
+    scanner = Scanner(
+        scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact, deep=args.deep
+    )
     results = scanner.scan(args.targets, args.requirements)
     color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, args.format, model=scorer.name, color=color)
