@@ -11,7 +11,16 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, pip_cmd, scan_cmd, train_cmd
+from vetpy.cli import (
+    batch_cmd,
+    dataset_cmd,
+    evaluate_cmd,
+    features_cmd,
+    pip_cmd,
+    scan_cmd,
+    serve_cmd,
+    train_cmd,
+)
 from vetpy.errors import VetpyError
 from vetpy.redact import redact
 from vetpy.result import one_line
@@ -20,6 +29,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     scan_cmd,
     pip_cmd,
     batch_cmd,
+    serve_cmd,
     features_cmd,
     dataset_cmd,
     train_cmd,
