@@ -14,12 +14,14 @@ from vetpy import __version__
 from vetpy.cli import (
     batch_cmd,
     dataset_cmd,
+    diff_cmd,
     evaluate_cmd,
     features_cmd,
     pip_cmd,
     scan_cmd,
     serve_cmd,
     train_cmd,
+    watch_cmd,
 )
 from vetpy.errors import VetpyError
 from vetpy.redact import redact
@@ -29,6 +31,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     scan_cmd,
     pip_cmd,
     batch_cmd,
+    diff_cmd,
+    watch_cmd,
     serve_cmd,
     features_cmd,
     dataset_cmd,
