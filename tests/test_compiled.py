@@ -17,10 +17,12 @@ from test_model import synthetic
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS
-from vetpy.model import pipelines
-from vetpy.model.compiled import CompiledModel, CompiledScorer, NotCompilable, compile_model
+from vetpy.lab import pipelines
+from vetpy.lab.compile import NotCompilable, compile_model
+from vetpy.lab.store import save_model
+from vetpy.model.compiled import CompiledModel, CompiledScorer
 from vetpy.model.loader import bundled_model_path, load_scorer
-from vetpy.model.store import TrainedScorer, load_model, save_model
+from vetpy.model.store import TrainedScorer, load_model
 
 REPO = Path(__file__).resolve().parents[1]
 
