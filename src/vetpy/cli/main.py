@@ -7,10 +7,11 @@ To add a subcommand, write ``cli/<name>_cmd.py`` with ``register(subparsers)`` (
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from types import ModuleType
 
-from vetpy import __version__
+from vetpy import __version__, settings
 from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, scan_cmd, train_cmd
 from vetpy.errors import VetpyError
 from vetpy.result import one_line
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("vetpy: error: a command is required (try 'vetpy scan --help')", file=sys.stderr)
         return USAGE_ERROR
+    previous = settings.configure(settings.Settings.from_environ(os.environ))  # read here only
     try:
         code: int = args.func(args)
     except VetpyError as exc:
@@ -51,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vetpy: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line, never a traceback
+        print(f"vetpy: internal error: {one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        return USAGE_ERROR
+    finally:
+        settings.configure(previous)
     return code
 
 
