@@ -53,11 +53,11 @@ def _worker_main(conn: Connection, settings: WorkerSettings) -> None:
             return
         if target is None:
             return
-        result = safe_scan(scan, target, settings.max_memory_mb)
-        if (result.error or "").startswith("out of memory"):
-            conn.send(("last", result))  # a worker that ran out of memory may be in a bad state
+        outcome = safe_scan(scan, target, settings.max_memory_mb)
+        if outcome.out_of_memory:
+            conn.send(("last", outcome.result))  # a worker that ran out of memory may be in a bad state
             return
-        conn.send(("result", result))
+        conn.send(("result", outcome.result))
 
 
 @contextmanager

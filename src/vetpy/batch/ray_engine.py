@@ -34,7 +34,7 @@ class _ScanActor:
         return True
 
     def scan(self, target: str) -> ScanResult:
-        return safe_scan(self._scan, target, self._settings.max_memory_mb)
+        return safe_scan(self._scan, target, self._settings.max_memory_mb).result
 
 
 class _Actor:
