@@ -44,6 +44,7 @@ class ScanResult:
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
     filename: str | None = None  # the archive (or folder) that was scanned
+    known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
 
     @property
     def flagged(self) -> bool:
@@ -63,6 +64,7 @@ class ScanResult:
             "error": self.error,
             "seconds": round(self.seconds, 6),
             "skipped": self.skipped,
+            "known_malicious": list(self.known_malicious),
             "notes": list(self.notes),
         }
 
@@ -82,6 +84,7 @@ class ScanResult:
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
             filename=data.get("filename"),
+            known_malicious=tuple(str(i) for i in data.get("known_malicious", [])),
         )
 
 
