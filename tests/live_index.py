@@ -25,6 +25,7 @@ class LiveIndex:
         self.blobs: dict[str, bytes] = {}
         self.events: list[tuple[str, str, int, str, int]] = []
         self.lock = threading.Lock()
+        self.flaky: dict[str, int] = {}  # filename -> how many more downloads answer HTTP 503
 
     def upload(self, project: str, version: str, filename: str, data: bytes, *, ago: float = 0.0) -> str:
         """Publish a file (a new serial; its upload time ``ago`` seconds back); returns its sha256."""
@@ -88,6 +89,9 @@ def _handler(index: LiveIndex) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(200, json.dumps(index.root()).encode(), "application/vnd.pypi.simple.v1+json")
             elif len(parts) == 2 and parts[0] == "simple" and (page := index.page(parts[1])) is not None:
                 self._send(200, json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json")
+            elif len(parts) == 2 and parts[0] == "files" and index.flaky.get(parts[1], 0) > 0:
+                index.flaky[parts[1]] -= 1
+                self._send(503, b"busy", "text/plain")
             elif len(parts) == 2 and parts[0] == "files" and parts[1] in index.blobs:
                 self._send(200, index.blobs[parts[1]], "application/octet-stream")
             else:

@@ -202,3 +202,21 @@ def test_against_previous_adds_what_the_new_release_adds(
     assert ("diff.new_behaviour", "demo-1.1/demo/_telemetry.py", exec_line) in places
     assert not canary.exists()
     capsys.readouterr()
+
+
+def test_a_download_that_fails_once_is_tried_again(
+    index: LiveIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    args = ["watch", "--out", str(out), "--once", "--model", "rules", "--no-osv", "--feed", "simple"]
+    assert main(args) == 0
+    index.upload("alpha", "1.0", "alpha-1.0.tar.gz", benign("alpha", "1.0"))
+    index.flaky["alpha-1.0.tar.gz"] = 1
+    index.upload("omega", "1.0", "omega-1.0.tar.gz", benign("omega", "1.0"))
+    index.flaky["omega-1.0.tar.gz"] = 99  # never comes back: an error line after the retries
+    assert main(args) in (2, 3)  # an error result: the contract's 3 (2 in the older exit-code scheme)
+    lines = {line["target"]: line for line in _lines(out)}
+    assert lines["alpha==1.0"]["verdict"] == "benign" and index.flaky["alpha-1.0.tar.gz"] == 0
+    assert lines["omega==1.0"]["verdict"] == "error" and "HTTP 503" in lines["omega==1.0"]["error"]
+    assert index.flaky["omega-1.0.tar.gz"] == 99 - 3  # tried three times in all
+    capsys.readouterr()
