@@ -23,6 +23,8 @@ from vetpy.acquire.index import JSON_ACCEPT, IndexClient, ReleaseFile, file_kind
 from vetpy.errors import IndexLookupError
 from vetpy.watch.checkpoint import Checkpoint
 
+# a whole registry's project list with serials is tens of MiB (about 45 bytes per project)
+ROOT_MAX_BYTES = 256 * 1024 * 1024
 SLACK_SECONDS = 900.0  # how far an upload time may sit before the previous poll and still be looked at
 
 
@@ -118,7 +120,7 @@ class SimpleFeed:
     def serials(self) -> dict[str, int]:
         """Every project's ``_last-serial`` from the root page."""
         url = f"{self.client.index_url}/"
-        raw = self.client.get(url, accept=JSON_ACCEPT)
+        raw = self.client.get(url, accept=JSON_ACCEPT, max_bytes=ROOT_MAX_BYTES)
         try:
             page: Any = json.loads(raw)
         except ValueError as exc:
