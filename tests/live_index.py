@@ -25,6 +25,7 @@ class LiveIndex:
         self.blobs: dict[str, bytes] = {}
         self.events: list[tuple[str, str, int, str, int]] = []
         self.lock = threading.Lock()
+        self.serials = True  # False: a project list without _last-serial
         self.flaky: dict[str, int] = {}  # filename -> how many more downloads answer HTTP 503
 
     def upload(self, project: str, version: str, filename: str, data: bytes, *, ago: float = 0.0) -> str:
@@ -59,7 +60,10 @@ class LiveIndex:
 
     def root(self) -> dict[str, Any]:
         with self.lock:
-            projects = [{"name": n, "_last-serial": p["serial"]} for n, p in sorted(self.projects.items())]
+            projects = [
+                {"name": n, "_last-serial": p["serial"]} if self.serials else {"name": n}
+                for n, p in sorted(self.projects.items())
+            ]
         return {"meta": {"api-version": "1.1", "_last-serial": self.serial}, "projects": projects}
 
     def page(self, name: str) -> dict[str, Any] | None:

@@ -220,3 +220,17 @@ def test_a_download_that_fails_once_is_tried_again(
     assert lines["omega==1.0"]["verdict"] == "error" and "HTTP 503" in lines["omega==1.0"]["error"]
     assert index.flaky["omega-1.0.tar.gz"] == 99 - 3  # tried three times in all
     capsys.readouterr()
+
+
+def test_an_index_without_serials_is_one_line_and_no_login_is_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve_live_index() as live:
+        live.serials = False
+        live.upload("alpha", "1.0", "alpha-1.0.tar.gz", benign("alpha", "1.0"))
+        monkeypatch.setenv("PIP_INDEX_URL", live.url.replace("http://", "http://watcher:s3cret-pw@"))
+        args = ["watch", "--out", str(tmp_path / "out.jsonl"), "--once", "--model", "rules", "--no-osv"]
+        assert main([*args, "--feed", "simple", "--webhook", "http://127.0.0.1:9/hook/T0-SECRET"]) == 3
+    err = capsys.readouterr().err
+    assert "no _last-serial" in err and "***@127.0.0.1" in err
+    assert "s3cret-pw" not in err and "T0-SECRET" not in err and "Traceback" not in err

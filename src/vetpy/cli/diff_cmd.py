@@ -13,6 +13,7 @@ from vetpy.diff.compare import diff_archives
 from vetpy.diff.previous import open_previous, open_spec
 from vetpy.diff.render import render_json, render_text
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.result import one_line
 
 NOTHING_NOTABLE, NOTABLE, NOT_COMPARED = 0, 1, 3
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             old = open_previous(new, files, index.get(), limits, args.artifact)
         diff = diff_archives(new, old)
     except VetpyError as exc:
-        print(f"vetpy diff: {one_line(exc)}", file=sys.stderr)
+        print(f"vetpy diff: {redact(one_line(exc))}", file=sys.stderr)
         return NOT_COMPARED
     report = render_json(diff) if args.format == "json" else render_text(diff)
     if args.output:

@@ -14,6 +14,7 @@ from typing import Any
 
 from vetpy.acquire.index import IndexClient, file_kind
 from vetpy.errors import IndexLookupError
+from vetpy.redact import redact
 from vetpy.result import one_line
 from vetpy.watch.checkpoint import Checkpoint
 from vetpy.watch.feed import Changes, NewFile, project_files
@@ -70,9 +71,9 @@ class ChangelogFeed:
         except xmlrpc.client.ProtocolError as exc:
             raise IndexLookupError(f"changelog interface: HTTP {exc.errcode}") from exc
         except xmlrpc.client.Fault as exc:
-            raise IndexLookupError(one_line(f"changelog interface: {exc.faultString}")) from exc
+            raise IndexLookupError(redact(one_line(f"changelog interface: {exc.faultString}"))) from exc
         except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
-            raise IndexLookupError(one_line(f"changelog interface: {exc}")) from exc
+            raise IndexLookupError(redact(one_line(f"changelog interface: {exc}"))) from exc
         except Exception as exc:  # a malformed XML answer
             message = f"changelog interface: bad answer ({type(exc).__name__})"
             raise IndexLookupError(message) from exc

@@ -21,6 +21,7 @@ from packaging.version import InvalidVersion, Version
 
 from vetpy.acquire.index import JSON_ACCEPT, IndexClient, ReleaseFile, file_kind
 from vetpy.errors import IndexLookupError
+from vetpy.redact import redact
 from vetpy.watch.checkpoint import Checkpoint
 
 # a whole registry's project list with serials is tens of MiB (about 45 bytes per project)
@@ -124,17 +125,17 @@ class SimpleFeed:
         try:
             page: Any = json.loads(raw)
         except ValueError as exc:
-            raise IndexLookupError(f"{url}: the project list is not PEP 691 JSON") from exc
+            raise IndexLookupError(redact(f"{url}: the project list is not PEP 691 JSON")) from exc
         projects = page.get("projects") if isinstance(page, dict) else None
         if not isinstance(projects, list):
-            raise IndexLookupError(f"{url}: the project list is not PEP 691 JSON")
+            raise IndexLookupError(redact(f"{url}: the project list is not PEP 691 JSON"))
         serials = {
             str(p["name"]): int(p["_last-serial"])
             for p in projects
             if isinstance(p, dict) and "name" in p and isinstance(p.get("_last-serial"), int)
         }
         if projects and not serials:
-            raise IndexLookupError(f"{url}: the project list has no _last-serial to follow changes by")
+            raise IndexLookupError(redact(f"{url}: the project list has no _last-serial to follow"))
         return serials
 
     def current_serial(self) -> int:
