@@ -148,8 +148,11 @@ def test_auto_feed_falls_back_to_the_project_list(
         monkeypatch.setenv("PIP_INDEX_URL", live.url)
         out = tmp_path / "out.jsonl"
         args = ["watch", "--out", str(out), "--once", "--model", "rules", "--no-osv"]
+        live.serial += 7  # events no project shows (deletions): only the X-PyPI-Last-Serial header has them
         assert main(args) == 0  # first run: starts now, scans nothing
         assert "no changelog interface" in capsys.readouterr().err
+        state = json.loads((tmp_path / "out.jsonl.checkpoint.json").read_text())
+        assert state["serial"] == live.serial == 107
         live.upload("alpha", "1.0", "alpha-1.0.tar.gz", benign("alpha", "1.0"))
         assert main(args) == 0
         assert [line["target"] for line in _lines(out)] == ["alpha==1.0"]

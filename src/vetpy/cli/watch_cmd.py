@@ -86,7 +86,7 @@ def choose_feed(kind: str, client: IndexClient, log: Any) -> Feed:
     if kind == "changelog":
         return changelog
     try:
-        changelog.current_serial()
+        changelog.position()
     except VetpyError as exc:
         log(f"watch: no changelog interface on the index's host ({one_line(exc)}): using the project list")
         return SimpleFeed(client)

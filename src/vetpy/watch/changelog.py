@@ -8,6 +8,7 @@ a new file exactly, which the project's PEP 691 page then locates (URL and sha25
 from __future__ import annotations
 
 import http.client
+import time
 import urllib.parse
 import xmlrpc.client
 from typing import Any
@@ -78,8 +79,9 @@ class ChangelogFeed:
             message = f"changelog interface: bad answer ({type(exc).__name__})"
             raise IndexLookupError(message) from exc
 
-    def current_serial(self) -> int:
-        return int(self._call("changelog_last_serial"))
+    def position(self) -> tuple[int, float]:
+        """The changelog's last serial, and the local clock."""
+        return int(self._call("changelog_last_serial")), time.time()
 
     def changes(self, checkpoint: Checkpoint) -> Changes:
         events = self._call("changelog_since_serial", checkpoint.serial)

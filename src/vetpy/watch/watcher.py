@@ -40,7 +40,7 @@ def _transient(result: ScanResult) -> bool:
 class Feed(Protocol):
     name: str
 
-    def current_serial(self) -> int: ...
+    def position(self) -> tuple[int, float]: ...
 
     def changes(self, checkpoint: Checkpoint) -> Changes: ...
 
@@ -82,7 +82,8 @@ class Watcher:
                 self.log(f"watch: resuming from the checkpoint (serial {checkpoint.serial}); --since ignored")
             return checkpoint
         if since is None or since == "now":
-            checkpoint = Checkpoint(self.index_key, self.feed.name, self.feed.current_serial(), time.time())
+            serial, now = self.feed.position()
+            checkpoint = Checkpoint(self.index_key, self.feed.name, serial, now)
         else:
             checkpoint = Checkpoint(self.index_key, self.feed.name, int(since), None)
         self.store.save(checkpoint)
