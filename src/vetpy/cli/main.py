@@ -17,6 +17,7 @@ from vetpy.cli import (
     diff_cmd,
     evaluate_cmd,
     features_cmd,
+    pip_cmd,
     scan_cmd,
     serve_cmd,
     train_cmd,
@@ -29,6 +30,7 @@ from vetpy.result import one_line
 
 COMMANDS: tuple[ModuleType, ...] = (
     scan_cmd,
+    pip_cmd,
     batch_cmd,
     diff_cmd,
     watch_cmd,
