@@ -7,10 +7,11 @@ To add a subcommand, write ``cli/<name>_cmd.py`` with ``register(subparsers)`` (
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from types import ModuleType
 
-from vetpy import __version__
+from vetpy import __version__, settings
 from vetpy.cli import (
     batch_cmd,
     dataset_cmd,
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("vetpy: error: a command is required (try 'vetpy scan --help')", file=sys.stderr)
         return USAGE_ERROR
+    previous = settings.configure(settings.Settings.from_environ(os.environ))  # read here only
     try:
         code: int = args.func(args)
     except VetpyError as exc:
@@ -81,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         message = f"vetpy: internal error: {type(exc).__name__}: {one_line(exc)}"
         print(escape_text(redact(message)), file=sys.stderr)
         return USAGE_ERROR
+    finally:
+        settings.configure(previous)
     return code
 
 
