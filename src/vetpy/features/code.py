@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from vetpy.features import calls
 from vetpy.features import strings as st
+from vetpy.features.roles import PIP_COMMANDS
 from vetpy.features.urls import UrlHit, bare_ip, find_urls
 
 MAX_AST_BYTES = 2_000_000  # larger files are scanned with the regex fallback
@@ -247,7 +248,7 @@ class _Walker:
         self.lines = _Lines(text)
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}
-        self.tainted: set[str] = set()
+        self.tainted: set[tuple[str | None, str]] = set()  # (function or None for module level, name)
         self.skip: set[int] = set()
         self.chr_calls: list[int] = []
         self.seen: set[str] = set()
@@ -388,7 +389,7 @@ class _Walker:
         if isinstance(value, ast.Call):
             for q, _ in self._subtree_calls(value):
                 if q and calls.is_decoder(q):
-                    self.tainted.add(target)
+                    self.tainted.add((self.func, target))
                     break
 
     def visit_call(self, node: ast.Call, top: bool) -> None:
@@ -475,10 +476,15 @@ class _Walker:
                 return WHOLE_ENV
         return None
 
+    def is_tainted(self, name: str) -> bool:
+        """A name assigned from run-time decoding in the current function, or at module level: a name
+        decoded in one method does not taint the same name in another."""
+        return (self.func, name) in self.tainted or (None, name) in self.tainted
+
     def _decoded(self, node: ast.AST) -> bool:
         """Whether an expression decodes data at run time, or uses a name assigned from such decoding."""
         return any(
-            (isinstance(sub, ast.Name) and sub.id in self.tainted) or (q is not None and calls.is_decoder(q))
+            (isinstance(sub, ast.Name) and self.is_tainted(sub.id)) or (q is not None and calls.is_decoder(q))
             for q, sub in self._subtree_calls(node)
         )
 
@@ -503,7 +509,7 @@ class _Walker:
         reads_file = False
         for arg in node.args[:1]:
             for q, sub in self._subtree_calls(arg):
-                if isinstance(sub, ast.Name) and sub.id in self.tainted:
+                if isinstance(sub, ast.Name) and self.is_tainted(sub.id):
                     q = "decoded-variable"
                 if q is None:
                     continue
@@ -521,7 +527,7 @@ class _Walker:
 
     def visit_setup_call(self, node: ast.Call, top: bool) -> None:
         for kw in node.keywords:
-            if kw.arg == "cmdclass":
+            if kw.arg == "cmdclass" and _runs_on_install(kw.value):
                 self.hit("install.cmdclass", node, "setup(cmdclass=...)", top)
                 self.scan.token("setup:cmdclass")
             elif kw.arg == "entry_points":
@@ -605,6 +611,15 @@ _VISITED: frozenset[type] = frozenset(
     {ast.Call, ast.Constant, ast.Expr, ast.Import, ast.ImportFrom, ast.Attribute, ast.Assign, ast.ClassDef}
 )
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+
+
+def _runs_on_install(cmdclass: ast.expr) -> bool:
+    """Whether a ``cmdclass`` value can replace a command pip runs: anything but a literal dict whose keys
+    are all commands pip never issues (``{"test": PyTest}``, ``{"upload": ...}``)."""
+    if not isinstance(cmdclass, ast.Dict) or not cmdclass.keys:
+        return True
+    keys = [k.value if isinstance(k, ast.Constant) else None for k in cmdclass.keys]
+    return any(not isinstance(k, str) or k in PIP_COMMANDS for k in keys)
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -15,8 +15,15 @@ from vetpy.features import strings as st
 from vetpy.features.calls import ACTIVE_FEATURES, BEHAVIOUR_KINDS, INIT_FEATURES
 from vetpy.features.code import EP_RE, FileScan, Hit, decode_source, scan_source
 from vetpy.features.interface import Evidence, PackageFeatures
-from vetpy.features.paper import email_problem, homepage_problem, install_hook_line, suspicious_lines
+from vetpy.features.paper import (
+    INSTALL_HOOK_RE,
+    email_problem,
+    homepage_problem,
+    install_hook_line,
+    suspicious_lines,
+)
 from vetpy.features.registry import FEATURE_IDS
+from vetpy.features.roles import SourceFile, install_time_setup, suite_only_files
 from vetpy.features.typosquat import typosquat
 from vetpy.features.urls import UrlHit, find_urls
 
@@ -475,9 +482,13 @@ def extract_features(archive: Archive) -> PackageFeatures:
     setup = setups[0] if setups else None
     if setup:
         state.token("file:setup_py")
+    texts = {m.path: decode_source(m.data) for m in py}
+    tests_only = suite_only_files([SourceFile(p, t) for p, t in texts.items()])  # never run (roles.py)
     for m in sorted(py, key=lambda m: m.path != setup)[:MAX_PY_FILES]:
-        text = decode_source(m.data)
+        if m.path in tests_only:
+            continue
         is_setup = m.path == setup
+        text = install_time_setup(texts[m.path]) if is_setup else texts[m.path]
         scan = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))
         scans.append(scan)
         url_hits.extend((m.path, line, hit) for line, hit in scan.urls)
@@ -489,8 +500,10 @@ def extract_features(archive: Archive) -> PackageFeatures:
     _code_features(state, scans, setup, entry_modules)
     suspicious_text = "\n".join(state.susp)
     hook = install_hook_line(suspicious_text)
+    where = next(((s.path, h) for s in scans for h in s.examples.get("install.cmdclass", [])), None)
+    if hook == "cmdclass" and where is None:  # a cmdclass only for commands pip never runs ("test")
+        hook = next((m.group(0) for m in INSTALL_HOOK_RE.finditer(suspicious_text) if m.group(0) != hook), None)
     if hook:
-        where = next(((s.path, h) for s in scans for h in s.examples.get("install.cmdclass", [])), None)
         state.fire(
             "paper.install_hook",
             f"install command override: {hook}",
