@@ -278,11 +278,15 @@ def test_behaviour_profile_is_the_same_for_setup_py_and_import_time_payloads() -
     def profile(path: str) -> set[str]:
         return {t for t in scan(payload, path=path).code_text.split() if t.startswith(("pair:", "run:"))}
 
-    assert profile("setup.py") == profile("pkg/__init__.py") == {
-        "pair:socket+subprocess",
-        "run:socket",
-        "run:subprocess",
-    }
+    assert (
+        profile("setup.py")
+        == profile("pkg/__init__.py")
+        == {
+            "pair:socket+subprocess",
+            "run:socket",
+            "run:subprocess",
+        }
+    )
     lazy = "import socket, subprocess\ndef f():\n    socket.socket()\n    subprocess.run(['echo'])\n"
     lazy_tokens = set(scan(lazy, path="pkg/core.py").code_text.split())
     assert "pair:socket+subprocess" in lazy_tokens
@@ -296,7 +300,11 @@ def test_decoded_name_in_one_function_does_not_taint_another() -> None:
         "def get(url):\n    return requests.get(url)\n"
     )
     assert scan(code).values["code.decoded_sink"] == 0.0
-    tainted = "import base64, requests\ndef get(u):\n    url = base64.b64decode(u)\n    return requests.get(url)\n"
+    tainted = (
+        "import base64, requests\ndef get(u):\n    url = base64.b64decode(u)\n    return requests.get(url)\n"
+    )
     assert scan(tainted).values["code.decoded_sink"] == 1.0
-    module_level = "import base64, requests\nURL = base64.b64decode('aA==')\ndef get():\n    requests.get(URL)\n"
+    module_level = (
+        "import base64, requests\nURL = base64.b64decode('aA==')\ndef get():\n    requests.get(URL)\n"
+    )
     assert scan(module_level).values["code.decoded_sink"] == 1.0

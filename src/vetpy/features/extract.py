@@ -502,7 +502,8 @@ def extract_features(archive: Archive) -> PackageFeatures:
     hook = install_hook_line(suspicious_text)
     where = next(((s.path, h) for s in scans for h in s.examples.get("install.cmdclass", [])), None)
     if hook == "cmdclass" and where is None:  # a cmdclass only for commands pip never runs ("test")
-        hook = next((m.group(0) for m in INSTALL_HOOK_RE.finditer(suspicious_text) if m.group(0) != hook), None)
+        others = (m.group(0) for m in INSTALL_HOOK_RE.finditer(suspicious_text) if m.group(0) != hook)
+        hook = next(others, None)
     if hook:
         state.fire(
             "paper.install_hook",
