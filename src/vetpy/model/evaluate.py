@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
 
-from vetpy.dataset.corpus import Sample, corpus_id, load_corpus, name_bucket
+from vetpy.dataset.corpus import BENIGN_LISTS, Sample, corpus_id, load_corpus, name_bucket
 from vetpy.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
@@ -49,9 +49,14 @@ class EvalData:
         return corpus_id(self.samples)
 
 
-def load_eval_data(data: Path, jobs: int = 0, progress: Callable[[int, int], None] | None = None) -> EvalData:
+def load_eval_data(
+    data: Path,
+    jobs: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    lists: tuple[str, ...] = BENIGN_LISTS[:1],
+) -> EvalData:
     """Extract (or read from the cache) features for the corpus; archives that cannot be read are left out."""
-    samples = load_corpus(data)
+    samples = load_corpus(data, lists=lists)
     cache = FeatureCache()
     records = extract_corpus(samples, jobs=jobs, cache=cache, on_progress=progress)
     cache.close()

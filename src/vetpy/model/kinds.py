@@ -7,5 +7,6 @@ ABLATIONS = (
     "default-relocated",  # no artefact features, relocated copies only (no dormant ones)
 )
 PROTOCOLS = ("stratified", "grouped", "time")
-#: Not run by default: the variant-selection check on the time split's training side (selection_cv).
-EXTRA_PROTOCOLS = ("selection",)
+#: Not run by default: the variant-selection check on the time split's training side (selection_cv), the
+#: campaign hold-out and the payload-location hold-out (model/holdout.py).
+EXTRA_PROTOCOLS = ("selection", "family", "location")
