@@ -16,7 +16,7 @@ from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.errors import ModelError, VetpyError
 from vetpy.features.extract import extract_features
-from vetpy.features.interface import PackageFeatures
+from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
@@ -109,7 +109,9 @@ class Scanner:
         try:
             features = extract_features(archive)
             score = float(self.scorer.score([features])[0])
-            reasons = self._reasons(archive, features)
+            reasons = self._reasons(
+                archive, features, malicious=score >= self.threshold or bool(archive.limit_hit)
+            )
         except Exception as exc:
             return error_result(
                 archive.target,
@@ -138,33 +140,36 @@ class Scanner:
             notes=notes + archive.notes,
         )
 
-    def _reasons(self, archive: Archive, features: PackageFeatures) -> tuple[Reason, ...]:
+    def _reasons(self, archive: Archive, features: PackageFeatures, malicious: bool) -> tuple[Reason, ...]:
+        """What pushed the score toward malice, as things a user can check. A malicious verdict lists the
+        located evidence that decided it first (largest contribution first), then the rest; a benign verdict
+        lists only located evidence (file:line), never a general resemblance or a size statistic."""
         reasons: list[Reason] = []
         if archive.limit_hit:
             message = one_line(f"reading stopped early at a limit: {archive.limit_hit}")
             reasons.append(Reason("archive.limit_hit", message))
-        for contribution in self.scorer.explain(features, top=MAX_REASONS):
-            if contribution.weight <= 0:
-                continue
-            if contribution.feature == "archive.limit_hit" and archive.limit_hit:
-                continue  # already the first reason
-            evidence = features.evidence_for(contribution.feature)
-            if contribution.feature in TEXT_REASONS:
-                example = next(
-                    (e for e in features.evidence if e.feature.startswith(("install.", "code."))), None
-                )
-                message = TEXT_REASONS[contribution.feature] + (
-                    f" (e.g. {example.message})" if example else ""
-                )
+        contributions = [c for c in self.scorer.explain(features, top=2 * MAX_REASONS) if c.weight > 0]
+        located = [
+            (c, ev[0])
+            for c in contributions
+            if c.feature not in TEXT_REASONS
+            and (ev := [e for e in features.evidence_for(c.feature) if e.file])
+        ]
+        example = located[0][1] if located else _first_code_evidence(features)
+        found: list[Reason] = [Reason(c.feature, one_line(e.message), e.file, e.line) for c, e in located]
+        rest: list[Reason] = []
+        for c in contributions:
+            if c.feature in TEXT_REASONS:
+                message = TEXT_REASONS[c.feature] + (f" (e.g. {example.message})" if example else "")
                 where = (example.file, example.line) if example else (None, None)
-                reasons.append(Reason(contribution.feature, one_line(message), *where))
-            elif evidence:
-                first = evidence[0]
-                reasons.append(Reason(contribution.feature, one_line(first.message), first.file, first.line))
-            else:
-                spec = BY_ID.get(contribution.feature)
-                message = spec.description if spec else contribution.feature
-                reasons.append(Reason(contribution.feature, one_line(message)))
+                rest.append(Reason(c.feature, one_line(message), *where))
+            elif not any(r.feature == c.feature for r in found):
+                spec = BY_ID.get(c.feature)
+                rest.append(Reason(c.feature, one_line(spec.description if spec else c.feature)))
+        if archive.limit_hit:
+            found = [r for r in found if r.feature != "archive.limit_hit"]
+            rest = [r for r in rest if r.feature != "archive.limit_hit"]
+        reasons += found + rest if malicious else found
         return tuple(reasons[: MAX_REASONS + (1 if archive.limit_hit else 0)])
 
     # -- one target ----------------------------------------------------------------------------------
@@ -206,6 +211,13 @@ class Scanner:
             item if isinstance(item, ScanResult) else self.scan_target(item)
             for item in self.resolve(targets, requirements)
         ]
+
+
+def _first_code_evidence(features: PackageFeatures) -> Evidence | None:
+    """The first located install-time or code signal: an example for the text-bag reasons."""
+    return next(
+        (e for e in features.evidence if e.file and e.feature.startswith(("install.", "code."))), None
+    )
 
 
 def _describe(exc: BaseException) -> str:
