@@ -308,3 +308,10 @@ def test_decoded_name_in_one_function_does_not_taint_another() -> None:
         "import base64, requests\nURL = base64.b64decode('aA==')\ndef get():\n    requests.get(URL)\n"
     )
     assert scan(module_level).values["code.decoded_sink"] == 1.0
+
+
+def test_a_chat_invite_link_is_not_a_webhook() -> None:
+    invite = scan("SUPPORT = 'https://discord.gg/abcdef'\n")
+    assert invite.values["code.webhook"] == 0.0
+    hook = scan("W = 'https://discord.com/api/webhooks/1/abc'\n")
+    assert hook.values["code.webhook"] > 0.0

@@ -16,7 +16,7 @@ IP_PORT_RE = re.compile(r"""^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$""")
 
 WEBHOOK_RE = re.compile(
     r"discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|hooks\.slack\.com/|webhook\.site|"
-    r"discord\.gg/|ptb\.discord\.com/api|canary\.discord\.com/api|pipedream\.net|requestbin|"
+    r"ptb\.discord\.com/api|canary\.discord\.com/api|pipedream\.net|requestbin|"
     r"interact\.sh|oast\.(?:fun|me|pro|live|site|online)|burpcollaborator\.net|ngrok\.io|ngrok-free\.app",
     re.IGNORECASE,
 )
