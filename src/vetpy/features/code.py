@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from vetpy.features import calls
 from vetpy.features import strings as st
 from vetpy.features.roles import PIP_COMMANDS
+from vetpy.features.scripts import decoded_tokens, script_kinds
 from vetpy.features.urls import UrlHit, bare_ip, find_urls
 
 MAX_AST_BYTES = 2_000_000  # larger files are scanned with the regex fallback
@@ -207,6 +208,9 @@ def _scan_string(scan: FileScan, value: str, line: int, lines: _Lines, module_le
             scan.urls.append((line, ip))
     if n >= _MIN_PATTERN_STRING:
         scan.pending_strings.append((head, line, module_level))
+    if n >= 12:  # code in another language, and constants that decode to something (scripts.py)
+        for token in [f"script:{k}" for k in script_kinds(head)] + decoded_tokens(head):
+            scan.token(token)
 
 
 _STRING_PATTERNS = (
@@ -341,6 +345,8 @@ class _Walker:
                 _scan_string(self.scan, node.value, node.lineno, self.lines, top)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             self.skip.add(id(node.value))  # docstrings and bare strings are comments
+            if isinstance(node.value.value, str) and "prompt_injection" in script_kinds(node.value.value):
+                self.scan.token("script:prompt_injection")  # a tool description read by a language model
         elif isinstance(node, ast.Import):
             for a in node.names:
                 self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
