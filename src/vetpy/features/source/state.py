@@ -38,6 +38,9 @@ class WalkState:
         self.defined: set[str] = set()
         self.calls_from: dict[str | None, dict[str, int]] = {}
         self.func_hits: dict[str, dict[str, Hit]] = {}
+        self.params: dict[str, set[str]] = {}  # outermost function -> its (and nested) parameter names
+        self.constants: dict[str, str] = {}  # module-level name -> string constant
+        self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
 
     # --- resolution ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from vetpy.features import calls
 from vetpy.features.registry import signal
 from vetpy.features.scripts import script_kinds
 from vetpy.features.source.astutil import as_list, is_main_guard
+from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.literals import scan_string
@@ -39,7 +40,7 @@ _VISITED: frozenset[type] = frozenset(
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 
 
-class Walker(FlowChecks, SetupChecks, ImportReach):
+class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
     """Visits every node once and records its hits, tokens, URLs and entry points in the builder."""
 
     def run(self, tree: ast.AST) -> None:
@@ -56,6 +57,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
             if func is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 func = node.name
                 self.defined.add(func)
+            if func is not None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.note_params(func, node)
             child_main = in_main or (func is None and isinstance(node, ast.If) and is_main_guard(node.test))
             children = [
                 (child, child_in_func, func, child_main)
@@ -120,6 +123,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
             q = self.resolve(value)
             if q and not q.startswith("*") and (calls.features_for(q) or q in calls.EXEC_NAMES):
                 self.aliases[target] = q
+        self.note_constant(target, value)
+        self.note_secret_assignment(target, value)
         carried = self.host_data(value)
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
@@ -149,6 +154,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
         self.note_local_calls(node, q)
         if calls.SINK_FEATURES.intersection(feats) or q in calls.SEND_NAMES:
             self.visit_sink(node, q, top)
+        if {"code.http", "code.socket"}.intersection(feats) or q.startswith("*."):
+            self.visit_destination(node, q)
         if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
             attr = node.args[1]
             if not isinstance(attr, ast.Constant):
