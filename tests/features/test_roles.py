@@ -143,3 +143,10 @@ def test_cmdclass_counts_only_for_commands_pip_runs(cmds: str, fires: bool) -> N
     features = extract_features(make_archive({"setup.py": CMDCLASS.format(cmds=cmds)}))
     assert (features.values["install.cmdclass"] == 1.0) is fires
     assert (features.values["paper.install_hook"] == 1.0) is fires
+
+
+def test_a_package_made_only_of_test_named_files_is_judged_on_them() -> None:
+    files = {"tests/__init__.py": BUSY, "setup.py": "from setuptools import setup\nsetup(name='tests')\n"}
+    features = extract_features(make_archive(files, name="tests"))
+    assert features.values["install.import_time_payload"] == 1.0
+    assert suite_only_files([SourceFile("tests/__init__.py", BUSY)]) == frozenset()

@@ -89,9 +89,12 @@ def _test_names(path: str) -> set[str]:
 
 
 def suite_only_files(files: Sequence[SourceFile]) -> frozenset[str]:
-    """Paths of the files that are test code and that no other (non-test) file imports."""
+    """Paths of the files that are test code and that no other (non-test) file imports. When every Python
+    file but setup.py looks like a test (a distribution named ``tests``, a payload in ``test_x.py``), none
+    is left out."""
     candidates = [f for f in files if looks_like_test(f.path)]
-    if not candidates:
+    others = [f for f in files if not looks_like_test(f.path) and PurePosixPath(f.path).name != "setup.py"]
+    if not candidates or not others:  # a package that is nothing but "tests" is judged on them
         return frozenset()
     imported: set[str] = set()
     for f in files:
