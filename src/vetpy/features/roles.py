@@ -152,6 +152,8 @@ def _never_on_install(test: ast.expr) -> bool:
 def dev_only_branches(text: str) -> list[tuple[int, int]]:
     """Line ranges (1-based, inclusive) of the bodies of top-level ``if`` statements in a setup.py that
     only a maintainer's own command line enters. Their ``else`` branches are kept."""
+    if "argv" not in text:  # no command-line test at all: no second parse
+        return []
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
