@@ -43,6 +43,7 @@ class ScanResult:
     seconds: float = 0.0
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    filename: str | None = None  # the archive (or folder) that was scanned
 
     @property
     def flagged(self) -> bool:
@@ -53,6 +54,7 @@ class ScanResult:
             "target": self.target,
             "name": self.name,
             "version": self.version,
+            "filename": self.filename,
             "sha256": self.sha256,
             "verdict": self.verdict.value,
             "score": None if self.score is None else round(self.score, 6),
@@ -79,6 +81,7 @@ class ScanResult:
             seconds=float(data.get("seconds", 0.0)),
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
+            filename=data.get("filename"),
         )
 
 

@@ -20,6 +20,7 @@ from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
+from vetpy.redact import redact
 from vetpy.result import Reason, ScanResult, Verdict, one_line
 
 MAX_REASONS = 5
@@ -94,7 +95,7 @@ class Scanner:
         limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
         client: IndexClient | None = None,
         threshold: float | None = None,
-        artifact: str = "sdist",
+        artifact: str = "auto",
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
@@ -138,6 +139,7 @@ class Scanner:
             error=error,
             seconds=time.perf_counter() - start,
             notes=notes + archive.notes,
+            filename=archive.filename,
         )
 
     def _reasons(self, archive: Archive, features: PackageFeatures, malicious: bool) -> tuple[Reason, ...]:
@@ -174,7 +176,10 @@ class Scanner:
 
     # -- one target ----------------------------------------------------------------------------------
     def scan_target(self, target: Target) -> ScanResult:
-        """Acquire and scan one resolved target (never raises)."""
+        """Acquire and scan one resolved target (never raises; no login or token in the result)."""
+        return redact_result(self._scan_target(target))
+
+    def _scan_target(self, target: Target) -> ScanResult:
         start = time.perf_counter()
         notes = (target.warning,) if target.warning else ()
         if target.skipped:
@@ -183,7 +188,8 @@ class Scanner:
             archive = load_target(target, client=self.client, limits=self.limits)
         except Exception as exc:
             seconds = time.perf_counter() - start
-            return error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            result = error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            return replace(result, filename=target.release.filename if target.release else None)
         result = self.scan_archive(archive, notes=notes)
         return _with_seconds(result, time.perf_counter() - start)
 
@@ -208,7 +214,7 @@ class Scanner:
     def scan(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[ScanResult]:
         """Scan every target (local archives, folders, ``name[==version]``) and requirements file."""
         return [
-            item if isinstance(item, ScanResult) else self.scan_target(item)
+            redact_result(item) if isinstance(item, ScanResult) else self.scan_target(item)
             for item in self.resolve(targets, requirements)
         ]
 
@@ -225,6 +231,17 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, VetpyError):
         return one_line(exc)
     return one_line(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def redact_result(result: ScanResult) -> ScanResult:
+    """``result`` with logins and registered secrets removed from every text field."""
+    return replace(
+        result,
+        target=redact(result.target),
+        error=None if result.error is None else redact(result.error),
+        notes=tuple(redact(n) for n in result.notes),
+        reasons=tuple(replace(r, message=redact(r.message)) for r in result.reasons),
+    )
 
 
 def _with_seconds(result: ScanResult, seconds: float) -> ScanResult:

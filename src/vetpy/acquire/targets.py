@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
 
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile, latest_version, select_files
+from vetpy.acquire.hashes import verify
+from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.requirements import read_requirements
 from vetpy.errors import AcquireError, VetpyError
+from vetpy.redact import redact
 
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
 
@@ -34,6 +35,7 @@ class Target:
     release: ReleaseFile | None = None  # a file on the index
     skipped: str | None = None  # reason it cannot be scanned (editable, URL, options, not found...)
     warning: str | None = None  # e.g. "unpinned: scanned latest release 2.3.1"
+    hashes: tuple[str, ...] = ()  # pinned "algorithm:hexdigest" (--hash=, lockfiles); any one must match
 
 
 class _LazyClient:
@@ -48,48 +50,28 @@ class _LazyClient:
         return self._client
 
 
-def _pinned_version(requirement: Requirement) -> str | None:
-    """The version of a ``==v`` (no wildcard) or ``===v`` requirement, else None."""
-    specs = list(requirement.specifier)
-    if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*"):
-        return specs[0].version
-    return None
-
-
 def _resolve_requirement(
-    requirement: Requirement, label: str, artifact: str, client: _LazyClient
+    requirement: Requirement, label: str, artifact: str, client: _LazyClient, hashes: tuple[str, ...] = ()
 ) -> list[Target]:
-    name = requirement.name
+    """The files pip would choose for ``requirement`` (see ``Finder.choose``), one target each."""
     if requirement.url:
         return [Target(label, skipped="skipped: direct URL (name @ url) is not scanned")]
-    pinned = _pinned_version(requirement)
     try:
-        files = client.get().release_files(name)
-        if pinned is not None:
-            version, warning = pinned, None
-        else:
-            spec: SpecifierSet | None = requirement.specifier if len(requirement.specifier) else None
-            version = latest_version(files, name, spec)
-            how = f"unpinned ({requirement.specifier})" if spec else "unpinned"
-            warning = f"{how}: scanned latest release {version}"
-        chosen = select_files(files, name, version, artifact)
+        selection = client.get().choose(requirement, artifact, hashes)
     except VetpyError as exc:
-        return [Target(label, skipped=f"error: {_one_line(exc)}")]
+        return [Target(label, skipped=f"error: {_one_line(exc)}", hashes=hashes)]
     except Exception as exc:  # a malformed index answer must not sink a batch
-        return [
-            Target(
-                label,
-                skipped=_one_line(f"error: {name}: unexpected index answer ({type(exc).__name__}: {exc})"),
-            )
-        ]
+        message = f"error: {requirement.name}: unexpected index answer ({type(exc).__name__}: {exc})"
+        return [Target(label, skipped=_one_line(redact(message)), hashes=hashes)]
+    pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in requirement.specifier)
     targets = []
-    for release in chosen:
-        notes = [warning] if warning else []
-        if artifact == "sdist" and release.packagetype != "sdist":
-            notes.append(f"no sdist: scanned {release.filename}")
+    for release in selection.files:
+        how = f"unpinned ({requirement.specifier})" if requirement.specifier else "unpinned"
+        notes = [] if pinned else [f"{how}: scanned {selection.version}, the release pip would install"]
+        notes += list(selection.notes)
         if release.yanked:
             notes.append(f"{release.filename} is yanked")
-        targets.append(Target(label, release=release, warning="; ".join(notes) or None))
+        targets.append(Target(label, release=release, warning="; ".join(notes) or None, hashes=hashes))
     return targets
 
 
@@ -121,13 +103,13 @@ def resolve_targets(
     targets: Sequence[str],
     requirements: Sequence[Path] = (),
     *,
-    artifact: str = "sdist",
+    artifact: str = "auto",
     client: IndexClient | None = None,
 ) -> list[Target]:
     """Targets for the given strings, then for each requirements file's lines, in order.
 
-    ``artifact`` is "sdist" (falls back to a wheel, with a warning), "wheel", or "all" (one target per
-    file of the release). Never raises for a bad target: see the module docstring.
+    ``artifact`` is "auto" (the file pip would install and the sdist), "sdist", "wheel", or "all" (one
+    target per file of the release). Never raises for a bad target: see the module docstring.
     """
     if artifact not in ARTIFACTS:
         raise AcquireError(f"unknown artifact {artifact!r}: choose one of {', '.join(ARTIFACTS)}")
@@ -151,12 +133,16 @@ def load_target(
     client: IndexClient | None = None,
     limits: Limits = Limits(),  # noqa: B008 - Limits is frozen
 ) -> Archive:
-    """Open a resolved target in memory: read the local path, or download (sha256-verified) the release."""
+    """Open a resolved target in memory: read the local path, or download the release; either is checked
+    against the target's pinned hashes (and a download against the index's digests)."""
     if target.skipped:
         raise AcquireError(target.skipped)
     if target.path is not None:
+        if target.hashes and target.path.is_file():
+            verify(target.path.read_bytes(), target.path.name, pins=target.hashes)
         return open_archive(target.path, target=target.label, limits=limits)
     if target.release is not None:
-        data = (client or IndexClient()).download(target.release, max_bytes=limits.max_archive_bytes)
+        index = client or IndexClient()
+        data = index.download(target.release, max_bytes=limits.max_archive_bytes, pins=target.hashes)
         return open_archive(data, target=target.label, filename=target.release.filename, limits=limits)
     raise AcquireError(f"{target.label}: nothing to scan")
