@@ -59,3 +59,22 @@ def test_forensic_tokens_reach_the_bag_once() -> None:
     files = {"pkg/a.png": FAKE_PE, "pkg/b.png": FAKE_PE, "pkg/__init__.py": "x = 1\n"}
     tokens = extract_features(make_archive(files)).code_text.split()
     assert tokens.count("forensic:disguised_pe") == 1
+
+
+def test_module_shadowing_of_a_different_popular_project() -> None:
+    from vetpy.features.forensics import shadowed_projects
+
+    sdist = ["reqeusts-extra-1.0/requests/__init__.py", "reqeusts-extra-1.0/requests/api.py"]
+    assert shadowed_projects("reqeusts-extra", sdist) == ["requests"]
+    wheel = ["requests/__init__.py", "requests/adapters/__init__.py"]
+    assert shadowed_projects("helper-x", wheel, wheel=True) == ["requests"]
+    assert shadowed_projects("requests", ["requests-2.32.3/src/requests/__init__.py"]) == []
+    assert (
+        shadowed_projects("requests-toolbelt", ["requests-toolbelt-1.0/requests_toolbelt/__init__.py"]) == []
+    )
+    vendored = ["mytool-1.0/mytool/_vendor/requests/__init__.py", "mytool-1.0/mytool/__init__.py"]
+    assert shadowed_projects("mytool", vendored) == []
+    tokens = extract_features(
+        make_archive({"requests/__init__.py": "x = 1\n"}, name="reqeusts-extra")
+    ).code_text
+    assert "clone:shadows_popular_module" in tokens.split()

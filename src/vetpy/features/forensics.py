@@ -12,6 +12,10 @@ import tokenize
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
+
+from vetpy.features.typosquat import popular_names
+
 if TYPE_CHECKING:
     from vetpy.features.collect import Collector
     from vetpy.features.gather import PackageFacts
@@ -85,11 +89,47 @@ def forensic_tokens(path: str, data: bytes) -> list[str]:
     return out
 
 
+def top_level_packages(paths: list[str], wheel: bool) -> set[str]:
+    """Import packages at the top of a wheel (``pkg/``) or of an sdist (``root/pkg/``, ``root/src/pkg/``)."""
+    found: set[str] = set()
+    for path in paths:
+        parts = PurePosixPath(path).parts
+        if parts[-1:] != ("__init__.py",):
+            continue
+        if wheel and len(parts) == 2:
+            found.add(parts[0])
+        elif not wheel and (len(parts) == 3 or (len(parts) == 4 and parts[1] == "src")):
+            found.add(parts[-2])
+    return found
+
+
+def shadowed_projects(dist_name: str, paths: list[str], wheel: bool = False) -> list[str]:
+    """Top-level packages named like a *different* popular project: installing this package replaces what
+    ``import <name>`` finds (a clone, or an import-name squat)."""
+    _, popular = popular_names()
+    own = canonicalize_name(dist_name)
+    return sorted(
+        name
+        for name in top_level_packages(paths, wheel)
+        if (canon := canonicalize_name(name)) in popular and canon != own and not own.startswith(canon)
+    )
+
+
+def _dist_name(filename: str) -> str:
+    """The distribution name from an archive file name (``name-version.tar.gz`` or a wheel's name)."""
+    stem = PurePosixPath(filename).name
+    return re.split(r"-\d", stem, maxsplit=1)[0]
+
+
 def detect(facts: PackageFacts, out: Collector) -> None:
-    """Forensic tokens over every member (each kind once per package)."""
+    """Forensic tokens over every member (each kind once per package), then module shadowing."""
     seen: set[str] = set()
     for member in facts.archive.members:
         for token in forensic_tokens(member.path, member.data):
             if token not in seen:
                 seen.add(token)
                 out.token(token)
+    filename = facts.archive.filename
+    paths = [m.path for m in facts.py_members]
+    if shadowed_projects(_dist_name(filename), paths, wheel=filename.endswith(".whl")):
+        out.token("clone:shadows_popular_module")
