@@ -13,6 +13,14 @@ class Verdict(StrEnum):
     ERROR = "error"
 
 
+class Outcome(StrEnum):
+    """What happened to a target: read and scored, left out on purpose, or not (completely) scanned."""
+
+    SCANNED = "scanned"
+    SKIPPED = "skipped"  # on purpose (``-e .``, VCS links): exit 0, with a note
+    FAILED = "failed"  # could not be scanned completely: verdict ``error``, exit 3 when nothing is flagged
+
+
 @dataclass(frozen=True)
 class Reason:
     """One feature that pushed the score, with where it was seen."""
@@ -28,8 +36,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """One package's outcome. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
-    scanned, including targets that were skipped (``skipped`` is then true)."""
+    """One package's result. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
+    scanned completely; a target skipped on purpose has ``skipped`` true, no ``error`` and a note."""
 
     target: str
     name: str | None
@@ -44,10 +52,18 @@ class ScanResult:
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
     filename: str | None = None  # the archive (or folder) that was scanned
+    known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
 
     @property
     def flagged(self) -> bool:
-        return self.verdict is Verdict.MALICIOUS
+        return self.verdict is Verdict.MALICIOUS or bool(self.known_malicious)
+
+    @property
+    def outcome(self) -> Outcome:
+        """The typed outcome: skipped on purpose, failed (an ``error`` verdict), or scanned."""
+        if self.skipped:
+            return Outcome.SKIPPED
+        return Outcome.FAILED if self.verdict is Verdict.ERROR else Outcome.SCANNED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +79,7 @@ class ScanResult:
             "error": self.error,
             "seconds": round(self.seconds, 6),
             "skipped": self.skipped,
+            "known_malicious": list(self.known_malicious),
             "notes": list(self.notes),
         }
 
@@ -82,6 +99,7 @@ class ScanResult:
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
             filename=data.get("filename"),
+            known_malicious=tuple(str(i) for i in data.get("known_malicious", [])),
         )
 
 

@@ -7,11 +7,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vetpy.acquire.index import ARTIFACTS
+from vetpy.acquire.index import ARTIFACTS, IndexClient
 from vetpy.cli.argtypes import probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
+from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
+from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.report import Format, render
+from vetpy.report.escape import escape_text
+from vetpy.report.output import write_atomic
+from vetpy.result import Outcome, ScanResult
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
 
 
@@ -20,7 +26,7 @@ def register(subparsers: Any) -> None:
         "scan",
         help="scan packages (archives, folders, name[==version], requirements files)",
         description="Scan packages without running them. Exit 0: nothing flagged; 1: something flagged; "
-        "2: usage error, or a package could not be scanned and none was flagged.",
+        "2: usage error; 3: nothing flagged, but a target could not be scanned completely.",
     )
     parser.add_argument("targets", nargs="*", metavar="TARGET", help="archive, folder, name or name==version")
     parser.add_argument(
@@ -46,6 +52,13 @@ def register(subparsers: Any) -> None:
         help="which index files to scan: auto (the file pip would install here, and the sdist), "
         "sdist, wheel, all (every file of the release)",
     )
+    parser.add_argument(
+        "--against-previous",
+        action="store_true",
+        help="also compare each release with its previous release on the index and add what it newly "
+        "adds (behaviours, endpoints, install hooks) as reasons",
+    )
+    add_osv_arguments(parser)
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -57,13 +70,32 @@ def run(args: argparse.Namespace) -> int:
     scorer = load_scorer(args.model) if args.model else default_scorer()
     scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
     results = scanner.scan(args.targets, args.requirements)
+    if args.against_previous:
+        client = scanner.client or IndexClient()
+        results = [
+            against_previous(r, client=client, limits=limits, artifact=args.artifact) for r in results
+        ]
+    results = check_known_malicious(results, args)
     color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, args.format, model=scorer.name, color=color)
     if args.output:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise VetpyError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+        write_atomic(args.output, report)
     else:
-        sys.stdout.write(report)
+        write_stdout(report)
+    report_failures(results)
     return exit_code(results)
+
+
+def write_stdout(text: str) -> None:
+    """Print a report whatever the terminal's encoding (undecodable names are escaped, never a crash)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+    sys.stdout.flush()
+
+
+def report_failures(results: list[ScanResult]) -> None:
+    """One line on stderr per target that could not be scanned completely."""
+    for result in results:
+        if result.outcome is Outcome.FAILED:
+            line = f"vetpy: could not scan {result.target}: {result.error}"
+            print(escape_text(redact(line)), file=sys.stderr)

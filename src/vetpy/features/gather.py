@@ -17,7 +17,6 @@ from vetpy.features.source.state import EP_RE
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
 from vetpy.features.urls import UrlHit, find_urls
 
-MAX_PY_FILES = 3000
 MAX_TEXT_FILE_BYTES = 2_000_000
 MAX_TEXT_CHARS = 400_000
 MAX_URL_HITS = 5000
@@ -157,7 +156,8 @@ def _is_text_member(m: Member, p: PurePosixPath, lower: str) -> bool:
 
 
 def gather(archive: Archive) -> PackageFacts:
-    """Walk the archive once and scan its Python files (setup.py first, at most ``MAX_PY_FILES``)."""
+    """Walk the archive once and scan every Python file, setup.py first (acquire's ``max_code_files``
+    limit bounds how many there are: past it the scan is incomplete, never silently cut)."""
     py: list[Member] = []
     files: list[FileFacts] = []
     url_hits: list[tuple[str, int, UrlHit]] = []
@@ -181,7 +181,7 @@ def gather(archive: Archive) -> PackageFacts:
     susp_chars = 0
     texts = {m.path: decode_source(m.data) for m in py}
     tests_only = suite_only_files([SourceFile(p, t) for p, t in texts.items()])  # never run (roles.py)
-    for m in sorted(py, key=lambda m: m.path != setup)[:MAX_PY_FILES]:
+    for m in sorted(py, key=lambda m: m.path != setup):  # every file: acquire bounds their number
         if m.path in tests_only:
             continue
         is_setup = m.path == setup

@@ -75,10 +75,13 @@ def document(results: Sequence[ScanResult], *, model: str) -> dict[str, Any]:
         }
         for rule_id in rule_ids
     ]
-    errors = [r for r in results if r.verdict is Verdict.ERROR]
+    errors = [r for r in results if r.verdict is Verdict.ERROR and not r.skipped]
     notifications = [
-        {"level": "error", "message": {"text": f"{r.target}: {'skipped: ' if r.skipped else ''}{r.error}"}}
-        for r in errors
+        {"level": "note", "message": {"text": f"{r.target}: {'; '.join(r.notes) or 'skipped'}"}}
+        if r.skipped
+        else {"level": "error", "message": {"text": f"{r.target}: {r.error}"}}
+        for r in results
+        if r.verdict is Verdict.ERROR
     ]
     return {
         "$schema": SARIF_SCHEMA,
