@@ -10,6 +10,7 @@ from conftest import ArchiveBuilder, FakeIndex
 from vetpy.acquire import targets as targets_module
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Limits
+from vetpy.acquire.projectfile import Origin, ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.errors import AcquireError, IndexLookupError
 
@@ -149,5 +150,7 @@ def test_requirements_files(client: IndexClient, tmp_path: Path) -> None:
         == "unpinned: scanned latest release 0.1; no sdist: scanned wonly-0.1-py3-none-any.whl"
     )
     assert resolved[4].skipped is not None and resolved[4].skipped.startswith("error: ")
-    gone = resolve_targets([], [tmp_path / "absent.txt"], client=client)
-    assert len(gone) == 1 and (gone[0].skipped or "").startswith("error: cannot read requirements file")
+    assert resolved[1].hashes == ("sha256:ff",)
+    assert resolved[1].origin == Origin(str(path), 1)
+    with pytest.raises(ProjectFileError, match=r"absent\.txt: no such file"):
+        resolve_targets([], [tmp_path / "absent.txt"], client=client)

@@ -27,6 +27,18 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Ignored:
+    """Why a result is ignored (an entry of ``[tool.vetpy] ignore``): it stays in the report, marked."""
+
+    match: str  # the entry's name==version or sha256
+    reason: str
+    expires: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"match": self.match, "reason": self.reason, "expires": self.expires}
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """One package's outcome. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
     scanned, including targets that were skipped (``skipped`` is then true)."""
@@ -43,6 +55,8 @@ class ScanResult:
     seconds: float = 0.0
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    origin: str | None = None  # "file:line" of the project file line that brought the package in
+    ignored: Ignored | None = None  # matched by an entry of the [tool.vetpy] ignore list
 
     @property
     def flagged(self) -> bool:
@@ -62,6 +76,8 @@ class ScanResult:
             "seconds": round(self.seconds, 6),
             "skipped": self.skipped,
             "notes": list(self.notes),
+            "origin": self.origin,
+            "ignored": self.ignored.to_dict() if self.ignored else None,
         }
 
     @classmethod
@@ -79,6 +95,8 @@ class ScanResult:
             seconds=float(data.get("seconds", 0.0)),
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
+            origin=data.get("origin"),
+            ignored=Ignored(**data["ignored"]) if data.get("ignored") else None,
         )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.projectfile import ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.errors import ModelError, VetpyError
 from vetpy.features.extract import extract_features
@@ -95,12 +96,14 @@ class Scanner:
         client: IndexClient | None = None,
         threshold: float | None = None,
         artifact: str = "sdist",
+        trust_requirements_indexes: bool = False,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
         self.client = client
         self.threshold = float(self.scorer.threshold if threshold is None else threshold)
         self.artifact = artifact
+        self.trust_requirements_indexes = trust_requirements_indexes
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
@@ -170,6 +173,10 @@ class Scanner:
     # -- one target ----------------------------------------------------------------------------------
     def scan_target(self, target: Target) -> ScanResult:
         """Acquire and scan one resolved target (never raises)."""
+        result = self._scan_target(target)
+        return replace(result, origin=str(target.origin)) if target.origin else result
+
+    def _scan_target(self, target: Target) -> ScanResult:
         start = time.perf_counter()
         notes = (target.warning,) if target.warning else ()
         if target.skipped:
@@ -185,17 +192,34 @@ class Scanner:
     # -- many targets --------------------------------------------------------------------------------
     def resolve(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[Target | ScanResult]:
         """Resolve targets; a target or requirements file that cannot be resolved becomes an error result."""
+        trust = self.trust_requirements_indexes
         try:
-            return list(resolve_targets(targets, requirements, artifact=self.artifact, client=self.client))
+            return list(
+                resolve_targets(
+                    targets,
+                    requirements,
+                    artifact=self.artifact,
+                    client=self.client,
+                    trust_requirements_indexes=trust,
+                )
+            )
+        except ProjectFileError:
+            raise  # an unreadable project file is a usage error (exit 2)
         except Exception:  # resolve one by one so a single bad input does not sink the rest
             pass
         resolved: list[Target | ScanResult] = []
         for label, reqs in [(t, ()) for t in targets] + [(str(r), (r,)) for r in requirements]:
             try:
                 items = resolve_targets(
-                    [] if reqs else [label], reqs, artifact=self.artifact, client=self.client
+                    [] if reqs else [label],
+                    reqs,
+                    artifact=self.artifact,
+                    client=self.client,
+                    trust_requirements_indexes=trust,
                 )
                 resolved.extend(items)
+            except ProjectFileError:
+                raise
             except Exception as exc:
                 resolved.append(error_result(label, _describe(exc)))
         return resolved
@@ -221,6 +245,7 @@ def _with_seconds(result: ScanResult, seconds: float) -> ScanResult:
 
 def exit_code(results: Sequence[ScanResult]) -> int:
     """The contract's exit code: 1 if any package is flagged, else 2 if any could not be scanned, else 0."""
+    results = [r for r in results if r.ignored is None]  # ignored results stay in the report only
     if any(r.flagged for r in results):
         return 1
     if any(r.verdict is Verdict.ERROR for r in results):

@@ -33,6 +33,11 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="scan the pinned requirements in FILE (repeatable)",
     )
+    parser.add_argument(
+        "--trust-requirements-indexes",
+        action="store_true",
+        help="follow --index-url / --extra-index-url lines inside requirements files (off by default)",
+    )
     parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value)
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout")
     parser.add_argument("--threshold", type=probability, metavar="T", help="flag when score >= T (0-1)")
@@ -49,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         raise VetpyError("nothing to scan: give at least one TARGET or -r FILE")
     limits = limits_from_args(args)
     scorer = load_scorer(args.model) if args.model else default_scorer()
-    scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
+    scanner = Scanner(
+        scorer=scorer,
+        limits=limits,
+        threshold=args.threshold,
+        artifact=args.artifact,
+        trust_requirements_indexes=args.trust_requirements_indexes,
+    )
     results = scanner.scan(args.targets, args.requirements)
     color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, args.format, model=scorer.name, color=color)
