@@ -7,12 +7,18 @@ from pathlib import Path
 import pytest
 
 from conftest import ArchiveBuilder, FakeIndex
+from pyindex import isolate_pip
 from vetpy.acquire import targets as targets_module
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Limits
 from vetpy.acquire.projectfile import Origin, ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.errors import AcquireError, IndexLookupError
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_pip(monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -55,9 +61,10 @@ def test_local_paths_never_touch_the_network(
 
 
 def test_name_and_pins(client: IndexClient) -> None:
-    latest, pinned, exact = resolve_targets(["demo", "demo==1.0", "Demo===1.5"], client=client)
+    wheel, latest, pinned, exact = resolve_targets(["demo", "demo==1.0", "Demo===1.5"], client=client)
+    assert wheel.release is not None and wheel.release.filename == "demo-2.0-py3-none-any.whl"
     assert latest.release is not None and latest.release.filename == "demo-2.0.tar.gz"
-    assert latest.warning == "unpinned: scanned latest release 2.0"
+    assert latest.warning == "unpinned: scanned 2.0, the release pip would install"
     assert pinned.release is not None and pinned.release.filename == "demo-1.0.tar.gz"
     assert pinned.warning is None and pinned.label == "demo==1.0"
     assert exact.release is not None and exact.release.filename == "demo-1.5.tar.gz"
@@ -66,7 +73,7 @@ def test_name_and_pins(client: IndexClient) -> None:
 def test_specifiers_scan_latest_matching(client: IndexClient) -> None:
     below, wild = resolve_targets(["demo<2", "demo==1.*"], client=client)
     assert below.release is not None and below.release.version == "1.5"
-    assert below.warning == "unpinned (<2): scanned latest release 1.5"
+    assert below.warning == "unpinned (<2): scanned 1.5, the release pip would install"
     assert wild.release is not None and wild.release.version == "1.5"
 
 
@@ -80,7 +87,7 @@ def test_artifacts(client: IndexClient) -> None:
     ]
     (fallback,) = resolve_targets(["wonly==0.1"], client=client)
     assert fallback.release is not None and fallback.release.packagetype == "wheel"
-    assert fallback.warning == "no sdist: scanned wonly-0.1-py3-none-any.whl"
+    assert fallback.warning == "wonly 0.1 has no sdist on the index"
     (legacy,) = resolve_targets(["legacy==1.0.post1"], client=client)
     assert legacy.release is not None and legacy.release.filename == "legacy-1.0.post1.zip"
     with pytest.raises(AcquireError, match="unknown artifact"):
@@ -93,9 +100,9 @@ def test_errors_become_skipped_targets(client: IndexClient, index: FakeIndex) ->
     )
     reasons = [t.skipped for t in resolved]
     assert reasons[0] is not None and reasons[0].startswith("error: ") and reasons[0].endswith("HTTP 404")
-    assert reasons[1] == "error: demo==9.9: no such release on the index"
+    assert reasons[1] == "error: demo==9.9: no matching release on the index"
     assert reasons[2] == "error: demo>5: no matching release on the index"
-    assert reasons[3] == "error: old: no release found on the index"  # only a yanked release
+    assert reasons[3] == "error: old: no matching release on the index"  # only a yanked release
     assert reasons[4] is not None and reasons[4].startswith("error: not a file, folder or requirement (")
     assert reasons[5] is None and resolved[5].release is not None
     assert all("\n" not in (r or "") for r in reasons)
@@ -136,6 +143,7 @@ def test_requirements_files(client: IndexClient, tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text("demo==1.0 --hash=sha256:ff\n-e .\nwonly\nmissing==3\n")
     resolved = resolve_targets(["demo==1.5"], [path], client=client)
+    resolved = [t for t in resolved if not (t.release and t.release.filename.startswith("demo-2.0"))]
     assert [t.label for t in resolved] == ["demo==1.5", "demo==1.0", "-e .", "wonly", "missing==3"]
     assert [t.release.filename if t.release else None for t in resolved] == [
         "demo-1.5.tar.gz",
@@ -147,7 +155,7 @@ def test_requirements_files(client: IndexClient, tmp_path: Path) -> None:
     assert resolved[2].skipped == f"skipped: editable requirement (-e) is not scanned ({path}:2)"
     assert (
         resolved[3].warning
-        == "unpinned: scanned latest release 0.1; no sdist: scanned wonly-0.1-py3-none-any.whl"
+        == "unpinned: scanned 0.1, the release pip would install; wonly 0.1 has no sdist on the index"
     )
     assert resolved[4].skipped is not None and resolved[4].skipped.startswith("error: ")
     assert resolved[1].hashes == ("sha256:ff",)

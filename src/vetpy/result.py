@@ -55,6 +55,7 @@ class ScanResult:
     seconds: float = 0.0
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    filename: str | None = None  # the archive (or folder) that was scanned
     origin: str | None = None  # "file:line" of the project file line that brought the package in
     ignored: Ignored | None = None  # matched by an entry of the [tool.vetpy] ignore list
 
@@ -67,6 +68,7 @@ class ScanResult:
             "target": self.target,
             "name": self.name,
             "version": self.version,
+            "filename": self.filename,
             "sha256": self.sha256,
             "verdict": self.verdict.value,
             "score": None if self.score is None else round(self.score, 6),
@@ -95,6 +97,7 @@ class ScanResult:
             seconds=float(data.get("seconds", 0.0)),
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
+            filename=data.get("filename"),
             origin=data.get("origin"),
             ignored=Ignored(**data["ignored"]) if data.get("ignored") else None,
         )

@@ -21,6 +21,7 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
+from vetpy.redact import redact
 from vetpy.result import Reason, ScanResult, Verdict, one_line
 
 MAX_REASONS = 5
@@ -95,7 +96,7 @@ class Scanner:
         limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
         client: IndexClient | None = None,
         threshold: float | None = None,
-        artifact: str = "sdist",
+        artifact: str = "auto",
         trust_requirements_indexes: bool = False,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
@@ -139,6 +140,7 @@ class Scanner:
             error=error,
             seconds=time.perf_counter() - start,
             notes=notes + archive.notes,
+            filename=archive.filename,
         )
 
     def _reasons(self, archive: Archive, features: PackageFeatures) -> tuple[Reason, ...]:
@@ -172,8 +174,8 @@ class Scanner:
 
     # -- one target ----------------------------------------------------------------------------------
     def scan_target(self, target: Target) -> ScanResult:
-        """Acquire and scan one resolved target (never raises)."""
-        result = self._scan_target(target)
+        """Acquire and scan one resolved target (never raises; no login or token in the result)."""
+        result = redact_result(self._scan_target(target))
         return replace(result, origin=str(target.origin)) if target.origin else result
 
     def _scan_target(self, target: Target) -> ScanResult:
@@ -185,7 +187,8 @@ class Scanner:
             archive = load_target(target, client=self.client, limits=self.limits)
         except Exception as exc:
             seconds = time.perf_counter() - start
-            return error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            result = error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            return replace(result, filename=target.release.filename if target.release else None)
         result = self.scan_archive(archive, notes=notes)
         return _with_seconds(result, time.perf_counter() - start)
 
@@ -227,7 +230,7 @@ class Scanner:
     def scan(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[ScanResult]:
         """Scan every target (local archives, folders, ``name[==version]``) and requirements file."""
         return [
-            item if isinstance(item, ScanResult) else self.scan_target(item)
+            redact_result(item) if isinstance(item, ScanResult) else self.scan_target(item)
             for item in self.resolve(targets, requirements)
         ]
 
@@ -237,6 +240,17 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, VetpyError):
         return one_line(exc)
     return one_line(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def redact_result(result: ScanResult) -> ScanResult:
+    """``result`` with logins and registered secrets removed from every text field."""
+    return replace(
+        result,
+        target=redact(result.target),
+        error=None if result.error is None else redact(result.error),
+        notes=tuple(redact(n) for n in result.notes),
+        reasons=tuple(replace(r, message=redact(r.message)) for r in result.reasons),
+    )
 
 
 def _with_seconds(result: ScanResult, seconds: float) -> ScanResult:

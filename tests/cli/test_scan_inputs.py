@@ -102,7 +102,7 @@ def test_a_hash_mismatch_is_an_error(
     code, doc, _ = _scan(capsys, "-r", str(requirements))
     [result] = doc["results"]
     assert code != 0 and result["verdict"] == "error"
-    assert result["error"].startswith("hash mismatch: goodpkg-1.2.0.tar.gz has sha256 ")
+    assert result["error"].startswith("goodpkg-1.2.0.tar.gz: does not match the pinned hashes")
     requirements.write_text(f"goodpkg==1.2.0 --hash=sha256:{_sha(index, 'goodpkg-1.2.0.tar.gz')}\n")
     code, doc, _ = _scan(capsys, "-r", str(requirements))
     assert code == 0 and doc["results"][0]["verdict"] == "benign"

@@ -9,7 +9,6 @@ to scan it: editable, URL, options).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -17,15 +16,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
 
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile, latest_version, select_files
+from vetpy.acquire.hashes import verify
+from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile
 from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
 from vetpy.acquire.projects import read_project
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
+from vetpy.redact import redact
 
 _VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
@@ -59,54 +60,36 @@ class _LazyClient:
         self._extra = extra
 
     def get(self) -> IndexClient:
-        if self._client is None or self._index_url:
-            self._client = IndexClient(self._index_url) if self._index_url else IndexClient()
-            self._index_url = None
+        if self._client is None or self._index_url or self._extra:
+            settings = read_settings(self._index_url)
+            extra = settings.extra_index_urls + self._extra
+            self._client = IndexClient(settings=replace(settings, extra_index_urls=extra))
+            self._index_url, self._extra = None, ()
         return self._client
 
 
-def _pinned_version(requirement: Requirement) -> str | None:
-    """The version of a ``==v`` (no wildcard) or ``===v`` requirement, else None."""
-    specs = list(requirement.specifier)
-    if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*"):
-        return specs[0].version
-    return None
-
-
 def _resolve_requirement(
-    requirement: Requirement, label: str, artifact: str, client: _LazyClient
+    requirement: Requirement, label: str, artifact: str, client: _LazyClient, hashes: tuple[str, ...] = ()
 ) -> list[Target]:
-    name = requirement.name
+    """The files pip would choose for ``requirement`` (see ``Finder.choose``), one target each."""
     if requirement.url:
         return [Target(label, skipped="skipped: direct URL (name @ url) is not scanned")]
-    pinned = _pinned_version(requirement)
     try:
-        files = client.get().release_files(name)
-        if pinned is not None:
-            version, warning = pinned, None
-        else:
-            spec: SpecifierSet | None = requirement.specifier if len(requirement.specifier) else None
-            version = latest_version(files, name, spec)
-            how = f"unpinned ({requirement.specifier})" if spec else "unpinned"
-            warning = f"{how}: scanned latest release {version}"
-        chosen = select_files(files, name, version, artifact)
+        selection = client.get().choose(requirement, artifact, hashes)
     except VetpyError as exc:
-        return [Target(label, skipped=f"error: {_one_line(exc)}")]
+        return [Target(label, skipped=f"error: {_one_line(exc)}", hashes=hashes)]
     except Exception as exc:  # a malformed index answer must not sink a batch
-        return [
-            Target(
-                label,
-                skipped=_one_line(f"error: {name}: unexpected index answer ({type(exc).__name__}: {exc})"),
-            )
-        ]
+        message = f"error: {requirement.name}: unexpected index answer ({type(exc).__name__}: {exc})"
+        return [Target(label, skipped=_one_line(redact(message)), hashes=hashes)]
+    pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in requirement.specifier)
     targets = []
-    for release in chosen:
-        notes = [warning] if warning else []
-        if artifact == "sdist" and release.packagetype != "sdist":
-            notes.append(f"no sdist: scanned {release.filename}")
+    for release in selection.files:
+        how = f"unpinned ({requirement.specifier})" if requirement.specifier else "unpinned"
+        notes = [] if pinned else [f"{how}: scanned {selection.version}, the release pip would install"]
+        notes += list(selection.notes)
         if release.yanked:
             notes.append(f"{release.filename} is yanked")
-        targets.append(Target(label, release=release, warning="; ".join(notes) or None))
+        targets.append(Target(label, release=release, warning="; ".join(notes) or None, hashes=hashes))
     return targets
 
 
@@ -150,8 +133,8 @@ def _entry_targets(entry: ProjectEntry, artifact: str, client: _LazyClient) -> l
     if entry.requirement is None:
         reason = entry.skipped or "skipped: not a requirement"
         return [Target(entry.label, skipped=f"{reason} ({entry.origin})", origin=entry.origin)]
-    targets = _resolve_requirement(entry.requirement, entry.label, artifact, client)
-    return [replace(t, origin=entry.origin, hashes=entry.hashes) for t in targets]
+    targets = _resolve_requirement(entry.requirement, entry.label, artifact, client, entry.hashes)
+    return [replace(t, origin=entry.origin) for t in targets]
 
 
 def read_projects(targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[str | ProjectFile]:
@@ -191,14 +174,14 @@ def resolve_targets(
     targets: Sequence[str],
     requirements: Sequence[Path] = (),
     *,
-    artifact: str = "sdist",
+    artifact: str = "auto",
     client: IndexClient | None = None,
     trust_requirements_indexes: bool = False,
 ) -> list[Target]:
     """Targets for the given strings (archives, folders, names, project files), then ``-r`` files.
 
-    ``artifact`` is "sdist" (falls back to a wheel, with a warning), "wheel", or "all" (one target per
-    file of the release). Index URLs found in requirements files are used only when
+    ``artifact`` is "auto" (the file pip would install and the sdist), "sdist", "wheel", or "all" (one
+    target per file of the release). Index URLs found in requirements files are used only when
     ``trust_requirements_indexes`` is true. Never raises for a bad target (see the module docstring);
     raises ``ProjectFileError`` for a project file that cannot be read at all.
     """
@@ -228,33 +211,16 @@ def load_target(
     client: IndexClient | None = None,
     limits: Limits = Limits(),  # noqa: B008 - Limits is frozen
 ) -> Archive:
-    """Open a resolved target in memory: read the local path, or download (sha256-verified) the release."""
+    """Open a resolved target in memory: read the local path, or download the release; either is checked
+    against the target's pinned hashes (and a download against the index's digests)."""
     if target.skipped:
         raise AcquireError(target.skipped)
     if target.path is not None:
+        if target.hashes and target.path.is_file():
+            verify(target.path.read_bytes(), target.path.name, pins=target.hashes)
         return open_archive(target.path, target=target.label, limits=limits)
     if target.release is not None:
-        data = (client or IndexClient()).download(target.release, max_bytes=limits.max_archive_bytes)
-        check_pinned_hashes(data, target.hashes, target.release.filename)
+        index = client or IndexClient()
+        data = index.download(target.release, max_bytes=limits.max_archive_bytes, pins=target.hashes)
         return open_archive(data, target=target.label, filename=target.release.filename, limits=limits)
     raise AcquireError(f"{target.label}: nothing to scan")
-
-
-def check_pinned_hashes(data: bytes, hashes: Sequence[str], filename: str) -> None:
-    """Raise ``AcquireError`` unless ``data`` matches one of the pinned ``algorithm:hexdigest`` hashes."""
-    if not hashes:
-        return
-    digests: dict[str, str] = {}
-    for pinned in hashes:
-        algorithm, _, expected = pinned.partition(":")
-        algorithm = algorithm.lower()
-        if algorithm not in hashlib.algorithms_guaranteed:
-            continue
-        if algorithm not in digests:
-            digests[algorithm] = hashlib.new(algorithm, data).hexdigest()
-        if digests[algorithm] == expected.lower():
-            return
-    got = digests.get("sha256") or hashlib.sha256(data).hexdigest()
-    raise AcquireError(
-        f"hash mismatch: {filename} has sha256 {got}, not one of the {len(hashes)} pinned hashes"
-    )

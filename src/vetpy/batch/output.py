@@ -15,12 +15,13 @@ from types import TracebackType
 from typing import Any
 
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.result import ScanResult
 
 
 def result_line(result: ScanResult) -> bytes:
     """The contract's JSON object on one line (ASCII-escaped, so any target string encodes)."""
-    return (json.dumps(result.to_dict(), ensure_ascii=True) + "\n").encode("ascii")
+    return (redact(json.dumps(result.to_dict(), ensure_ascii=True)) + "\n").encode("ascii")
 
 
 class ResultWriter:

@@ -11,11 +11,12 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, scan_cmd, train_cmd
+from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, scan_cmd, train_cmd
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.result import one_line
 
-COMMANDS: tuple[ModuleType, ...] = (scan_cmd, batch_cmd, dataset_cmd, train_cmd, evaluate_cmd)
+COMMANDS: tuple[ModuleType, ...] = (scan_cmd, batch_cmd, features_cmd, dataset_cmd, train_cmd, evaluate_cmd)
 
 USAGE_ERROR = 2
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except VetpyError as exc:
-        print(f"vetpy: error: {one_line(exc)}", file=sys.stderr)
+        print(redact(f"vetpy: error: {one_line(exc)}"), file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("vetpy: interrupted", file=sys.stderr)

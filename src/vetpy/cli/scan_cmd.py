@@ -44,7 +44,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
-    parser.add_argument("--artifact", choices=ARTIFACTS, default="sdist", help="which index files to scan")
+    parser.add_argument(
+        "--artifact",
+        choices=ARTIFACTS,
+        default="auto",
+        help="which index files to scan: auto (the file pip would install here, and the sdist), "
+        "sdist, wheel, all (every file of the release)",
+    )
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
 

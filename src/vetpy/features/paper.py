@@ -4,13 +4,81 @@ setup.cfg, licence mismatch, and the "suspicious lines of code" text."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from vetpy.acquire.interface import Archive
 from vetpy.features.domains import is_well_known
-from vetpy.features.pkginfo import Metadata
+from vetpy.features.interface import Family, ValueKind, spec
+from vetpy.features.pkginfo import LicenseCheck, Metadata, is_minimal_setup_cfg, root_setup_cfg
+
+if TYPE_CHECKING:
+    from vetpy.features.collect import Collector
+    from vetpy.features.gather import PackageFacts
 
 MAX_TEXT_CHARS = 400_000
 MAX_LINE_CHARS = 400
+
+_P, _FLAG = Family.PAPER, ValueKind.FLAG
+SPECS = (
+    spec(
+        "paper.homepage_invalid",
+        _P,
+        _FLAG,
+        "homepage missing, not https, or not on a well-known domain",
+        "throw-away malicious uploads rarely point at a real project home",
+        paper=True,
+    ),
+    spec(
+        "paper.author_email_invalid",
+        _P,
+        _FLAG,
+        "author email missing or its domain not well known",
+        "malware authors use disposable or missing contact addresses",
+        paper=True,
+    ),
+    spec(
+        "paper.install_hook",
+        _P,
+        _FLAG,
+        "setup.py overrides install commands (cmdclass / install classes)",
+        "an overridden install command runs the attacker's code during pip install",
+        paper=True,
+    ),
+    spec(
+        "paper.suspicious_url",
+        _P,
+        _FLAG,
+        "a URL or IP that is insecure, raw, or on an unknown domain",
+        "payloads are fetched from, and data sent to, hosts no ordinary project uses",
+        paper=True,
+    ),
+    spec(
+        "paper.long_string",
+        _P,
+        _FLAG,
+        "a string literal longer than 40 characters in code",
+        "encoded payloads and keys are carried as long string literals",
+        paper=True,
+        signal="string literal over 40 characters",
+    ),
+    spec(
+        "paper.minimal_setup_cfg",
+        _P,
+        _FLAG,
+        "setup.cfg identical to the packaging tool's default",
+        "generated throw-away packages keep the tool's default setup.cfg untouched",
+        paper=True,
+    ),
+    spec(
+        "paper.license_mismatch",
+        _P,
+        _FLAG,
+        "licence classifier, License field and LICENSE file disagree",
+        "copied or hastily faked metadata leaves the licence declarations inconsistent",
+        paper=True,
+    ),
+)
 
 # Lines using suspicious APIs: runtime code generation, process spawn/exit, obfuscation, environment
 # changes, file access, network, user input.
@@ -80,3 +148,46 @@ def suspicious_lines(text: str, *, whole_file: bool) -> list[str]:
         if whole_file or SUSPICIOUS_LINE_RE.search(stripped[:MAX_LINE_CHARS]):
             out.append(stripped[:MAX_LINE_CHARS].lower())
     return out
+
+
+def detect_homepage(meta: Metadata, out: Collector) -> None:
+    problem = homepage_problem(meta)
+    if problem:
+        out.fire("paper.homepage_invalid", problem, meta.file, meta.lines.get("home-page"))
+        out.token("meta:no_homepage" if problem.startswith("no ") else "meta:bad_homepage")
+
+
+def detect_email(meta: Metadata, out: Collector) -> None:
+    problem = email_problem(meta)
+    if problem:
+        out.fire("paper.author_email_invalid", problem, meta.file, meta.lines.get("author-email"))
+        out.token("meta:no_author_email" if problem.startswith("no ") else "meta:unknown_email_domain")
+
+
+def detect_install_hook(facts: PackageFacts, out: Collector) -> None:
+    """The paper's install-hook feature, read off the suspicious-lines text (evidence from setup.py)."""
+    hook = install_hook_line(out.suspicious_text)
+    if not hook:
+        return
+    where = next(((f.path, h) for f in facts.files for h in f.examples.get("install.cmdclass", ())), None)
+    out.fire(
+        "paper.install_hook",
+        f"install command override: {hook}",
+        where[0] if where else facts.setup,
+        where[1].line if where else None,
+        where[1].snippet if where else hook,
+    )
+
+
+def detect_license(lic: LicenseCheck, meta_file: str | None, out: Collector) -> None:
+    if lic.mismatch:
+        msg = f"licences disagree: classifier={lic.classifier}, field={lic.field}, file={lic.file}"
+        out.fire("paper.license_mismatch", msg, lic.file_path or meta_file, None)
+        out.token("file:license_mismatch")
+
+
+def detect_minimal_setup_cfg(archive: Archive, out: Collector) -> None:
+    cfg = root_setup_cfg(archive)
+    if cfg is not None and is_minimal_setup_cfg(cfg.data):
+        out.fire("paper.minimal_setup_cfg", "setup.cfg is the packaging tool's default", cfg.path, 1)
+        out.token("file:minimal_setup_cfg")

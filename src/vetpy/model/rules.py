@@ -77,6 +77,21 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "meta.typosquat": 1.2,
 }
 
+#: Features deliberately left out of the rule score, each with the reason (every registry feature is in
+#: exactly one of DEFAULT_WEIGHTS and UNWEIGHTED: tests/features/test_detectors.py checks it).
+UNWEIGHTED: Mapping[str, str] = {
+    "archive.log_files": "size is context for the trained model, not evidence on its own",
+    "archive.log_py_files": "size is context for the trained model, not evidence on its own",
+    "archive.log_py_bytes": "size is context for the trained model, not evidence on its own",
+    "archive.no_python": "data-only and native-only packages are common and benign",
+    "meta.log_description": "size is context for the trained model, not evidence on its own",
+    "meta.typosquat_similarity": "meta.typosquat carries the decision; the similarity is model context",
+    "code.max_file_behaviours": "a concentration measure that repeats the weighted behaviours it counts",
+    "install.running_file_behaviours": "a concentration measure repeating the weighted behaviours it counts",
+    "code.long_strings": "paper.long_string and code.high_entropy_strings already weigh literals",
+    "code.parse_error_ratio": "code.parse_error carries the decision; the share is model context",
+}
+
 DEFAULT_BIAS = -4.0
 
 # Shannon entropy (bits/char) of ordinary text vs. packed data: rescaled to [0, 1] between these.

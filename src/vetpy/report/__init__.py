@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from vetpy.redact import redact
 from vetpy.result import ScanResult
 
 
@@ -21,11 +22,12 @@ def render(results: Sequence[ScanResult], fmt: Format | str, *, model: str, colo
 
     match Format(fmt):
         case Format.TEXT:
-            return text.render(results, model=model, color=color)
+            report = text.render(results, model=model, color=color)
         case Format.JSON:
-            return json_report.render(results, model=model)
+            report = json_report.render(results, model=model)
         case Format.SARIF:
-            return sarif.render(results, model=model)
+            report = sarif.render(results, model=model)
+    return redact(report)  # the last edge before any report leaves vetpy: no login or token in it
 
 
 __all__ = ["Format", "render"]

@@ -1,0 +1,63 @@
+"""Data-access detectors: sending host data, credential and browser stores, environment, start-up
+locations, host facts, Windows APIs.
+
+Signals come from the source pass: calls (tables in :mod:`vetpy.features.calls`), path patterns in string
+literals (:mod:`vetpy.features.strings`), and the host-data flow into network calls
+(:mod:`vetpy.features.source.flow`).
+"""
+
+from __future__ import annotations
+
+from vetpy.features.interface import Family, ValueKind, spec
+
+_D, _LOG, _FLAG = Family.DATA_ACCESS, ValueKind.LOG_COUNT, ValueKind.FLAG
+SPECS = (
+    spec(
+        "code.exfil_flow",
+        _D,
+        _FLAG,
+        "a network call sends host data (user, host name, credentials, whole env)",
+        "sending who and where the victim is, or their secrets, is what stealers do",
+        signal="sends host data over the network",
+    ),
+    spec(
+        "code.credential_read",
+        _D,
+        _FLAG,
+        "reads credential locations (~/.ssh, browser profiles, cloud keys, tokens)",
+        "token and password stealers read exactly these places",
+        signal="touches credential or browser data",
+    ),
+    spec(
+        "code.env_access",
+        _D,
+        _LOG,
+        "reads environment variables",
+        "CI secrets and cloud keys live in the environment",
+        signal="reads environment variables",
+    ),
+    spec(
+        "code.startup_write",
+        _D,
+        _FLAG,
+        "writes to start-up locations (autostart, shell rc, Run keys)",
+        "persistence: the payload survives a reboot or a new shell",
+        signal="touches a start-up location",
+    ),
+    spec(
+        "code.system_info",
+        _D,
+        _LOG,
+        "collects host facts (hostname, username, platform, IP)",
+        "beacons report which machine they landed on",
+        signal="collects host information",
+    ),
+    spec(
+        "code.ctypes_win",
+        _D,
+        _LOG,
+        "ctypes / winreg / Windows API use",
+        "native calls reach what Python's standard library does not (injection, registry, DPAPI)",
+        signal="uses ctypes / Windows APIs",
+    ),
+)

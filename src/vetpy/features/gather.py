@@ -1,0 +1,203 @@
+"""One walk over an opened archive's members -> frozen :class:`PackageFacts` that every detector reads:
+per-file facts of each Python file (one syntax-tree pass each), URLs in code and text files, script
+patterns, ``.pth`` lines, entry points, and the paper's suspicious lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from vetpy.acquire.interface import Archive, Member
+from vetpy.features import strings as st
+from vetpy.features.paper import suspicious_lines
+from vetpy.features.source.facts import FileFacts
+from vetpy.features.source.scan import scan_source
+from vetpy.features.source.state import EP_RE
+from vetpy.features.source.text import PY_SUFFIXES, decode_source
+from vetpy.features.urls import UrlHit, find_urls
+
+MAX_PY_FILES = 3000
+MAX_TEXT_FILE_BYTES = 2_000_000
+MAX_TEXT_CHARS = 400_000
+MAX_URL_HITS = 5000
+
+SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".js")
+TEXT_SUFFIXES = (
+    *SCRIPT_SUFFIXES,
+    ".txt",
+    ".json",
+    ".cfg",
+    ".ini",
+    ".toml",
+    ".yaml",
+    ".yml",
+    ".conf",
+    ".in",
+    "",
+)
+DOC_PREFIXES = (
+    "readme",
+    "change",
+    "history",
+    "license",
+    "licence",
+    "copying",
+    "authors",
+    "contribut",
+    "news",
+    "notice",
+    "code_of_conduct",
+    "security",
+)
+META_NAMES = (
+    "PKG-INFO",
+    "METADATA",
+    "SOURCES.txt",
+    "RECORD",
+    "WHEEL",
+    "top_level.txt",
+    "dependency_links.txt",
+)
+SCRIPT_PATTERNS = (("code.download_exec", st.DOWNLOAD_RUN_RE), ("code.reverse_shell", st.SHELL_RE))
+
+
+@dataclass(frozen=True)
+class ScriptMatch:
+    """A download-and-run or shell pattern in a non-Python script (``.sh``, ``.bat``, ``.ps1``, ...)."""
+
+    feature: str
+    path: str
+    line: int
+    matched: str
+    line_text: str
+
+
+@dataclass(frozen=True)
+class PthLine:
+    """An executable ``import`` line of a ``.pth`` file (runs at every interpreter start)."""
+
+    path: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PackageFacts:
+    """Everything the detectors read about one package (``files``: ``.pth`` code first, then Python files
+    with setup.py first; ``url_hits``: text files first, then Python files)."""
+
+    archive: Archive
+    py_members: tuple[Member, ...]
+    setup: str | None
+    files: tuple[FileFacts, ...]
+    url_hits: tuple[tuple[str, int, UrlHit], ...]
+    entry_modules: tuple[str, ...]
+    pth_lines: tuple[PthLine, ...]
+    scripts: tuple[ScriptMatch, ...]
+    suspicious_lines: tuple[str, ...]
+
+
+def _depth(path: str) -> int:
+    return path.count("/")
+
+
+def _is_setup_py(path: str) -> bool:
+    return PurePosixPath(path).name == "setup.py" and _depth(path) <= 1
+
+
+def _is_doc(name: str) -> bool:
+    return name.lower().startswith(DOC_PREFIXES) or name in META_NAMES
+
+
+def _entry_point_file(m: Member) -> list[str]:
+    out = []
+    for line in decode_source(m.data[:200_000]).splitlines():
+        match = EP_RE.match(line)
+        if match and not line.lstrip().startswith(("[", "#")):
+            out.append(match.group(1))
+    return out
+
+
+def _pth(m: Member, pth_lines: list[PthLine], files: list[FileFacts]) -> None:
+    text = decode_source(m.data[:1_000_000])
+    kept = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(("import ", "import\t")):
+            pth_lines.append(PthLine(m.path, no, line))
+            kept.append(line)
+        else:
+            kept.append("")
+    if any(kept):
+        files.append(scan_source(m.path, "\n".join(kept)))
+
+
+def _text_file(m: Member, url_hits: list[tuple[str, int, UrlHit]], scripts: list[ScriptMatch]) -> None:
+    text = m.data[:MAX_TEXT_FILE_BYTES].decode("utf-8", "replace")
+    for off, hit in find_urls(text):
+        url_hits.append((m.path, text.count("\n", 0, off) + 1, hit))
+        if len(url_hits) > MAX_URL_HITS:
+            break
+    if m.path.lower().endswith(SCRIPT_SUFFIXES):
+        for feature, pattern in SCRIPT_PATTERNS:
+            match = pattern.search(text)
+            if match:
+                line = text.count("\n", 0, match.start()) + 1
+                line_text = text.splitlines()[line - 1] if text else ""
+                scripts.append(ScriptMatch(feature, m.path, line, match.group(0), line_text))
+
+
+def _is_text_member(m: Member, p: PurePosixPath, lower: str) -> bool:
+    return (
+        ((lower.endswith(TEXT_SUFFIXES) and "." in lower) or p.suffix == "")
+        and not _is_doc(p.name)
+        and len(m.data) <= MAX_TEXT_FILE_BYTES
+        and b"\x00" not in m.data[:1024]
+    )
+
+
+def gather(archive: Archive) -> PackageFacts:
+    """Walk the archive once and scan its Python files (setup.py first, at most ``MAX_PY_FILES``)."""
+    py: list[Member] = []
+    files: list[FileFacts] = []
+    url_hits: list[tuple[str, int, UrlHit]] = []
+    entry_modules: list[str] = []
+    pth_lines: list[PthLine] = []
+    scripts: list[ScriptMatch] = []
+    for m in archive.members:
+        p = PurePosixPath(m.path)
+        lower = p.name.lower()
+        if lower.endswith(PY_SUFFIXES):
+            py.append(m)
+        elif lower.endswith(".pth"):
+            _pth(m, pth_lines, files)
+        elif p.name == "entry_points.txt":
+            entry_modules.extend(_entry_point_file(m))
+        elif _is_text_member(m, p, lower):
+            _text_file(m, url_hits, scripts)
+    setups = sorted((m.path for m in py if _is_setup_py(m.path)), key=_depth)
+    setup = setups[0] if setups else None
+    susp: list[str] = []
+    susp_chars = 0
+    for m in sorted(py, key=lambda m: m.path != setup)[:MAX_PY_FILES]:
+        text = decode_source(m.data)
+        is_setup = m.path == setup
+        facts = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))
+        files.append(facts)
+        url_hits.extend((m.path, line, hit) for line, hit in facts.urls)
+        entry_modules.extend(facts.entry_modules)
+        for line in suspicious_lines(text[:MAX_TEXT_CHARS], whole_file=is_setup or facts.suspicious_url):
+            if susp_chars > MAX_TEXT_CHARS:
+                break
+            susp.append(line)
+            susp_chars += len(line) + 1
+    return PackageFacts(
+        archive=archive,
+        py_members=tuple(py),
+        setup=setup,
+        files=tuple(files),
+        url_hits=tuple(url_hits),
+        entry_modules=tuple(entry_modules),
+        pth_lines=tuple(pth_lines),
+        scripts=tuple(scripts),
+        suspicious_lines=tuple(susp),
+    )

@@ -1,0 +1,82 @@
+"""Data-flow checks of the syntax-tree pass: what exec/eval runs, and network or process calls fed with
+run-time decoded data or host data (user, host name, credentials, the whole environment)."""
+
+from __future__ import annotations
+
+import ast
+
+from vetpy.features import calls
+from vetpy.features.source.astutil import bounded_walk
+from vetpy.features.source.state import WHOLE_ENV, WalkState
+
+
+class FlowChecks(WalkState):
+    """Taint from decoders and host-data sources into exec/eval and network/process sinks."""
+
+    def host_data(self, node: ast.AST) -> str | None:
+        """What host data an expression carries: user/host facts, credentials, or the whole environment."""
+        guarded: set[int] = set()
+        for sub in bounded_walk(node):
+            if isinstance(sub, ast.Subscript) or (
+                isinstance(sub, ast.Attribute) and sub.attr in ("get", "setdefault", "pop")
+            ):
+                guarded.add(id(sub.value))
+            elif isinstance(sub, ast.Name) and sub.id in self.sourced:
+                if not (self.sourced[sub.id] and id(sub) in guarded):
+                    return sub.id
+            elif isinstance(sub, ast.Call):
+                q = self.resolve(sub.func) or ""
+                if {"code.system_info", "code.credential_read"}.intersection(calls.features_for(q)):
+                    return q
+            elif (
+                isinstance(sub, ast.Attribute)
+                and sub.attr in ("environ", "environb")
+                and id(sub) not in guarded
+                and self.resolve(sub) in ("os.environ", "os.environb")
+            ):
+                return WHOLE_ENV
+        return None
+
+    def decoded(self, node: ast.AST) -> bool:
+        """Whether an expression decodes data at run time, or uses a name assigned from such decoding."""
+        return any(
+            (isinstance(sub, ast.Name) and sub.id in self.tainted) or (q is not None and calls.is_decoder(q))
+            for q, sub in self.subtree_calls(node)
+        )
+
+    def visit_sink(self, node: ast.Call, q: str, top: bool) -> None:
+        """A network or process call whose target or payload is decoded at run time, or which sends host
+        data (user, host name, credentials, the whole environment)."""
+        args: list[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]
+        if any(self.decoded(arg) for arg in args):
+            self.hit("code.decoded_sink", node, f"{q} of run-time decoded data", top)
+            self.scan.token("flow:decoded_sink")
+        if calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"}:
+            return  # processes: sending host data is about the network
+        for arg in args:
+            carried = self.host_data(arg)
+            if carried:
+                self.hit("code.exfil_flow", node, f"{q} sends host data ({carried})", top)
+                self.scan.token("flow:exfil")
+                return
+
+    def visit_exec(self, node: ast.Call, top: bool) -> bool:
+        """Classify what exec/eval runs; False when it only runs a local file's text (weak)."""
+        reads_file = False
+        for arg in node.args[:1]:
+            for q, sub in self.subtree_calls(arg):
+                if isinstance(sub, ast.Name) and sub.id in self.tainted:
+                    q = "decoded-variable"
+                if q is None:
+                    continue
+                if q == "decoded-variable" or calls.is_decoder(q):
+                    self.hit("code.decode_exec", node, f"exec/eval of decoded data ({q})", top)
+                    self.scan.token("flow:decode_exec")
+                    return True
+                if "code.http" in calls.features_for(q):
+                    self.hit("code.download_exec", node, f"exec/eval of downloaded data ({q})", top)
+                    self.scan.token("flow:download_exec")
+                    return True
+                if q in ("open", "*.read", "*.read_text", "io.open", "codecs.open"):
+                    reads_file = True
+        return not reads_file

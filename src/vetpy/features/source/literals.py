@@ -1,0 +1,92 @@
+"""Signals read off source text and string literals: long and high-entropy strings, URLs, hex escapes,
+obfuscator markers, long lines, and path/command patterns (credentials, start-up locations, shells)."""
+
+from __future__ import annotations
+
+from vetpy.features import strings as st
+from vetpy.features.registry import signal
+from vetpy.features.source.facts import FactsBuilder, Hit
+from vetpy.features.source.text import Lines, line_of
+from vetpy.features.urls import bare_ip, find_urls
+
+MIN_PATTERN_STRING = 4  # no pattern below matches fewer characters
+_STRING_PATTERNS = (
+    ("code.credential_read", st.CREDENTIAL_RE, "str:credential_path", st.PATTERN_HINTS["credential"]),
+    ("code.startup_write", st.STARTUP_RE, "str:startup_path", st.PATTERN_HINTS["startup"]),
+    ("code.reverse_shell", st.SHELL_RE, "str:shell_command", st.PATTERN_HINTS["shell"]),
+    ("code.download_exec", st.DOWNLOAD_RUN_RE, "str:download_run", st.PATTERN_HINTS["download"]),
+    ("code.system_info", st.IP_LOOKUP_RE, "str:ip_lookup", st.PATTERN_HINTS["ip_lookup"]),
+)
+
+
+def scan_text_patterns(scan: FactsBuilder, text: str, lines: Lines) -> None:
+    """Signals read off raw source text: hex escapes, obfuscator markers, long lines."""
+    for feature, finder in (
+        ("code.hex_chr_chains", st.find_hex_escapes),
+        ("code.obfuscator", st.find_obfuscator),
+    ):
+        for offset, matched in finder(text)[:50]:
+            line = line_of(text, offset)
+            scan.add(Hit(feature, line, f"{signal(feature)}: {matched[:40]}", lines.get(line)))
+            scan.token("str:hex_escapes" if feature == "code.hex_chr_chains" else "str:obfuscator")
+    line_no = 1
+    if len(text) > st.LONG_LINE:
+        for raw in text.split("\n"):
+            if len(raw) > st.LONG_LINE:
+                scan.add(
+                    Hit("code.long_lines", line_no, f"line of {len(raw)} characters", st.snippet(raw[:200]))
+                )
+                scan.token("src:long_line")
+            line_no += 1
+
+
+def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_level: bool) -> None:
+    """Signals carried by one string literal (not a docstring)."""
+    n = len(value)
+    if n > st.LONG_STRING:
+        scan.add(Hit("paper.long_string", line, f"{signal('paper.long_string')} ({n})", lines.get(line)))
+        entropy = st.shannon_entropy(value)
+        scan.max_entropy = max(scan.max_entropy, entropy)
+        if st.is_high_entropy(value, entropy):
+            scan.add(
+                Hit(
+                    "code.high_entropy_strings",
+                    line,
+                    f"string of {n} chars, entropy {entropy:.2f}",
+                    lines.get(line),
+                )
+            )
+            scan.token("str:high_entropy")
+        if n > st.VERY_LONG_STRING:
+            scan.add(Hit("code.long_strings", line, f"string literal of {n} characters", lines.get(line)))
+            scan.token("str:very_long")
+    head = value[:20_000]
+    if n >= 7 and ("//" in head or value[0].isdigit()):
+        for _, hit in find_urls(head):
+            scan.urls.append((line, hit))
+        ip = bare_ip(value) if n <= 21 else None
+        if ip is not None:
+            scan.urls.append((line, ip))
+    if n >= MIN_PATTERN_STRING:
+        scan.pending_strings.append((head, line, module_level))
+
+
+def scan_string_patterns(scan: FactsBuilder, lines: Lines) -> None:
+    """Path/command patterns over a file's string literals, each searched only in the strings that hold
+    one of its literal hints (per-string regex searches cost seconds on files with 100k literals)."""
+    pending = scan.pending_strings
+    if not pending:
+        return
+    lowered = [head.lower() for head, _, _ in pending]
+    for feature, pattern, tok, hints in _STRING_PATTERNS:
+        for (head, line, module_level), low in zip(pending, lowered, strict=True):
+            if not any(h in low for h in hints):
+                continue
+            m = pattern.search(head)
+            if m:
+                scan.add(
+                    Hit(feature, line, f"{signal(feature)}: {m.group(0)[:40]!r}", lines.get(line)),
+                    module_level,
+                )
+                scan.token(tok)
+    pending.clear()

@@ -1,0 +1,84 @@
+"""The walk state shared by the syntax-tree checks: import aliases, taint, where a hit sits, and the
+resolution of a call or attribute to a qualified name."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from vetpy.features import calls
+from vetpy.features.source.astutil import bounded_walk
+from vetpy.features.source.facts import FactsBuilder, Hit
+from vetpy.features.source.text import Lines
+
+WHOLE_ENV = "os.environ (all of it)"
+EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
+
+
+class WalkState:
+    """Mutable state of one walk over one module, with name resolution and hit recording."""
+
+    def __init__(self, scan: FactsBuilder, text: str, is_setup: bool) -> None:
+        self.scan = scan
+        self.lines = Lines(text)
+        self.is_setup = is_setup
+        self.aliases: dict[str, str] = {}
+        self.tainted: set[str] = set()
+        self.skip: set[int] = set()
+        self.chr_calls: list[int] = []
+        self.seen: set[str] = set()
+        self.first_line: dict[str, int] = {}
+        self.weak_exec: set[int] = set()
+        self.sourced: dict[str, bool] = {}  # name -> holds the whole environment (only bare use counts)
+        # import-time reachability: where a hit sits (None: module level) and which local names each
+        # place calls; module-level code under ``if __name__ == "__main__"`` is not import-time.
+        self.func: str | None = None
+        self.in_main = False
+        self.defined: set[str] = set()
+        self.calls_from: dict[str | None, dict[str, int]] = {}
+        self.func_hits: dict[str, dict[str, Hit]] = {}
+
+    # --- resolution ---------------------------------------------------------------------------
+    def resolve(self, node: ast.AST) -> str | None:
+        parts: list[str] = []
+        cur = node
+        while isinstance(cur, ast.Attribute) and len(parts) < 8:
+            parts.append(cur.attr)
+            cur = cur.value
+        base: str | None = None
+        if isinstance(cur, ast.Name):
+            base = self.aliases.get(cur.id)
+            if base is None and cur.id in calls.BUILTIN_NAMES:
+                base = cur.id
+        elif isinstance(cur, ast.Call) and cur.args and isinstance(cur.args[0], ast.Constant):
+            inner = cur.func
+            if (isinstance(inner, ast.Name) and inner.id == "__import__") or (
+                isinstance(inner, ast.Attribute) and inner.attr == "import_module"
+            ):
+                arg = cur.args[0].value
+                base = arg if isinstance(arg, str) else None
+        elif isinstance(cur, ast.Constant) and isinstance(cur.value, str | bytes):
+            base = "str" if isinstance(cur.value, str) else "bytes"
+        if base is None:
+            return "*." + parts[0] if parts else None
+        return ".".join([base, *reversed(parts)])
+
+    def subtree_calls(self, node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
+        for cur in bounded_walk(node):
+            if isinstance(cur, ast.Call):
+                yield self.resolve(cur.func), cur
+            elif isinstance(cur, ast.Name):
+                yield None, cur
+
+    # --- visiting -------------------------------------------------------------------------------
+    def hit(self, feature: str, node: ast.AST, message: str, module_level: bool, strong: bool = True) -> None:
+        line = getattr(node, "lineno", 0) or 0
+        found = Hit(feature, line, message, self.lines.get(line), strong)
+        self.scan.add(found, module_level)
+        self.first_line.setdefault(feature, line)
+        if strong and feature in calls.INIT_FEATURES:
+            if self.func is not None:
+                self.func_hits.setdefault(self.func, {}).setdefault(feature, found)
+            elif module_level and not self.in_main:
+                self.scan.import_time.setdefault(feature, found)
