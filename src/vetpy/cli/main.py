@@ -11,12 +11,20 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, scan_cmd, train_cmd
+from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, scan_cmd, serve_cmd, train_cmd
 from vetpy.errors import VetpyError
 from vetpy.redact import redact
 from vetpy.result import one_line
 
-COMMANDS: tuple[ModuleType, ...] = (scan_cmd, batch_cmd, features_cmd, dataset_cmd, train_cmd, evaluate_cmd)
+COMMANDS: tuple[ModuleType, ...] = (
+    scan_cmd,
+    batch_cmd,
+    serve_cmd,
+    features_cmd,
+    dataset_cmd,
+    train_cmd,
+    evaluate_cmd,
+)
 
 USAGE_ERROR = 2
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 if TYPE_CHECKING:
+    from vetpy.dataset.corpus import Sample
     from vetpy.model.evaluate import EvalData
 
 
@@ -40,10 +41,13 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_corpus_features(args: argparse.Namespace, console: Console) -> EvalData:
-    """The development corpus as model inputs (features from the cache, the rest extracted on all cores)."""
+def load_corpus_features(
+    args: argparse.Namespace, console: Console, extra: Sequence[Sample] = ()
+) -> EvalData:
+    """The development corpus as model inputs (features from the cache, the rest extracted on all cores),
+    plus ``extra`` samples (triage labels)."""
     from vetpy.dataset.paths import data_dir
     from vetpy.model.evaluate import load_eval_data
 
     with corpus_progress(console) as progress:
-        return load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress)
+        return load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress, extra=extra)

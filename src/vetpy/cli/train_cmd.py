@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
+from vetpy.dataset.corpus import Sample
 from vetpy.errors import VetpyError
 from vetpy.model.kinds import ABLATIONS, MODEL_KINDS
 
@@ -30,8 +31,33 @@ def register(subparsers: Any) -> None:
         " model for benchmarks on the time-split test rows)",
     )
     parser.add_argument("--metrics", help="metrics.json from `vetpy evaluate` to record in the manifest")
+    parser.add_argument(
+        "--labels",
+        action="append",
+        default=[],
+        metavar="DB_OR_JSONL",
+        help="also train on triage labels: a `vetpy serve` database (SQLite file or postgresql:// URL) or a"
+        " JSON-lines file of {path, label}; repeatable",
+    )
+    parser.add_argument("--labels-uploads", help="the service's uploads folder (default: <db>-uploads)")
     add_corpus_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def labelled(args: argparse.Namespace, console: Console) -> list[Sample]:
+    """The triage labels given with ``--labels``, as samples (labels without an archive are reported)."""
+    from vetpy.service.labels import labelled_samples
+
+    samples: list[Sample] = []
+    for source in args.labels:
+        uploads = Path(args.labels_uploads) if args.labels_uploads else None
+        found = labelled_samples(source, uploads)
+        samples.extend(found.samples)
+        skipped = (
+            f"; {found.without_archive} without a kept archive, skipped" if found.without_archive else ""
+        )
+        console.print(f"labels: {len(found.samples)} labelled archive(s) added{skipped}")
+    return samples
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model in ABLATIONS and not args.out:
         raise VetpyError(f"--model {args.model} is an ablation: give --out (only models ship in the package)")
     console = Console(stderr=True)
-    data = load_corpus_features(args, console)
+    data = load_corpus_features(args, console, labelled(args, console))
     metrics: dict[str, Any] = {}
     if args.metrics:
         report = json.loads(Path(args.metrics).read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -49,9 +49,16 @@ class EvalData:
         return corpus_id(self.samples)
 
 
-def load_eval_data(data: Path, jobs: int = 0, progress: Callable[[int, int], None] | None = None) -> EvalData:
-    """Extract (or read from the cache) features for the corpus; archives that cannot be read are left out."""
-    samples = load_corpus(data)
+def load_eval_data(
+    data: Path,
+    jobs: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    extra: Sequence[Sample] = (),
+) -> EvalData:
+    """Extract (or read from the cache) features for the corpus; archives that cannot be read are left out.
+    ``extra`` samples (e.g. triage labels) are added and replace corpus samples of the same archive."""
+    replaced = {s.sha256 for s in extra}
+    samples = [s for s in load_corpus(data) if s.sha256 not in replaced] + list(extra)
     cache = FeatureCache()
     records = extract_corpus(samples, jobs=jobs, cache=cache, on_progress=progress)
     cache.close()
