@@ -117,7 +117,7 @@ def test_special_files_are_refused_and_secrets_never_printed(
     assert err.count("\n") == 1 and "refused" in err and "s3cr3t" not in err
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("-r /proc/self/environ\n")
-    for fmt in ("json", "sarif", "text"):
+    for fmt in ("json", "sarif", "text", "markdown"):
         code = main(["scan", "--format", fmt, "--model", "rules", "-r", str(requirements)])
         out = capsys.readouterr().out
         assert "s3cr3t" not in out and "refused" in out
