@@ -114,3 +114,32 @@ def fake_index() -> Iterator[FakeIndex]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def _refused_port() -> Iterator[int]:
+    """A loopback port that is bound but never listens: connecting to it is refused at once."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_public_osv(monkeypatch: pytest.MonkeyPatch, _refused_port: int) -> None:
+    """Tests never reach OSV's public service: the known-malicious lookup points at a refused port
+    (so it degrades to a note at once) unless a test sets ``VETPY_OSV_URL`` to its fake OSV."""
+    monkeypatch.setenv("VETPY_OSV_URL", f"http://127.0.0.1:{_refused_port}")
+
+
+@pytest.fixture
+def fake_osv() -> Iterator[Any]:
+    """A fake OSV API on 127.0.0.1 (see fake_osv.py)."""
+    from fake_osv import serve_fake_osv
+
+    with serve_fake_osv() as osv:
+        yield osv

@@ -67,7 +67,14 @@ def test_json_report_has_contract_fields() -> None:
     assert doc["model"] == "rules"
     assert [r["verdict"] for r in doc["results"]] == ["malicious", "benign", "error", "error"]
     for item in doc["results"]:
-        assert set(item) == CONTRACT_FIELDS | {"skipped", "notes", "filename", "origin", "ignored"}
+        assert set(item) == CONTRACT_FIELDS | {
+            "skipped",
+            "notes",
+            "filename",
+            "known_malicious",
+            "origin",
+            "ignored",
+        }
         for reason in item["reasons"]:
             assert set(reason) == {"feature", "message", "file", "line"}
     bad = doc["results"][0]

@@ -56,6 +56,7 @@ class ScanResult:
     skipped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
     filename: str | None = None  # the archive (or folder) that was scanned
+    known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
     origin: str | None = None  # "file:line" of the project file line that brought the package in
     ignored: Ignored | None = None  # matched by an entry of the [tool.vetpy] ignore list
 
@@ -77,6 +78,7 @@ class ScanResult:
             "error": self.error,
             "seconds": round(self.seconds, 6),
             "skipped": self.skipped,
+            "known_malicious": list(self.known_malicious),
             "notes": list(self.notes),
             "origin": self.origin,
             "ignored": self.ignored.to_dict() if self.ignored else None,
@@ -98,6 +100,7 @@ class ScanResult:
             skipped=bool(data.get("skipped", False)),
             notes=tuple(data.get("notes", [])),
             filename=data.get("filename"),
+            known_malicious=tuple(str(i) for i in data.get("known_malicious", [])),
             origin=data.get("origin"),
             ignored=Ignored(**data["ignored"]) if data.get("ignored") else None,
         )

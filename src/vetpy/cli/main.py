@@ -11,7 +11,17 @@ import sys
 from types import ModuleType
 
 from vetpy import __version__
-from vetpy.cli import batch_cmd, dataset_cmd, evaluate_cmd, features_cmd, scan_cmd, serve_cmd, train_cmd
+from vetpy.cli import (
+    batch_cmd,
+    dataset_cmd,
+    diff_cmd,
+    evaluate_cmd,
+    features_cmd,
+    scan_cmd,
+    serve_cmd,
+    train_cmd,
+    watch_cmd,
+)
 from vetpy.errors import VetpyError
 from vetpy.redact import redact
 from vetpy.result import one_line
@@ -19,6 +29,8 @@ from vetpy.result import one_line
 COMMANDS: tuple[ModuleType, ...] = (
     scan_cmd,
     batch_cmd,
+    diff_cmd,
+    watch_cmd,
     serve_cmd,
     features_cmd,
     dataset_cmd,

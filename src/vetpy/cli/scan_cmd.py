@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vetpy.acquire.index import ARTIFACTS
+from vetpy.acquire.index import ARTIFACTS, IndexClient
 from vetpy.cli.argtypes import probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
+from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
+from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
 from vetpy.report import Format, render
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
@@ -51,6 +53,13 @@ def register(subparsers: Any) -> None:
         help="which index files to scan: auto (the file pip would install here, and the sdist), "
         "sdist, wheel, all (every file of the release)",
     )
+    parser.add_argument(
+        "--against-previous",
+        action="store_true",
+        help="also compare each release with its previous release on the index and add what it newly "
+        "adds (behaviours, endpoints, install hooks) as reasons",
+    )
+    add_osv_arguments(parser)
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -68,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
         trust_requirements_indexes=args.trust_requirements_indexes,
     )
     results = scanner.scan(args.targets, args.requirements)
+    if args.against_previous:
+        client = scanner.client or IndexClient()
+        results = [
+            against_previous(r, client=client, limits=limits, artifact=args.artifact) for r in results
+        ]
+    results = check_known_malicious(results, args)
     color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, args.format, model=scorer.name, color=color)
     if args.output:

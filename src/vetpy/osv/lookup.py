@@ -1,0 +1,217 @@
+"""Which releases OSV knows as malicious, and what that does to scan results.
+
+An advisory counts when its id starts with ``MAL-`` (OSV's malicious-packages database) or when its
+summary says malicious/malware (read from the advisory's record, cached). The lookup never raises: when
+OSV cannot be asked in time, each result it should have covered gets a note instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from vetpy.dataset.paths import cache_dir
+from vetpy.osv.cache import OsvCache
+from vetpy.osv.client import OsvClient, OsvUnavailable, Query, VulnRef
+from vetpy.result import Reason, ScanResult, Verdict, one_line
+
+MAL_PREFIX = "MAL-"
+MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
+TTL_ENV = "VETPY_OSV_CACHE_SECONDS"
+DEFAULT_TTL = 3600.0
+REASON_FEATURE = "known_malicious"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LookupOutcome:
+    """The malicious advisory ids per query, and a note when some queries could not be answered."""
+
+    hits: Mapping[Query, tuple[str, ...]] = field(default_factory=dict)
+    unanswered: frozenset[Query] = frozenset()
+    partial: frozenset[Query] = frozenset()  # answered, but some advisories could not be read in time
+    note: str | None = None
+
+
+class KnownMaliciousLookup:
+    """Batch lookups against OSV with a cache, a time budget and a pause after a failure."""
+
+    def __init__(
+        self,
+        client: OsvClient,
+        cache: OsvCache | None = None,
+        *,
+        budget_seconds: float = 8.0,
+        max_details: int = 40,
+        retry_after: float = 300.0,
+    ) -> None:
+        self.client = client
+        self.cache = cache or OsvCache(None, 0.0)
+        self.budget_seconds = budget_seconds
+        self.max_details = max_details
+        self.retry_after = retry_after
+        self._down_until = 0.0
+        self._down_reason = ""
+
+    def check(self, queries: Sequence[Query]) -> LookupOutcome:
+        """Ask about every distinct query (cached answers first); never raises."""
+        deadline = time.monotonic() + self.budget_seconds
+        unique = list(dict.fromkeys(queries))
+        answers: dict[Query, list[VulnRef]] = {}
+        missing: list[Query] = []
+        for query in unique:
+            cached = self.cache.answer(_key(query))
+            if cached is None:
+                missing.append(query)
+            else:
+                answers[query] = cached
+        note = None
+        if missing:
+            note = self._ask(missing, answers)
+        hits: dict[Query, tuple[str, ...]] = {}
+        partial: set[Query] = set()
+        for query, refs in answers.items():
+            ids: list[str] = []
+            for ref in refs:
+                verdict = self._is_malicious(ref, deadline)
+                if verdict is None:
+                    partial.add(query)
+                elif verdict:
+                    ids.append(ref.id)
+            if ids:
+                hits[query] = tuple(sorted(set(ids)))
+        unanswered = frozenset(q for q in unique if q not in answers)
+        return LookupOutcome(hits=hits, unanswered=unanswered, partial=frozenset(partial), note=note)
+
+    def _ask(self, missing: list[Query], answers: dict[Query, list[VulnRef]]) -> str | None:
+        if time.monotonic() < self._down_until:
+            return f"known-malicious lookup skipped: {self._down_reason}"
+        try:
+            fetched = within(self.budget_seconds, lambda: self.client.querybatch(missing))
+        except OsvUnavailable as exc:
+            self._down_until = time.monotonic() + self.retry_after
+            self._down_reason = one_line(exc)
+            return f"known-malicious lookup skipped: {self._down_reason}"
+        for query, refs in zip(missing, fetched, strict=True):
+            answers[query] = refs
+            self.cache.store_answer(_key(query), refs)
+        return None
+
+    def _is_malicious(self, ref: VulnRef, deadline: float) -> bool | None:
+        if ref.id.upper().startswith(MAL_PREFIX):
+            return True
+        known = self.cache.malicious(ref)
+        if known is not None:
+            return known
+        if self.max_details <= 0 or time.monotonic() > deadline or time.monotonic() < self._down_until:
+            return None
+        self.max_details -= 1
+        try:
+            record = within(max(0.0, deadline - time.monotonic()), lambda: self.client.vuln(ref.id))
+        except OsvUnavailable:
+            return None
+        summary = record.get("summary")
+        malicious = isinstance(summary, str) and bool(MALICIOUS_SUMMARY_RE.search(summary))
+        self.cache.store_malicious(ref, malicious)
+        return malicious
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``, given up after ``seconds`` (a name lookup that hangs is not covered by socket
+    time-outs); the abandoned call finishes in a daemon thread."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="vetpy-osv", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise OsvUnavailable(f"OSV did not answer within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
+
+def _key(query: Query) -> str:
+    return f"{query.name}=={query.version or ''}"
+
+
+def query_for(result: ScanResult) -> Query | None:
+    """The release a result is about (its name and version, else a pinned ``name==version`` target)."""
+    if result.skipped:
+        return None
+    name, version = result.name, result.version
+    if not name:
+        try:
+            requirement = Requirement(result.target)
+        except InvalidRequirement:
+            return None
+        specs = list(requirement.specifier)
+        name = requirement.name
+        pinned = len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
+        version = specs[0].version if pinned else None
+        if version is None:
+            return None
+    return Query(canonicalize_name(name), version or None)
+
+
+def mark_known_malicious(result: ScanResult, ids: tuple[str, ...]) -> ScanResult:
+    """The result with its advisories: verdict malicious, the advisories as the first reason."""
+    reason = Reason(REASON_FEATURE, one_line(f"known malicious: {', '.join(ids)} (OSV advisory)"))
+    notes = result.notes + ((one_line(f"scan incomplete: {result.error}"),) if result.error else ())
+    return replace(
+        result,
+        verdict=Verdict.MALICIOUS,
+        known_malicious=ids,
+        reasons=(reason, *(r for r in result.reasons if r.feature != REASON_FEATURE)),
+        error=None,
+        notes=notes,
+    )
+
+
+def apply_known_malicious(results: Sequence[ScanResult], lookup: KnownMaliciousLookup) -> list[ScanResult]:
+    """Every result, with known-malicious hits marked and a note where the lookup could not answer."""
+    queries = [query_for(r) for r in results]
+    outcome = lookup.check([q for q in queries if q is not None])
+    out: list[ScanResult] = []
+    for result, query in zip(results, queries, strict=True):
+        if query is None:
+            out.append(result)
+        elif query in outcome.hits:
+            out.append(mark_known_malicious(result, outcome.hits[query]))
+        elif query in outcome.unanswered:
+            note = outcome.note or "known-malicious lookup skipped"
+            out.append(replace(result, notes=(*result.notes, note)))
+        elif query in outcome.partial:
+            note = "known-malicious lookup incomplete: some advisories could not be read in time"
+            out.append(replace(result, notes=(*result.notes, note)))
+        else:
+            out.append(result)
+    return out
+
+
+def lookup_from_options(
+    enabled: bool, url: str | None = None, timeout: float = 3.0
+) -> KnownMaliciousLookup | None:
+    """The lookup a command should use (None when ``--no-osv``), cached in vetpy's cache folder."""
+    if not enabled:
+        return None
+    try:
+        ttl = float(os.environ.get(TTL_ENV, DEFAULT_TTL))
+    except ValueError:
+        ttl = DEFAULT_TTL
+    return KnownMaliciousLookup(OsvClient(url, timeout=timeout), OsvCache(cache_dir() / "osv.sqlite", ttl))
