@@ -20,6 +20,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.hashes import verify
 from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile
+from vetpy.acquire.installed import (
+    InstalledDistribution,
+    default_site_packages,
+    distributions,
+    open_installed,
+)
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
@@ -42,6 +48,7 @@ class Target:
     skipped: str | None = None  # reason it cannot be scanned (editable, URL, options, not found...)
     warning: str | None = None  # e.g. "unpinned: scanned latest release 2.3.1"
     origin: Origin | None = None  # the project file line that brought it in (SARIF locations)
+    installed: InstalledDistribution | None = None  # an installed distribution (read from its RECORD)
     hashes: tuple[str, ...] = ()  # pinned "algorithm:hexdigest" (--hash=, lockfiles); any one must match
 
 
@@ -215,6 +222,8 @@ def load_target(
     against the target's pinned hashes (and a download against the index's digests)."""
     if target.skipped:
         raise AcquireError(target.skipped)
+    if target.installed is not None:
+        return open_installed(target.installed, limits=limits)
     if target.path is not None:
         if target.hashes and target.path.is_file():
             verify(target.path.read_bytes(), target.path.name, pins=target.hashes)
@@ -224,3 +233,9 @@ def load_target(
         data = index.download(target.release, max_bytes=limits.max_archive_bytes, pins=target.hashes)
         return open_archive(data, target=target.label, filename=target.release.filename, limits=limits)
     raise AcquireError(f"{target.label}: nothing to scan")
+
+
+def installed_targets(site_packages: Path | None = None) -> list[Target]:
+    """One target per distribution installed in ``site_packages`` (default: this interpreter's)."""
+    sites = [site_packages] if site_packages is not None else default_site_packages()
+    return [Target(d.label, installed=d) for site in sites for d in distributions(site)]
