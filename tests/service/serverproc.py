@@ -37,7 +37,7 @@ def package(name: str, version: str = "1.0", body: str = "", fmt: str = "tar.gz"
     return build_archive(files, fmt)
 
 
-def flagged_package(canary: Path, name: str = "evilpkg") -> bytes:
+def flagged_package(canary: Path, name: str = "evilpkg", version: str = "0.1") -> bytes:
     """A defanged install-time dropper: its only effect, if anything ran it, is writing ``canary``."""
     body = (
         "import os, base64, subprocess, urllib.request\n"
@@ -50,7 +50,7 @@ def flagged_package(canary: Path, name: str = "evilpkg") -> bytes:
         f"        subprocess.Popen(['sh', '-c', 'touch {canary} <img src=x onerror=alert(1)>'])\n"
         "        install.run(self)\n"
     )
-    return package(name, "0.1", body)
+    return package(name, version, body)
 
 
 @dataclass

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import FakeIndex
+from conftest import FakeIndex, build_archive
 from service.serverproc import TOKEN, Server, flagged_package, package, upload
 
 
@@ -84,6 +85,8 @@ def test_unreadable_upload_ends_done_with_an_error_result(running: Server) -> No
     assert job["status"] == "done"
     assert job["result"]["verdict"] == "error"
     assert job["result"]["error"]
+    assert "uploads" not in json.dumps(job["result"])  # the server's own paths are not shown
+    assert job["result"]["filename"] == "x.tar.gz"
 
 
 def _stored_files(srv: Server) -> set[str]:
@@ -155,8 +158,24 @@ def test_label_and_triage_listing(running: Server, tmp_path: Path) -> None:
         assert all(item["result"]["score"] >= 0.99999 for item in high)
 
 
-def test_index_target_is_fetched_from_the_configured_index(server: Server, fake_index: FakeIndex) -> None:
+def _wheel(name: str, version: str) -> bytes:
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": b"VALUE = 2\n",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/RECORD": b"",
+    }
+    return build_archive(files, "zip")
+
+
+def test_index_target_is_fetched_from_the_configured_index(
+    server: Server, fake_index: FakeIndex, tmp_path: Path
+) -> None:
     fake_index.add_file("remotepkg", "remotepkg-2.0.tar.gz", package("remotepkg", "2.0"))
+    # a release with a benign wheel and a flagged sdist: the job's result is the most severe file
+    fake_index.add_file("twofiles", "twofiles-1.0-py3-none-any.whl", _wheel("twofiles", "1.0"))
+    fake_index.add_file("twofiles", "twofiles-1.0.tar.gz", flagged_package(tmp_path / "C", "twofiles", "1.0"))
     server.env = {"PIP_INDEX_URL": fake_index.url, "PIP_CONFIG_FILE": "/dev/null"}
     server.start()
     with server.client() as client:
@@ -164,7 +183,12 @@ def test_index_target_is_fetched_from_the_configured_index(server: Server, fake_
         assert response.status_code == 202
         job = server.wait_done(response.json()["id"])
         missing = server.wait_done(client.post("/v1/scans", json={"target": "nosuchpkg==1.0"}).json()["id"])
+        both = server.wait_done(client.post("/v1/scans", json={"target": "twofiles==1.0"}).json()["id"])
     assert job["result"]["name"] == "remotepkg"
     assert job["result"]["verdict"] == "benign"
     assert any(path.startswith("/files/remotepkg-2.0") for path in fake_index.requests)
     assert missing["result"]["verdict"] == "error"
+    assert both["result"]["verdict"] == "malicious"
+    assert both["result"]["target"] == "twofiles==1.0"
+    assert any("twofiles-1.0-py3-none-any.whl: benign" in note for note in both["result"]["notes"]), both
+    assert not (tmp_path / "C").exists()

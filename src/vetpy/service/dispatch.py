@@ -24,6 +24,7 @@ from vetpy.scan import error_result
 from vetpy.service.metrics import Metrics
 from vetpy.service.settings import ServiceSettings
 from vetpy.service.store import Job, JobStore, Status
+from vetpy.service.worker import service_scanner
 
 log = logging.getLogger("vetpy.service")
 
@@ -36,7 +37,10 @@ class Dispatcher:
         self.settings = settings
         self.metrics = metrics
         self.worker_settings = WorkerSettings(
-            model=settings.model, limits=settings.limits, max_memory_mb=settings.max_memory_mb
+            model=settings.model,
+            limits=settings.limits,
+            max_memory_mb=settings.max_memory_mb,
+            factory=service_scanner,
         )
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -87,7 +91,7 @@ class Dispatcher:
                 queue = waiting.get(result.target)
                 if queue:
                     job = queue.popleft()
-                    self._finish(job, Status.DONE, replace(result, target=job.label))
+                    self._finish(job, Status.DONE, as_requested(job, result))
                 if self._stop.is_set():
                     break
         except Exception as exc:  # the pool itself failed (workers cannot start): these jobs fail
@@ -104,6 +108,25 @@ class Dispatcher:
             self.store.release(left)
 
     def _finish(self, job: Job, status: Status, result: ScanResult) -> None:
+        """Store the end of ``job`` (once: a job that already ended is left as it was)."""
         error = result.error if status is Status.FAILED else None
         if self.store.finish(job.id, status, result, error):
             self.metrics.finished(status.value, result.verdict.value, result.seconds)
+
+
+def as_requested(job: Job, result: ScanResult) -> ScanResult:
+    """``result`` named as the client named it: an upload by its file name, never by the stored path."""
+    if job.kind != "upload":
+        return replace(result, target=job.label)
+    hide = job.target
+
+    def clean(text: str | None) -> str | None:
+        return text.replace(hide, job.label) if text else text
+
+    return replace(
+        result,
+        target=job.label,
+        filename=job.label,
+        error=clean(result.error),
+        notes=tuple(clean(note) or "" for note in result.notes),
+    )
