@@ -131,9 +131,15 @@ def test_special_files_are_refused_and_secrets_never_printed(
 def test_an_unsupported_file_is_one_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("# Release notes\n\nNothing here is a requirement.\n" * 100)
-    code, doc, err = _scan(capsys, str(notes))
-    assert code == 2 and doc == {}
-    assert err.count("\n") == 1 and "not an archive or a project file vetpy reads" in err
+    code, doc, err = _scan(capsys, str(notes))  # neither a project file nor an archive: one error result
+    [result] = doc["results"]
+    assert code in (2, 3) and result["verdict"] == "error" and "\n" not in result["error"]
+    broken = tmp_path / "requirements-dev.txt"  # named as a project file: unreadable is a usage error
+    broken.write_bytes(b"\xff\xfe not utf-8 \x00")
+    code, doc, err = _scan(capsys, str(broken))
+    assert code == 2 and doc == {} and err.count("\n") == 1 and "binary content" in err
+    code, doc, err = _scan(capsys, "-r", str(notes))  # not one requirement in it: one error, not 100
+    assert code == 2 and doc == {} and err.count("\n") == 1 and "not a requirements file" in err
 
 
 def test_requirement_indexes_need_trust(

@@ -80,6 +80,39 @@ def _plain_requirements(path: Path) -> ProjectFile | None:
     return None
 
 
+def _requirements_or_error(path: Path) -> ProjectFile:
+    """A requirements file, or one clear error when not one line of it is a requirement or an option."""
+    project = read_requirements(path)
+    invalid = [e for e in project.entries if (e.skipped or "").startswith("error: not a valid requirement")]
+    if invalid and len(invalid) == len(project.entries):
+        first = invalid[0]
+        raise ProjectFileError(
+            f"{cut(str(path))}: not a requirements file: none of its {len(invalid)} line(s) is a requirement "
+            f"(line {first.origin.line}: {first.label!r})"
+        )
+    return project
+
+
+def looks_like_project(path: Path) -> bool:
+    """Whether a file given as a TARGET is meant as a project file (else it is read as an archive).
+
+    By name, by a strong content signature in its first 64 KiB, or, for ``*.txt`` / ``*.in`` files, by
+    every line being a requirement or an option.
+    """
+    if kind_by_name(path.name):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_CHARS)
+    except OSError:
+        return False
+    if b"\x00" in head:
+        return False
+    if kind_by_content(head.decode("utf-8", "replace")):
+        return True
+    return path.suffix.lower() in (".txt", ".in") and _plain_requirements(path) is not None
+
+
 def read_project(path: Path, *, assume: str | None = None) -> ProjectFile:
     """Read the project file at ``path``; ``assume`` ("requirements" for ``-r``) is used when neither
     content nor name says otherwise. Raises ``ProjectFileError`` (one line) when it cannot."""
@@ -87,7 +120,7 @@ def read_project(path: Path, *, assume: str | None = None) -> ProjectFile:
     text = decode_text(read_bounded(path), path)
     kind = kind_by_content(text) or kind_by_name(path.name) or assume
     if kind == "requirements":
-        project: ProjectFile | None = read_requirements(path)
+        project: ProjectFile | None = _requirements_or_error(path)
     elif kind == "pyproject":
         project = read_pyproject(text, path)
     elif kind in READERS:

@@ -29,7 +29,7 @@ from vetpy.acquire.installed import (
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
-from vetpy.acquire.projects import read_project
+from vetpy.acquire.projects import looks_like_project, read_project
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.redact import redact
@@ -152,7 +152,7 @@ def read_projects(targets: Sequence[str], requirements: Sequence[Path] = ()) -> 
     items: list[str | ProjectFile] = []
     for text in targets:
         path = Path(text)
-        if _exists(text) and not _is_archive_file(path):
+        if _exists(text) and not _is_archive_file(path) and looks_like_project(path):
             items.append(read_project(path))
         else:
             items.append(text)
