@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ArchiveBuilder, build_archive
-from vetpy.acquire import archive as archive_module
+from vetpy.acquire import reader as reader_module
 from vetpy.acquire.archive import open_archive, safe_path
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.sniff import detect_format
@@ -270,7 +270,7 @@ def test_zip_bomb_stops_while_streaming(make_archive: ArchiveBuilder) -> None:
 
 def test_time_limit(make_archive: ArchiveBuilder, monkeypatch: pytest.MonkeyPatch) -> None:
     ticks = iter(range(1_000_000))
-    monkeypatch.setattr(archive_module, "_clock", lambda: float(next(ticks)))
+    monkeypatch.setattr(reader_module, "_clock", lambda: float(next(ticks)))
     files = {f"m{i}.py": b"x" for i in range(50)}
     result = open_archive(make_archive(files, "zip"), target="x", limits=Limits(max_seconds=10))
     assert result.limit_hit == "time: more than 10 s"
@@ -310,17 +310,19 @@ def test_tar_path_tricks_and_special_members() -> None:
         "outside.py": b"up",
         "x/y.py": b"mid",
         "pkg/ok.py": b"ok",
+        "pkg/hard": b"ok",  # a hardlink inside the archive is read as its target, as pip extracts it
     }
     assert result.notes == (
         "absolute path: /etc/evil.py",
         "path traversal: ../../outside.py",
         "path traversal: pkg/../../x/y.py",
-        "skipped symlink pkg/link -> /etc/passwd",
-        "skipped hardlink pkg/hard -> pkg/ok.py",
+        "symlink pkg/link points outside the archive (/etc/passwd); not followed",
         "skipped device pkg/dev",
         "skipped device pkg/blk",
         "skipped fifo pkg/fifo",
+        "hardlink pkg/hard -> pkg/ok.py read as the content of pkg/ok.py",
     )
+    assert [f.kind for f in result.findings] == ["link_escape"]
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")
@@ -349,6 +351,7 @@ def test_zip_path_tricks() -> None:
         ("up.py", b"up"),
         ("back.py", b"back"),
         ("drive.py", b"drive"),
+        ("pkg/link", b"/etc/passwd"),  # pip writes a symlink-mode member as a regular file
         ("pkg/ok.py", b"ok"),
         ("pkg/ok.py", b"second"),
     ]
@@ -356,10 +359,10 @@ def test_zip_path_tricks() -> None:
     assert "path traversal: ../../up.py" in result.notes
     assert "path traversal: win\\..\\..\\back.py" in result.notes
     assert "absolute path: C:/drive.py" in result.notes
-    assert "skipped symlink pkg/link" in result.notes
+    assert "member pkg/link has symlink mode bits: read as the regular file pip writes" in result.notes
     assert "skipped encrypted member pkg/secret.py" in result.notes
     assert "skipped unnamed member '..'" in result.notes
-    assert "duplicate path pkg/ok.py" in result.notes
+    assert "duplicate path pkg/ok.py (every copy is read)" in result.notes
 
 
 def test_zip_corrupt_member_is_noted_and_rest_read(make_archive: ArchiveBuilder) -> None:

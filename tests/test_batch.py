@@ -133,13 +133,13 @@ def test_cli_batch_over_a_folder(
     assert "scanned 4 of 4: 1 flagged, 1 errors" in err and "packages/s" in err and "p95" in err
 
 
-def test_cli_batch_targets_file_and_exit_code_2(tmp_path: Path) -> None:
+def test_cli_batch_targets_file_and_exit_code_3(tmp_path: Path) -> None:
     good = tmp_path / "good.tar.gz"
     good.write_bytes(build_archive({"good-1.0/setup.py": GOOD_SETUP}))
     listing = tmp_path / "targets.txt"
     listing.write_text(f"# local files\n{good}\n\n{tmp_path / 'missing.tar.gz'}\n")
     out = tmp_path / "out.jsonl"
-    assert main(["batch", str(listing), "--out", str(out), "--jobs", "1", "--model", "rules"]) == 2
+    assert main(["batch", str(listing), "--out", str(out), "--jobs", "1", "--model", "rules"]) == 3
     lines = {str(line["target"]): line for line in _lines(out)}
     assert set(lines) == {str(good), str(tmp_path / "missing.tar.gz")}
     assert lines[str(good)]["verdict"] == "benign"
@@ -153,7 +153,7 @@ def test_cli_batch_applies_reading_limits(tmp_path: Path) -> None:
     listing.write_text(f"{big}\n")
     out = tmp_path / "out.jsonl"
     args = ["batch", str(listing), "--out", str(out), "--jobs", "1", "--model", "rules"]
-    assert main([*args, "--max-members", "5"]) == 2
+    assert main([*args, "--max-members", "5"]) == 3
     (line,) = _lines(out)
     assert line["verdict"] == "error" and "incomplete scan" in str(line["error"])
     out.unlink()
@@ -216,7 +216,7 @@ def test_summary_and_exit_codes(tmp_path: Path) -> None:
     assert (clean.scanned, clean.flagged, clean.errors, clean.exit_code) == (2, 0, 0, 0)
     assert clean.per_second > 0 and 0 < clean.median_seconds <= clean.p95_seconds
     errors = run_batch(["ok-1", "bad-1"], tmp_path / "b", LocalEngine(jobs=1), FAKE)
-    assert (errors.errors, errors.exit_code) == (1, 2)
+    assert (errors.errors, errors.exit_code) == (1, 3)
     assert run_batch([], tmp_path / "c", LocalEngine(jobs=1), FAKE).exit_code == 0
 
 

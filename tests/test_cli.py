@@ -147,9 +147,9 @@ def test_install_hook_payload_flagged_exit_1(capsys: pytest.CaptureFixture[str],
     assert located and all(r["file"].endswith("setup.py") and r["line"] >= 1 for r in located)
 
 
-def test_corrupt_file_is_a_one_line_error_exit_2(capsys: pytest.CaptureFixture[str], corrupt: Path) -> None:
+def test_corrupt_file_is_a_one_line_error_exit_3(capsys: pytest.CaptureFixture[str], corrupt: Path) -> None:
     code, doc = scan_json(capsys, str(corrupt))
-    assert code == 2
+    assert code == 3
     [result] = doc["results"]
     assert result["verdict"] == "error" and result["score"] is None
     assert result["error"] and "\n" not in result["error"]
@@ -159,7 +159,7 @@ def test_batch_continues_past_corrupt(
     capsys: pytest.CaptureFixture[str], good: Path, evil: Path, corrupt: Path
 ) -> None:
     code, doc = scan_json(capsys, str(good), str(corrupt))
-    assert code == 2
+    assert code == 3
     assert [r["verdict"] for r in doc["results"]] == ["benign", "error"]
     code, doc = scan_json(capsys, str(corrupt), str(evil), str(good))
     assert code == 1
@@ -252,7 +252,7 @@ def test_index_target_and_requirements(
     code, doc = scan_json(capsys, "-r", str(requirements))
     assert code == 0 and [r["verdict"] for r in doc["results"]] == ["benign"]
     code, doc = scan_json(capsys, "nosuchproject==1.0")
-    assert code == 2 and doc["results"][0]["verdict"] == "error"
+    assert code == 3 and doc["results"][0]["verdict"] == "error"
 
 
 def _benign_csv(data: Path, rows: list[tuple[str, str, bytes]]) -> None:

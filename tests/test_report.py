@@ -13,7 +13,8 @@ from vetpy.report.sarif import SARIF_SCHEMA, archive_name
 from vetpy.result import Reason, ScanResult, Verdict
 
 CONTRACT_FIELDS = {
-    "target", "name", "version", "sha256", "verdict", "score", "threshold", "reasons", "error", "seconds",
+    "target", "name", "version", "filename", "sha256", "verdict", "score", "threshold", "reasons", "error",
+    "seconds", "known_malicious",
 }  # fmt: skip
 
 
@@ -52,8 +53,8 @@ def _broken() -> ScanResult:
 def _skipped() -> ScanResult:
     return ScanResult(
         target="git+https://example.invalid/x.git", name=None, version=None, sha256=None,
-        verdict=Verdict.ERROR, score=None, threshold=None, error="VCS requirements are not scanned",
-        skipped=True,
+        verdict=Verdict.ERROR, score=None, threshold=None, skipped=True,
+        notes=("skipped: VCS requirements are not scanned",),
     )  # fmt: skip
 
 
@@ -171,7 +172,8 @@ def test_text_report_shows_verdicts_reasons_and_errors() -> None:
         assert needle in out
     wide = text.render(ALL, model="rules", width=400)
     assert "code.decode_exec: exec of base64-decoded data (evil-1.0/setup.py:12)" in wide
-    assert "4 package(s): 1 flagged malicious, 1 benign, 2 not scanned" in out
+    summary = "4 package(s): 1 flagged malicious, 1 benign, 1 not scanned completely, 1 skipped on purpose"
+    assert summary in out
 
 
 def test_text_report_colour_when_asked() -> None:

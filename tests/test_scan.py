@@ -18,7 +18,7 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import BY_ID, FEATURE_IDS
 from vetpy.model.interface import Contribution
 from vetpy.model.rules import DEFAULT_WEIGHTS, RuleScorer
-from vetpy.result import Verdict
+from vetpy.result import Outcome, Verdict
 from vetpy.scan import MAX_REASONS, Scanner, default_scorer, exit_code, load_scorer
 
 
@@ -174,15 +174,15 @@ def test_scorer_failure_becomes_one_line_error() -> None:
 def test_scan_target_skipped_and_unreadable() -> None:
     scanner = Scanner(scorer=FixedScorer(0.9))
     skipped = scanner.scan_target(
-        Target("git+https://example.invalid/x", None, None, "VCS URLs are not scanned", None)
+        Target("git+https://example.invalid/x", None, None, "skipped: VCS URLs are not scanned", None)
     )
-    assert (
-        skipped.verdict is Verdict.ERROR and skipped.skipped and skipped.error == "VCS URLs are not scanned"
-    )
+    assert skipped.outcome is Outcome.SKIPPED and skipped.skipped and skipped.error is None
+    assert skipped.notes == ("skipped: VCS URLs are not scanned",) and exit_code([skipped]) == 0
     missing = scanner.scan_target(
         Target("/no/such/file.tar.gz", Path("/no/such/file.tar.gz"), None, None, "w")
     )
-    assert missing.verdict is Verdict.ERROR and not missing.skipped
+    assert missing.verdict is Verdict.ERROR and not missing.skipped and missing.outcome is Outcome.FAILED
+    assert exit_code([skipped, missing]) == 3
     assert missing.error and "\n" not in missing.error and missing.notes == ("w",)
 
 
@@ -197,7 +197,7 @@ def test_scan_batch_continues_past_bad_inputs(tmp_path: Path, make_archive: Arch
     assert [r.verdict for r in results] == [Verdict.ERROR, Verdict.BENIGN, Verdict.ERROR]
     assert all(r.error and "\n" not in r.error for r in (results[0], results[2]))
     assert results[1].sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
-    assert exit_code(results) == 2
+    assert exit_code(results) == 3
 
 
 def test_exit_code() -> None:
@@ -206,7 +206,7 @@ def test_exit_code() -> None:
     flagged = Scanner(scorer=FixedScorer(0.9)).scan_archive(archive)
     failed = Scanner(scorer=BrokenScorer(0.0)).scan_archive(archive)
     assert exit_code([benign]) == 0 and exit_code([]) == 0
-    assert exit_code([benign, failed]) == 2
+    assert exit_code([benign, failed]) == 3
     assert exit_code([failed, flagged, benign]) == 1
 
 

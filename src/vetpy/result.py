@@ -13,6 +13,14 @@ class Verdict(StrEnum):
     ERROR = "error"
 
 
+class Outcome(StrEnum):
+    """What happened to a target: read and scored, left out on purpose, or not (completely) scanned."""
+
+    SCANNED = "scanned"
+    SKIPPED = "skipped"  # on purpose (``-e .``, VCS links): exit 0, with a note
+    FAILED = "failed"  # could not be scanned completely: verdict ``error``, exit 3 when nothing is flagged
+
+
 @dataclass(frozen=True)
 class Reason:
     """One feature that pushed the score, with where it was seen."""
@@ -40,8 +48,8 @@ class Ignored:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """One package's outcome. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
-    scanned, including targets that were skipped (``skipped`` is then true)."""
+    """One package's result. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
+    scanned completely; a target skipped on purpose has ``skipped`` true, no ``error`` and a note."""
 
     target: str
     name: str | None
@@ -62,7 +70,14 @@ class ScanResult:
 
     @property
     def flagged(self) -> bool:
-        return self.verdict is Verdict.MALICIOUS
+        return self.verdict is Verdict.MALICIOUS or bool(self.known_malicious)
+
+    @property
+    def outcome(self) -> Outcome:
+        """The typed outcome: skipped on purpose, failed (an ``error`` verdict), or scanned."""
+        if self.skipped:
+            return Outcome.SKIPPED
+        return Outcome.FAILED if self.verdict is Verdict.ERROR else Outcome.SCANNED
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,8 +21,9 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
+from vetpy.policy import hard_findings, policy_reasons
 from vetpy.redact import redact
-from vetpy.result import Reason, ScanResult, Verdict, one_line
+from vetpy.result import Outcome, Reason, ScanResult, Verdict, one_line
 
 MAX_REASONS = 5
 
@@ -56,9 +57,9 @@ def load_scorer(spec: str) -> Scorer:
 
 
 def error_result(
-    target: str, message: object, *, seconds: float = 0.0, skipped: bool = False, notes: tuple[str, ...] = ()
+    target: str, message: object, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
 ) -> ScanResult:
-    """A result for a package that could not be scanned."""
+    """A result for a package that could not be scanned (outcome ``failed``: exit 3 unless flagged)."""
     return ScanResult(
         target=target,
         name=None,
@@ -69,9 +70,37 @@ def error_result(
         threshold=None,
         error=one_line(message),
         seconds=seconds,
-        skipped=skipped,
         notes=notes,
     )
+
+
+def skipped_result(target: str, why: object, *, notes: tuple[str, ...] = ()) -> ScanResult:
+    """A result for a target left out on purpose (``-e .``, VCS links): outcome ``skipped``, exit 0."""
+    reason = one_line(why)
+    note = reason if reason.startswith("skipped") else f"skipped: {reason}"
+    return ScanResult(
+        target=target,
+        name=None,
+        version=None,
+        sha256=None,
+        verdict=Verdict.ERROR,
+        score=None,
+        threshold=None,
+        skipped=True,
+        notes=(*notes, note),
+    )
+
+
+def target_problem(target: Target) -> ScanResult | None:
+    """The result of a target that cannot be scanned, or None. Targets carry a reason string today
+    ("skipped: ..." on purpose, "error: ..." otherwise): this is the one place that reads it."""
+    if not target.skipped:
+        return None
+    notes = (target.warning,) if target.warning else ()
+    reason = target.skipped
+    if reason.startswith("skipped:"):
+        return skipped_result(target.label, reason, notes=notes)
+    return error_result(target.label, reason.removeprefix("error:").strip(), notes=notes)
 
 
 def incomplete_message(limit: str, score: float, threshold: float) -> str:
@@ -108,20 +137,23 @@ class Scanner:
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
-        """Score one opened archive (never raises: failures become an ``error`` result)."""
+        """Score one opened archive (never raises: failures become an ``error`` result).
+
+        Hard findings (see :mod:`vetpy.policy`) flag the package whatever its score; a scan that left
+        code unread (``limit_hit``) is flagged when what was read scores over the threshold, else it is
+        an ``error`` with the partial score, never benign.
+        """
         start = time.perf_counter()
         try:
-            features = extract_features(archive)
+            features = extract_features(archive.analysed())
             score = float(self.scorer.score([features])[0])
-            reasons = self._reasons(archive, features)
+            findings = hard_findings(archive)
+            reasons = policy_reasons(findings) + self._reasons(archive, features)
         except Exception as exc:
-            return error_result(
-                archive.target,
-                _describe(exc),
-                seconds=time.perf_counter() - start,
-                notes=notes + archive.notes,
-            )
-        verdict = Verdict.MALICIOUS if score >= self.threshold else Verdict.BENIGN
+            failed = error_result(archive.target, _describe(exc), notes=notes + archive.notes)
+            return replace(failed, filename=archive.filename, seconds=time.perf_counter() - start)
+        flagged = score >= self.threshold or bool(findings)
+        verdict = Verdict.MALICIOUS if flagged else Verdict.BENIGN
         error = None
         if archive.limit_hit:  # an incomplete scan is never reported benign (see SECURITY.md, "Limits")
             notes = (*notes, one_line(f"incomplete scan: reading stopped at a limit ({archive.limit_hit})"))
@@ -181,8 +213,9 @@ class Scanner:
     def _scan_target(self, target: Target) -> ScanResult:
         start = time.perf_counter()
         notes = (target.warning,) if target.warning else ()
-        if target.skipped:
-            return error_result(target.label, target.skipped, skipped=True, notes=notes)
+        problem = target_problem(target)
+        if problem is not None:
+            return problem
         try:
             archive = load_target(target, client=self.client, limits=self.limits)
         except Exception as exc:
@@ -257,11 +290,16 @@ def _with_seconds(result: ScanResult, seconds: float) -> ScanResult:
     return replace(result, seconds=seconds)
 
 
+#: Exit codes of ``scan`` and ``batch`` (docs/design.md): 2 is a usage error, raised elsewhere.
+EXIT_CLEAN, EXIT_FLAGGED, EXIT_INCOMPLETE = 0, 1, 3
+
+
 def exit_code(results: Sequence[ScanResult]) -> int:
-    """The contract's exit code: 1 if any package is flagged, else 2 if any could not be scanned, else 0."""
+    """The contract's exit code: 1 if any package is flagged (or known malicious), else 3 if any target
+    could not be scanned completely, else 0 (targets skipped on purpose do not count)."""
     results = [r for r in results if r.ignored is None]  # ignored results stay in the report only
     if any(r.flagged for r in results):
-        return 1
-    if any(r.verdict is Verdict.ERROR for r in results):
-        return 2
-    return 0
+        return EXIT_FLAGGED
+    if any(r.outcome is Outcome.FAILED for r in results):
+        return EXIT_INCOMPLETE
+    return EXIT_CLEAN

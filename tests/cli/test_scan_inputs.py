@@ -151,7 +151,8 @@ def test_requirement_indexes_need_trust(
     code, doc, _ = _scan(capsys, "-r", str(requirements))
     assert code != 0
     by_target = {r["target"]: r for r in doc["results"]}
-    assert "--trust-requirements-indexes" in by_target[str(requirements)]["error"]
+    note = by_target[str(requirements)]
+    assert "--trust-requirements-indexes" in " ".join(note["notes"]) + (note["error"] or "")
     assert by_target["goodpkg==1.2.0"]["verdict"] == "error"  # looked up on the configured index only
     code, doc, _ = _scan(capsys, "--trust-requirements-indexes", "-r", str(requirements))
     assert code == 0 and [r["verdict"] for r in doc["results"]] == ["benign"]

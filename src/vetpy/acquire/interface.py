@@ -1,13 +1,19 @@
-"""Data types shared by the acquire stage: limits, archive members, opened archives."""
+"""Data types shared by the acquire stage: limits, archive members, findings, opened archives."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields, replace
+
+from vetpy.errors import VetpyError
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on reading one archive. A limit that is hit stops reading and is reported, never ignored."""
+    """Bounds on reading one archive. A limit that is hit stops reading and is reported, never ignored.
+
+    Every limit must be a finite number >= 0 (NaN, infinities and negatives are refused).
+    """
 
     max_archive_bytes: int = 256 * 1024 * 1024
     max_members: int = 50_000
@@ -15,6 +21,15 @@ class Limits:
     max_total_bytes: int = 256 * 1024 * 1024
     max_ratio: float = 250.0
     max_seconds: float = 60.0
+    max_code_files: int = 20_000  # Python, .pth and bytecode files: all are analysed, past this is a limit
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise VetpyError(f"limit {spec.name} must be a number, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise VetpyError(f"limit {spec.name} must be a finite number >= 0, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -26,11 +41,35 @@ class Member:
 
 
 @dataclass(frozen=True)
+class CodeView(Member):
+    """Code as Python would run it, made from the member at ``source``. ``role`` says how: ``decoded``
+    (a source encoding), ``unpadded`` (padding squeezed out), ``notebook`` (code cells), ``bytecode``
+    (names and strings of a .pyc), ``executed_data`` (a data file that code runs) or ``build_backend``
+    (an in-tree PEP 517 backend)."""
+
+    source: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hard signal seen while reading (polyglot archive, link leaving the archive, sourceless bytecode,
+    a data file that code executes...): the policy layer flags the package whatever its score."""
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Archive:
     """An opened package: its members in memory, plus anything odd seen while reading it.
 
-    ``notes`` lists anomalies (skipped links, path tricks, devices); ``limit_hit`` names the limit that
-    stopped reading early, if any (members then holds what was read before it).
+    ``notes`` lists anomalies (links, path tricks, devices); ``limit_hit`` names the limit that left part
+    of the code unread, if any (members then holds what was read). ``views`` are the package's code as
+    Python would run it, where that differs from the raw bytes (decoded source, notebook cells, names
+    and strings of sourceless bytecode, data files that code executes); ``findings`` are hard signals.
     """
 
     target: str
@@ -40,3 +79,14 @@ class Archive:
     members: tuple[Member, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     limit_hit: str | None = None
+    views: tuple[CodeView, ...] = field(default_factory=tuple)
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    def analysed(self) -> Archive:
+        """This archive as the feature stage should read it: each view replaces the member of the same
+        path (or is added when no member has that path)."""
+        if not self.views:
+            return self
+        by_path: dict[str, Member] = {v.path: Member(v.path, v.data) for v in self.views}
+        members = [by_path.pop(m.path, m) for m in self.members]
+        return replace(self, members=(*members, *by_path.values()))

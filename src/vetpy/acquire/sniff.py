@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 #: How many leading bytes ``detect_format`` needs to see (the tar header block).
 HEAD_BYTES = 512
 
@@ -47,3 +50,34 @@ def detect_format(head: bytes, filename: str | None = None) -> str:
     if _is_tar_header(head):
         return "tar"
     return "unknown"
+
+
+#: Names pip always unpacks as zips (pip._internal.utils.filetypes.ZIP_EXTENSIONS).
+PIP_ZIP_EXTENSIONS = (".zip", ".whl")
+_TARS = ("tar.gz", "tar.bz2", "tar.xz", "tar")
+
+
+def unpack_format(data: bytes, filename: str | None = None) -> tuple[str, str | None]:
+    """The format pip's unpacker would use for ``data`` (pip._internal.utils.unpacking.unpack_file), and a
+    message when the bytes are also valid as another format (a polyglot).
+
+    pip unzips any file named ``.zip``/``.whl`` *or* holding a zip central directory, even one that starts
+    like a tar.gz; anything else it untars. A name that promises a zip without one is read by content.
+    """
+    by_content = detect_format(data[:HEAD_BYTES], filename)
+    lower = (filename or "").lower()
+    try:
+        is_zip = zipfile.is_zipfile(io.BytesIO(data))
+    except (OSError, ValueError):  # pragma: no cover - in-memory reads do not fail
+        is_zip = False
+    if not is_zip:
+        return by_content, None
+    as_zip = "wheel" if lower.endswith(".whl") else "egg" if lower.endswith(".egg") else "zip"
+    if by_content in _TARS:
+        return (
+            as_zip,
+            f"valid as {by_content} and as zip: pip unpacks it as a zip, so the zip is what is read",
+        )
+    if by_content == "unknown" and data[:4] not in (b"PK\x03\x04", b"PK\x05\x06"):
+        return as_zip, "a zip behind other leading bytes: pip unpacks it as a zip"
+    return as_zip, None

@@ -7,9 +7,12 @@ of the machine can leave a partial last line, which ``--resume`` cuts off before
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -70,7 +73,38 @@ class ResultWriter:
         self.close()
 
 
-def prepare_output(path: Path, resume: bool) -> list[ScanResult]:
+@contextmanager
+def locked_output(path: Path) -> Iterator[int]:
+    """Hold an exclusive lock on the batch output for the whole batch: a second batch on the same file
+    refuses at once instead of interleaving (and duplicating) lines. Yields the locked descriptor."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise VetpyError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            why = "is being written by another batch; wait for it or choose another --out"
+            raise VetpyError(f"{path} {why}") from exc
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def target_key(target: str) -> str:
+    """A target as ``--resume`` compares it: an existing path by its real location (however it is
+    spelled: relative, ``./``, doubled slashes, symlinks), anything else as written, trimmed."""
+    text = target.strip()
+    try:
+        if os.path.exists(text):
+            return os.path.realpath(text)
+    except (OSError, ValueError):
+        pass
+    return text
+
+
+def prepare_output(path: Path, resume: bool, fd: int | None = None) -> list[ScanResult]:
     """Check ``path`` before a batch and return the results already in it.
 
     Without ``resume`` an existing non-empty file is refused (appending would duplicate lines). With it,
@@ -96,12 +130,22 @@ def prepare_output(path: Path, resume: bool) -> list[ScanResult]:
             results.append(parsed)
             kept.append(line)
     if len(kept) < data[:end].count(b"\n"):
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(b"".join(kept))
-        os.replace(tmp, path)
+        _rewrite(path, b"".join(kept), fd)
     elif end < len(data):
         os.truncate(path, end)
     return results
+
+
+def _rewrite(path: Path, data: bytes, fd: int | None) -> None:
+    """Replace the file's content in place (the lock stays on the same file)."""
+    if fd is None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+    os.fsync(fd)
 
 
 def _parse(line: bytes) -> ScanResult | None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vetpy.batch.interface import Engine, WorkerSettings
-from vetpy.batch.output import ResultWriter, prepare_output
-from vetpy.result import ScanResult, Verdict
+from vetpy.batch.output import ResultWriter, locked_output, prepare_output, target_key
+from vetpy.result import Outcome, ScanResult
 from vetpy.scan import exit_code
 
 
@@ -57,27 +57,28 @@ def run_batch(
 
     ``on_start(n)`` is told how many targets are left to scan; ``on_result`` sees every new result.
     """
-    previous = prepare_output(out, resume)
-    done = {r.target for r in previous}
-    todo = [t for t in targets if t not in done]
-    if on_start:
-        on_start(len(todo))
-    new: list[ScanResult] = []
-    start = time.perf_counter()
-    with ResultWriter(out) as writer:
-        for result in engine.run(todo, settings or WorkerSettings()):
-            writer.write(result)
-            new.append(result)
-            if on_result:
-                on_result(result)
-    wall = time.perf_counter() - start
+    with locked_output(out) as fd:
+        previous = prepare_output(out, resume, fd)
+        done = {target_key(r.target) for r in previous}
+        todo = [t for t in targets if target_key(t) not in done]
+        if on_start:
+            on_start(len(todo))
+        new: list[ScanResult] = []
+        start = time.perf_counter()
+        with ResultWriter(out) as writer:
+            for result in engine.run(todo, settings or WorkerSettings()):
+                writer.write(result)
+                new.append(result)
+                if on_result:
+                    on_result(result)
+        wall = time.perf_counter() - start
     seconds = [r.seconds for r in new]
     return BatchSummary(
         targets=len(targets),
         already_done=len(targets) - len(todo),
         scanned=len(new),
         flagged=sum(r.flagged for r in new),
-        errors=sum(r.verdict is Verdict.ERROR for r in new),
+        errors=sum(r.outcome is Outcome.FAILED for r in new),
         median_seconds=statistics.median(seconds) if seconds else 0.0,
         p95_seconds=percentile(seconds, 0.95),
         wall_seconds=wall,

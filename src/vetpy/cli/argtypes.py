@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def probability(text: str) -> float:
@@ -21,7 +22,7 @@ def _positive(text: str, kind: type[int] | type[float], noun: str) -> float:
         value = kind(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from exc
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
 

@@ -38,8 +38,8 @@ def register(subparsers: Any) -> None:
         description="Scan many packages in parallel and append one JSON result per line to --out. "
         "INPUT is a folder (every archive under it, recursively, recognised by content) or a text file "
         "of targets, one per line (paths or name==version; blank lines and # comments are skipped). "
-        "Exit 0: nothing flagged; 1: something flagged; 2: usage error, or a package could not be "
-        "scanned and none was flagged.",
+        "Exit 0: nothing flagged; 1: something flagged; 2: usage error; 3: nothing flagged, but a "
+        "package could not be scanned completely.",
     )
     parser.add_argument("input", type=Path, metavar="INPUT", help="a folder of archives, or a targets file")
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="results, one JSON per line")

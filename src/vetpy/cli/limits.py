@@ -62,6 +62,13 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"reading time per archive (default {d.max_seconds:g})",
     )
+    limits.add_argument(
+        "--max-code-files",
+        type=positive_int,
+        default=d.max_code_files,
+        metavar="N",
+        help=f"most code files (.py, .pth, .pyc), all analysed (default {d.max_code_files})",
+    )
 
 
 def limits_from_args(args: argparse.Namespace) -> Limits:
@@ -72,4 +79,5 @@ def limits_from_args(args: argparse.Namespace) -> Limits:
         max_total_bytes=args.max_total_bytes,
         max_ratio=args.max_ratio,
         max_seconds=args.max_seconds,
+        max_code_files=args.max_code_files,
     )

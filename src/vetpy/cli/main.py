@@ -24,6 +24,7 @@ from vetpy.cli import (
 )
 from vetpy.errors import VetpyError
 from vetpy.redact import redact
+from vetpy.report.escape import escape_text
 from vetpy.result import one_line
 
 COMMANDS: tuple[ModuleType, ...] = (
@@ -67,11 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except VetpyError as exc:
-        print(redact(f"vetpy: error: {one_line(exc)}"), file=sys.stderr)
+        print(escape_text(redact(f"vetpy: error: {one_line(exc)}")), file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("vetpy: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return USAGE_ERROR
+    except Exception as exc:  # no traceback ever reaches a user: one line, exit 2
+        message = f"vetpy: internal error: {type(exc).__name__}: {one_line(exc)}"
+        print(escape_text(redact(message)), file=sys.stderr)
+        return USAGE_ERROR
     return code
 
 

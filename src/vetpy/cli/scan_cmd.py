@@ -15,7 +15,11 @@ from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
 from vetpy.cli.scan_config import mark_ignored, scan_options
 from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
 from vetpy.report import Format, render
+from vetpy.report.escape import escape_text
+from vetpy.report.output import write_atomic
+from vetpy.result import Outcome, ScanResult
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
 
 
@@ -24,7 +28,7 @@ def register(subparsers: Any) -> None:
         "scan",
         help="scan packages (archives, folders, name[==version], requirements files)",
         description="Scan packages without running them. Exit 0: nothing flagged; 1: something flagged; "
-        "2: usage error, or a package could not be scanned and none was flagged.",
+        "2: usage error; 3: nothing flagged, but a target could not be scanned completely.",
     )
     parser.add_argument("targets", nargs="*", metavar="TARGET", help="archive, folder, name or name==version")
     parser.add_argument(
@@ -104,10 +108,23 @@ def run(args: argparse.Namespace) -> int:
     color = options.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, options.format, model=scorer.name, color=color)
     if args.output:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise VetpyError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+        write_atomic(args.output, report)
     else:
-        sys.stdout.write(report)
+        write_stdout(report)
+    report_failures(results)
     return exit_code(results)
+
+
+def write_stdout(text: str) -> None:
+    """Print a report whatever the terminal's encoding (undecodable names are escaped, never a crash)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+    sys.stdout.flush()
+
+
+def report_failures(results: list[ScanResult]) -> None:
+    """One line on stderr per target that could not be scanned completely."""
+    for result in results:
+        if result.outcome is Outcome.FAILED:
+            line = f"vetpy: could not scan {result.target}: {result.error}"
+            print(escape_text(redact(line)), file=sys.stderr)

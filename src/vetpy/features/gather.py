@@ -16,7 +16,6 @@ from vetpy.features.source.state import EP_RE
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
 from vetpy.features.urls import UrlHit, find_urls
 
-MAX_PY_FILES = 3000
 MAX_TEXT_FILE_BYTES = 2_000_000
 MAX_TEXT_CHARS = 400_000
 MAX_URL_HITS = 5000
@@ -156,7 +155,8 @@ def _is_text_member(m: Member, p: PurePosixPath, lower: str) -> bool:
 
 
 def gather(archive: Archive) -> PackageFacts:
-    """Walk the archive once and scan its Python files (setup.py first, at most ``MAX_PY_FILES``)."""
+    """Walk the archive once and scan every Python file, setup.py first (acquire's ``max_code_files``
+    limit bounds how many there are: past it the scan is incomplete, never silently cut)."""
     py: list[Member] = []
     files: list[FileFacts] = []
     url_hits: list[tuple[str, int, UrlHit]] = []
@@ -178,7 +178,7 @@ def gather(archive: Archive) -> PackageFacts:
     setup = setups[0] if setups else None
     susp: list[str] = []
     susp_chars = 0
-    for m in sorted(py, key=lambda m: m.path != setup)[:MAX_PY_FILES]:
+    for m in sorted(py, key=lambda m: m.path != setup):  # every file: acquire bounds their number
         text = decode_source(m.data)
         is_setup = m.path == setup
         facts = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,33 @@ def read_manifest(path: Path) -> Manifest:
     manifest_path = Path(path).with_suffix(".json")
     try:
         data = json.loads(manifest_path.read_text(encoding="utf-8"))
-        return Manifest(**data)
+        manifest = Manifest(**data)
     except FileNotFoundError as exc:
         raise ModelError(f"{manifest_path}: model manifest not found") from exc
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnicodeDecodeError, OSError) as exc:
         raise ModelError(f"{manifest_path}: unreadable model manifest ({exc})") from exc
+    problem = manifest_problem(manifest)
+    if problem:
+        raise ModelError(f"{manifest_path}: invalid model manifest ({problem})")
+    return manifest
+
+
+def manifest_problem(manifest: Manifest) -> str | None:
+    """Why a manifest cannot be trusted (a threshold that is not a probability, fields of the wrong
+    type), or None."""
+    threshold = manifest.threshold
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        return f"threshold {threshold!r} is not a number"
+    if not math.isfinite(threshold) or not 0.0 <= threshold <= 1.0:
+        return f"threshold {threshold!r} is not between 0 and 1"
+    for name in ("kind", "schema_hash", "sklearn_version", "training_data_id", "model_sha256", "created"):
+        if not isinstance(getattr(manifest, name), str):
+            return f"{name} is not a string"
+    if manifest.compiled_sha256 is not None and not isinstance(manifest.compiled_sha256, str):
+        return "compiled_sha256 is not a string"
+    if not isinstance(manifest.metrics, dict):
+        return "metrics is not an object"
+    return None
 
 
 def check_schema(manifest: Manifest, name: str) -> None:

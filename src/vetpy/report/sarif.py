@@ -202,10 +202,9 @@ def _is_flagged(result: ScanResult) -> bool:
 def document(results: Sequence[ScanResult], *, model: str) -> dict[str, Any]:
     errors = [r for r in results if r.verdict is Verdict.ERROR and r.ignored is None]
     notifications = [
-        {
-            "level": "note" if r.skipped else "error",
-            "message": {"text": f"{r.target}: {'skipped: ' if r.skipped else ''}{r.error}"},
-        }
+        {"level": "note", "message": {"text": f"{r.target}: {'; '.join(r.notes) or r.error or 'skipped'}"}}
+        if r.skipped
+        else {"level": "error", "message": {"text": f"{r.target}: {r.error}"}}
         for r in errors
     ]
     return {

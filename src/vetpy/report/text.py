@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vetpy.result import Reason, ScanResult, Verdict
+from vetpy.report.escape import escape_text
+from vetpy.result import Outcome, Reason, ScanResult, Verdict
 
 _STYLE = {Verdict.MALICIOUS: "bold red", Verdict.BENIGN: "green", Verdict.ERROR: "yellow"}
 
@@ -19,13 +20,13 @@ def reason_text(reason: Reason) -> str:
     where = ""
     if reason.file:
         where = f" ({reason.file}:{reason.line})" if reason.line else f" ({reason.file})"
-    return f"{reason.feature}: {reason.message}{where}"
+    return escape_text(f"{reason.feature}: {reason.message}{where}")
 
 
 def _package(result: ScanResult) -> Text:
-    text = Text(result.name or result.target)
+    text = Text(escape_text(result.name or result.target))
     if result.name and result.name != result.target:
-        text.append(f"\n{result.target}", style="dim")
+        text.append(f"\n{escape_text(result.target)}", style="dim")
     return text
 
 
@@ -33,10 +34,9 @@ def _details(result: ScanResult) -> Text:
     text = Text()
     lines: list[tuple[str, str]] = []
     if result.error:
-        prefix = "skipped: " if result.skipped else "error: "
-        lines.append((prefix + result.error, "yellow"))
+        lines.append((escape_text(f"error: {result.error}"), "yellow"))
     lines += [(reason_text(r), "") for r in result.reasons]
-    lines += [(f"note: {n}", "dim") for n in result.notes]
+    lines += [(escape_text(f"note: {n}"), "dim") for n in result.notes]
     for i, (line, style) in enumerate(lines):
         text.append(("\n" if i else "") + line, style=style)
     return text
@@ -50,17 +50,20 @@ def table(results: Sequence[ScanResult], *, model: str) -> Table:
     t.add_column("score", justify="right")
     t.add_column("reasons", overflow="fold")
     for r in results:
-        verdict = "skipped" if r.skipped else r.verdict.value
+        verdict = "skipped" if r.outcome is Outcome.SKIPPED else r.verdict.value
         score = "-" if r.score is None else f"{r.score:.3f}"
-        t.add_row(_package(r), r.version or "-", Text(verdict, style=_STYLE[r.verdict]), score, _details(r))
+        version = escape_text(r.version or "-")
+        t.add_row(_package(r), version, Text(verdict, style=_STYLE[r.verdict]), score, _details(r))
     return t
 
 
 def summary(results: Sequence[ScanResult]) -> str:
-    counts = {v: sum(1 for r in results if r.verdict is v) for v in Verdict}
+    counts = {v: sum(1 for r in results if r.verdict is v and not r.skipped) for v in Verdict}
+    skipped = sum(1 for r in results if r.outcome is Outcome.SKIPPED)
     return (
         f"{len(results)} package(s): {counts[Verdict.MALICIOUS]} flagged malicious, "
-        f"{counts[Verdict.BENIGN]} benign, {counts[Verdict.ERROR]} not scanned"
+        f"{counts[Verdict.BENIGN]} benign, {counts[Verdict.ERROR]} not scanned completely"
+        + (f", {skipped} skipped on purpose" if skipped else "")
     )
 
 

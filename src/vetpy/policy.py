@@ -1,0 +1,77 @@
+"""Hard findings: signals that make a package malicious whatever the model's score.
+
+Each is something no honest package needs and an attacker gains from, found while reading the archive as
+pip would: a polyglot archive (two readers see two packages), a link leaving the archive, sourceless
+bytecode where pip would import it, source in an encoding that hides it, a data file that code runs
+holding payload-like code, or an in-tree build backend that reaches the network or hides code. Every
+finding comes with a message and the file that shows it.
+"""
+
+from __future__ import annotations
+
+from vetpy.acquire.interface import Archive, CodeView, Finding
+from vetpy.features.source.scan import scan_source
+from vetpy.result import Reason
+
+#: What makes code that runs at install or build time payload-like, by where it comes from.
+_PAYLOAD = {
+    "executed_data": frozenset(
+        {
+            "code.exec_eval",
+            "code.decode_exec",
+            "code.subprocess",
+            "code.os_system",
+            "code.reverse_shell",
+            "code.socket",
+            "code.http",
+            "code.download_exec",
+            "code.credential_read",
+            "code.startup_write",
+        }
+    ),
+    "build_backend": frozenset(
+        {
+            "code.decode_exec",
+            "code.reverse_shell",
+            "code.download_exec",
+            "code.credential_read",
+            "code.startup_write",
+            "code.socket",
+            "code.http",
+        }
+    ),
+}
+_WHAT = {"executed_data": "a data file run as code", "build_backend": "the in-tree build backend"}
+
+
+def _payload(view: CodeView) -> Finding | None:
+    kinds = _PAYLOAD.get(view.role)
+    if kinds is None:
+        return None
+    scan = scan_source(view.path, view.data.decode("utf-8", "replace"), size=len(view.data))
+    active = sorted(f for f in kinds if scan.has_strong(f))
+    if not active:
+        return None
+    first = min((h for f in active for h in scan.examples.get(f, [])), key=lambda h: h.line, default=None)
+    message = f"{_WHAT[view.role]} ({view.source}) runs at install or build time and does: " + ", ".join(
+        a.split(".", 1)[1] for a in active
+    )
+    return Finding(view.role, message, view.source, first.line if first else None)
+
+
+def hard_findings(archive: Archive) -> tuple[Finding, ...]:
+    """Every hard finding of an opened archive (from reading it, and from its code views)."""
+    found = list(archive.findings)
+    for view in archive.views:
+        finding = _payload(view)
+        if finding is not None:
+            found.append(finding)
+    return tuple(found)
+
+
+def policy_reasons(findings: tuple[Finding, ...]) -> tuple[Reason, ...]:
+    """The findings as reasons (``policy.<kind>``), one per kind, in the order found."""
+    seen: dict[str, Reason] = {}
+    for f in findings:
+        seen.setdefault(f.kind, Reason(f"policy.{f.kind}", f.message, f.file, f.line))
+    return tuple(seen.values())

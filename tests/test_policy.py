@@ -1,0 +1,98 @@
+"""Hard findings: each fires on its malicious example and stays quiet on the benign look-alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evasions import (
+    BENIGN_SETUP,
+    PKG_INFO,
+    compiled,
+    files_tar,
+    in_tree_backend,
+    payload,
+    polyglot,
+    tar_link_escape,
+    zip_with_modes,
+)
+from vetpy.acquire.archive import open_archive
+from vetpy.policy import hard_findings
+
+REG = 0o100644
+PURE = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+
+
+def kinds(data: bytes, filename: str) -> set[str]:
+    return {f.kind for f in hard_findings(open_archive(data, target=filename, filename=filename))}
+
+
+def wheel(files: dict[str, bytes], wheel_file: bytes = PURE) -> bytes:
+    files = files | {"demo-1.0.dist-info/METADATA": PKG_INFO, "demo-1.0.dist-info/WHEEL": wheel_file}
+    return zip_with_modes({p: (d, REG) for p, d in files.items()})
+
+
+def sdist(files: dict[str, bytes]) -> bytes:
+    return files_tar({"demo-1.0/PKG-INFO": PKG_INFO} | {f"demo-1.0/{p}": d for p, d in files.items()})
+
+
+def test_polyglot_and_link_escape(tmp_path: Path) -> None:
+    assert kinds(polyglot(tmp_path / "c"), "evil-1.0.tar.gz") == {"polyglot"}
+    assert kinds(tar_link_escape(tmp_path / "c"), "evil-1.0.tar.gz") == {"link_escape"}
+    plain = sdist({"setup.py": BENIGN_SETUP})
+    assert kinds(plain, "demo-1.0.tar.gz") == set()
+
+
+def test_sourceless_bytecode_only_where_it_has_no_place() -> None:
+    pyc = compiled(b"import os\n")
+    assert kinds(wheel({"demo/mod.pyc": pyc}), "demo-1.0-py3-none-any.whl") == {"sourceless_bytecode"}
+    assert kinds(sdist({"demo/mod.pyc": pyc}), "demo-1.0.tar.gz") == {"sourceless_bytecode"}
+    # with its source, in __pycache__ (never imported without the .py), or in a version-specific wheel
+    assert kinds(wheel({"demo/mod.py": b"", "demo/mod.pyc": pyc}), "demo-1.0-py3-none-any.whl") == set()
+    assert kinds(wheel({"demo/__pycache__/mod.cpython-311.pyc": pyc}), "demo-1.0-py3-none-any.whl") == set()
+    cp = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: cp312-none-any\n"
+    assert kinds(wheel({"demo/mod.pyc": pyc}, cp), "demo-1.0-cp312-none-any.whl") == set()
+
+
+@pytest.mark.parametrize("codec", ["utf-7", "unicode_escape", "raw_unicode_escape"])
+def test_exotic_source_encoding(codec: str) -> None:
+    assert kinds(sdist({"setup.py": f"# coding: {codec}\nx = 1\n".encode()}), "d-1.0.tar.gz") == {
+        "source_encoding"
+    }
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "latin-1", "cp1252", "euc-jp"])
+def test_ordinary_source_encoding(codec: str) -> None:
+    assert kinds(sdist({"setup.py": f"# -*- coding: {codec} -*-\nx = 1\n".encode()}), "d-1.0.tar.gz") == set()
+
+
+def test_executed_data_file(tmp_path: Path) -> None:
+    run = b"import os\nexec(open(os.path.join('build', 'cfg.txt')).read())\n" + BENIGN_SETUP
+    evil = sdist({"setup.py": run, "build/cfg.txt": payload(tmp_path / "c")})
+    assert kinds(evil, "d-1.0.tar.gz") == {"executed_data"}
+    harmless = sdist({"setup.py": run, "build/cfg.txt": b"VERSION = '1.0'\n"})
+    assert kinds(harmless, "d-1.0.tar.gz") == set()
+    # a data file named near json.loads / re.compile is not run
+    reads = b"import json, re\ncfg = json.loads(open('cfg.txt').read())\nR = re.compile('cfg.txt')\n"
+    assert (
+        kinds(sdist({"setup.py": reads + BENIGN_SETUP, "cfg.txt": payload(tmp_path / "c")}), "d.tar.gz")
+        == set()
+    )
+
+
+def test_in_tree_backend(tmp_path: Path) -> None:
+    assert kinds(in_tree_backend(tmp_path / "c"), "evil-1.0.tar.gz") == {"build_backend"}
+    quiet = b"from setuptools.build_meta import *\nimport subprocess\nsubprocess.run(['cmake', '.'])\n"
+    pyproject = b'[build-system]\nbuild-backend = "backend"\nbackend-path = ["_build"]\n'
+    assert kinds(sdist({"pyproject.toml": pyproject, "_build/backend.py": quiet}), "d-1.0.tar.gz") == set()
+
+
+def test_notebook_cells_are_analysed_as_functions(tmp_path: Path) -> None:
+    cells = [{"cell_type": "code", "source": ["%matplotlib inline\n", "import os\n", "os.system('ls')\n"]}]
+    doc = json.dumps({"cells": cells}).encode()
+    archive = open_archive(sdist({"nb.ipynb": doc}), target="d", filename="d-1.0.tar.gz")
+    [view] = archive.views
+    assert view.role == "notebook" and b"async def _notebook_cell_0():" in view.data
+    assert b"os.system('ls')" in view.data and b"%matplotlib" not in view.data
