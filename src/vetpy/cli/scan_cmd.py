@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
 
 from vetpy.acquire.index import ARTIFACTS, IndexClient
+from vetpy.acquire.interface import Limits
 from vetpy.acquire.targets import installed_targets
-from vetpy.cli.argtypes import probability
+from vetpy.cli.argtypes import positive_int, probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
 from vetpy.cli.scan_config import mark_ignored, scan_options
+from vetpy.cli.scan_progress import scan_progress
 from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
+from vetpy.model.interface import Scorer
+from vetpy.parallel import scan_resolved
 from vetpy.redact import redact
 from vetpy.report import Format, render
 from vetpy.report.escape import escape_text
@@ -72,6 +77,15 @@ def register(subparsers: Any) -> None:
         "sdist, wheel, all (every file of the release)",
     )
     parser.add_argument(
+        "--jobs", type=positive_int, metavar="N", help="targets scanned at once (default: all cores)"
+    )
+    parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write the result and download cache (scan and download everything again)",
+    )
+    parser.add_argument(
         "--against-previous",
         action="store_true",
         help="also compare each release with its previous release on the index and add what it newly "
@@ -80,6 +94,22 @@ def register(subparsers: Any) -> None:
     add_osv_arguments(parser)
     add_limit_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def caches(scorer: Scorer, limits: Limits, threshold: float | None) -> dict[str, Any]:
+    """The Scanner arguments that turn on the result cache and the download cache."""
+    from vetpy import cache
+    from vetpy.cache.downloads import CachingIndexClient
+    from vetpy.cache.results import ResultCache, model_identity
+
+    root = cache.scan_cache_root()
+    used = scorer.threshold if threshold is None else threshold
+    found: dict[str, Any] = {
+        "cache": ResultCache(root, model_id=model_identity(scorer), threshold=used, limits=limits)
+    }
+    with contextlib.suppress(VetpyError):  # no index configured: local targets still scan
+        found["client"] = CachingIndexClient(root)
+    return found
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,11 +124,15 @@ def run(args: argparse.Namespace) -> int:
         threshold=options.threshold,
         artifact=options.artifact,
         trust_requirements_indexes=options.trust_requirements_indexes,
+        **(caches(scorer, limits, options.threshold) if args.cache else {}),
     )
-    results = scanner.scan(options.targets, args.requirements) if options.targets or args.requirements else []
+    items = (
+        scanner.resolve(options.targets, args.requirements) if options.targets or args.requirements else []
+    )
     if args.installed is not None:
-        site = Path(args.installed) if args.installed else None
-        results += [scanner.scan_target(target) for target in installed_targets(site)]
+        items += installed_targets(Path(args.installed) if args.installed else None)
+    with scan_progress(len(items)) as on_result:
+        results = scan_resolved(scanner, items, jobs=args.jobs, on_result=on_result)
     if args.against_previous:
         client = scanner.client or IndexClient()
         results = [
