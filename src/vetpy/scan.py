@@ -129,6 +129,7 @@ class Scanner:
         artifact: str = "auto",
         trust_requirements_indexes: bool = False,
         cache: ResultCache | None = None,
+        deep: bool = False,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
@@ -137,6 +138,7 @@ class Scanner:
         self.artifact = artifact
         self.trust_requirements_indexes = trust_requirements_indexes
         self.cache = cache
+        self.deep = deep
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
@@ -239,7 +241,19 @@ class Scanner:
 
     # -- many targets --------------------------------------------------------------------------------
     def resolve(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[Target | ScanResult]:
-        """Resolve targets; a target or requirements file that cannot be resolved becomes an error result."""
+        """Resolve targets (and with ``deep`` their whole dependency trees); what cannot be resolved becomes
+        an error result."""
+        resolved = self._resolve(targets, requirements)
+        if self.deep:
+            from vetpy.acquire.deep import expand
+
+            roots = [t for t in resolved if isinstance(t, Target)]
+            resolved.extend(expand(roots, self.client or IndexClient(), self.artifact))
+        return resolved
+
+    def _resolve(
+        self, targets: Sequence[str], requirements: Sequence[Path] = ()
+    ) -> list[Target | ScanResult]:
         trust = self.trust_requirements_indexes
         try:
             return list(
