@@ -19,6 +19,7 @@ from evasions import (
     zip_with_modes,
 )
 from vetpy.acquire.archive import open_archive
+from vetpy.acquire.interface import Limits
 from vetpy.policy import hard_findings
 
 REG = 0o100644
@@ -96,3 +97,10 @@ def test_notebook_cells_are_analysed_as_functions(tmp_path: Path) -> None:
     [view] = archive.views
     assert view.role == "notebook" and b"async def _notebook_cell_0():" in view.data
     assert b"os.system('ls')" in view.data and b"%matplotlib" not in view.data
+
+
+def test_huge_pth_is_an_incomplete_scan() -> None:
+    pth = b"#" * 1_100_000 + b"\nimport os; os.system('id')\n"
+    data = sdist({"setup.py": BENIGN_SETUP, "x.pth": pth})
+    archive = open_archive(data, target="d", filename="d-1.0.tar.gz", limits=Limits(max_ratio=1e6))
+    assert archive.limit_hit is not None and "x.pth" in archive.limit_hit

@@ -33,6 +33,8 @@ from vetpy.acquire.render import render_bytecode, render_notebook, unpad
 #: Largest source the feature stage parses into a syntax tree (vetpy.features.source.scan.MAX_AST_BYTES);
 #: larger code is only pattern-scanned, so it is not "read in full": the scan is then incomplete.
 PARSE_BYTES = 2_000_000
+#: Files the feature stage reads only the start of (vetpy.features.gather): past that, incomplete.
+READ_PREFIX = {".pth": 1_000_000, "entry_points.txt": 200_000}
 #: Codecs Python accepts in a coding cookie that hide what the source says from a plain reader.
 EXOTIC_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"})
 #: Calls that run a file's content as code (or load a module from a path).
@@ -220,6 +222,9 @@ def add_code_views(archive: Archive, oversized: tuple[str, ...], limits: Limits)
             builder.python(m)
         elif lower.endswith(".ipynb"):
             builder.notebook(m)
+        for suffix, limit in READ_PREFIX.items():
+            if lower.endswith(suffix) and len(m.data) > limit:
+                builder.limit(f"parse: {m.path} is more than the {human_bytes(limit)} read of such files")
     _sourceless(builder)
     _executed_data(builder)
     backend_views(builder.archive, builder.views, builder.texts)
