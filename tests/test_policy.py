@@ -49,7 +49,13 @@ def test_polyglot_and_link_escape(tmp_path: Path) -> None:
 def test_sourceless_bytecode_only_where_it_has_no_place() -> None:
     pyc = compiled(b"import os\n")
     assert kinds(wheel({"demo/mod.pyc": pyc}), "demo-1.0-py3-none-any.whl") == {"sourceless_bytecode"}
-    assert kinds(sdist({"demo/mod.pyc": pyc}), "demo-1.0.tar.gz") == {"sourceless_bytecode"}
+    assert kinds(sdist({"demo/__init__.py": b"", "demo/mod.pyc": pyc}), "demo-1.0.tar.gz") == {
+        "sourceless_bytecode"
+    }
+    # outside any package, or beside other byte-compiled sources (a developer tree's leftovers)
+    assert kinds(sdist({"docs/mod.pyc": pyc}), "demo-1.0.tar.gz") == set()
+    stale = {"demo/__init__.py": b"", "demo/__init__.pyc": pyc, "demo/old.pyc": pyc}
+    assert kinds(sdist(stale), "demo-1.0.tar.gz") == set()
     # with its source, in __pycache__ (never imported without the .py), or in a version-specific wheel
     assert kinds(wheel({"demo/mod.py": b"", "demo/mod.pyc": pyc}), "demo-1.0-py3-none-any.whl") == set()
     assert kinds(wheel({"demo/__pycache__/mod.cpython-311.pyc": pyc}), "demo-1.0-py3-none-any.whl") == set()

@@ -144,10 +144,16 @@ def _sourceless(builder: _Builder) -> None:
     where = "sdist" if archive.format not in ("wheel", "egg", "folder") else None
     if archive.format == "wheel" and _is_pure_wheel(archive):
         where = "pure-Python wheel"
-    for m in archive.members:
-        if not m.path.lower().endswith((".pyc", ".pyo")):
-            continue
+    packages = {posixpath.dirname(p) for p in builder.paths if posixpath.basename(p).startswith("__init__.")}
+    roots = {posixpath.dirname(p) for p in builder.paths if posixpath.basename(p) in ("setup.py", "PKG-INFO")}
+    installable = packages | roots
+    pycs = [m for m in archive.members if m.path.lower().endswith((".pyc", ".pyo"))]
+    if where == "sdist" and any(_source_of(m.path)[0] in builder.paths for m in pycs):
+        where = None  # a developer tree byte-compiled by accident: stale .pyc files are leftovers
+    for m in pycs:
         source, importable = _source_of(m.path)
+        if where == "sdist":  # only what would be installed: inside a package, or a top-level module
+            importable = importable and posixpath.dirname(m.path) in installable
         if source in builder.paths:
             continue
         builder.bytecode(m)
