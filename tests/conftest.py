@@ -44,6 +44,15 @@ def make_archive() -> ArchiveBuilder:
     return build_archive
 
 
+@pytest.fixture(autouse=True)
+def _own_scan_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets an empty scan cache (results and downloads), never the user's."""
+    import vetpy.cache
+
+    root = tmp_path_factory.mktemp("scan-cache")
+    monkeypatch.setattr(vetpy.cache, "scan_cache_root", lambda: root)
+
+
 @dataclass
 class FakeIndex:
     """A PEP 691 index served on 127.0.0.1: add projects and files, read ``url`` and ``requests``."""

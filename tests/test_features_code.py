@@ -278,11 +278,15 @@ def test_behaviour_profile_is_the_same_for_setup_py_and_import_time_payloads() -
     def profile(path: str) -> set[str]:
         return {t for t in scan(payload, path=path).code_text.split() if t.startswith(("pair:", "run:"))}
 
-    assert profile("setup.py") == profile("pkg/__init__.py") == {
-        "pair:socket+subprocess",
-        "run:socket",
-        "run:subprocess",
-    }
+    assert (
+        profile("setup.py")
+        == profile("pkg/__init__.py")
+        == {
+            "pair:socket+subprocess",
+            "run:socket",
+            "run:subprocess",
+        }
+    )
     lazy = "import socket, subprocess\ndef f():\n    socket.socket()\n    subprocess.run(['echo'])\n"
     lazy_tokens = set(scan(lazy, path="pkg/core.py").code_text.split())
     assert "pair:socket+subprocess" in lazy_tokens

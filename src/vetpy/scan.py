@@ -14,6 +14,7 @@ from pathlib import Path
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.targets import Target, load_target, resolve_targets
+from vetpy.cache.results import ResultCache, file_sha256
 from vetpy.errors import ModelError, VetpyError
 from vetpy.features.extract import extract_features
 from vetpy.features.interface import PackageFeatures
@@ -125,12 +126,14 @@ class Scanner:
         client: IndexClient | None = None,
         threshold: float | None = None,
         artifact: str = "auto",
+        cache: ResultCache | None = None,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
         self.client = client
         self.threshold = float(self.scorer.threshold if threshold is None else threshold)
         self.artifact = artifact
+        self.cache = cache
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
@@ -212,6 +215,13 @@ class Scanner:
         problem = target_problem(target)
         if problem is not None:
             return problem
+        if self.cache is not None:
+            sha = target.release.sha256 if target.release else None
+            if target.path is not None:
+                sha = file_sha256(target.path)
+            cached = self.cache.get(sha, target=target.label, notes=notes)
+            if cached is not None:
+                return _with_seconds(cached, time.perf_counter() - start)
         try:
             archive = load_target(target, client=self.client, limits=self.limits)
         except Exception as exc:
@@ -219,6 +229,8 @@ class Scanner:
             result = error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
             return replace(result, filename=target.release.filename if target.release else None)
         result = self.scan_archive(archive, notes=notes)
+        if self.cache is not None:
+            self.cache.put(result, own_notes=notes)
         return _with_seconds(result, time.perf_counter() - start)
 
     # -- many targets --------------------------------------------------------------------------------

@@ -79,6 +79,9 @@ def test_webhook_text_escapes_markup() -> None:
 
 
 def test_changelog_url_is_on_the_index_host() -> None:
-    assert changelog_url("https://user:pw@mirror.example:8443/simple") == "https://user:pw@mirror.example:8443/pypi"
+    assert (
+        changelog_url("https://user:pw@mirror.example:8443/simple")
+        == "https://user:pw@mirror.example:8443/pypi"
+    )
     assert parse_time("2026-12-01T04:25:10.5Z") == 1796099110.5
     assert parse_time("yesterday") is None and parse_time(None) is None

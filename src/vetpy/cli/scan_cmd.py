@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
 
 from vetpy.acquire.index import ARTIFACTS, IndexClient
-from vetpy.cli.argtypes import probability
+from vetpy.acquire.interface import Limits
+from vetpy.cli.argtypes import positive_int, probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
+from vetpy.cli.scan_progress import scan_progress
 from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
+from vetpy.model.interface import Scorer
+from vetpy.parallel import scan_resolved
 from vetpy.redact import redact
 from vetpy.report import Format, render
 from vetpy.report.escape import escape_text
@@ -53,6 +58,15 @@ def register(subparsers: Any) -> None:
         "sdist, wheel, all (every file of the release)",
     )
     parser.add_argument(
+        "--jobs", type=positive_int, metavar="N", help="targets scanned at once (default: all cores)"
+    )
+    parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write the result and download cache (scan and download everything again)",
+    )
+    parser.add_argument(
         "--against-previous",
         action="store_true",
         help="also compare each release with its previous release on the index and add what it newly "
@@ -63,18 +77,40 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def caches(scorer: Scorer, limits: Limits, threshold: float | None) -> dict[str, Any]:
+    """The Scanner arguments that turn on the result cache and the download cache."""
+    from vetpy import cache
+    from vetpy.cache.downloads import CachingIndexClient
+    from vetpy.cache.results import ResultCache, model_identity
+
+    root = cache.scan_cache_root()
+    used = scorer.threshold if threshold is None else threshold
+    found: dict[str, Any] = {
+        "cache": ResultCache(root, model_id=model_identity(scorer), threshold=used, limits=limits)
+    }
+    with contextlib.suppress(VetpyError):  # no index configured: local targets still scan
+        found["client"] = CachingIndexClient(root)
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.targets and not args.requirements:
         raise VetpyError("nothing to scan: give at least one TARGET or -r FILE")
     limits = limits_from_args(args)
     scorer = load_scorer(args.model) if args.model else default_scorer()
-    scanner = Scanner(scorer=scorer, limits=limits, threshold=args.threshold, artifact=args.artifact)
-    results = scanner.scan(args.targets, args.requirements)
+    scanner = Scanner(
+        scorer=scorer,
+        limits=limits,
+        threshold=args.threshold,
+        artifact=args.artifact,
+        **(caches(scorer, limits, args.threshold) if args.cache else {}),
+    )
+    items = scanner.resolve(args.targets, args.requirements)
+    with scan_progress(len(items)) as on_result:
+        results = scan_resolved(scanner, items, jobs=args.jobs, on_result=on_result)
     if args.against_previous:
         client = scanner.client or IndexClient()
-        results = [
-            against_previous(r, client=client, limits=limits, artifact=args.artifact) for r in results
-        ]
+        results = [against_previous(r, client=client, limits=limits, artifact=args.artifact) for r in results]
     results = check_known_malicious(results, args)
     color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
     report = render(results, args.format, model=scorer.name, color=color)

@@ -9,8 +9,9 @@ from pathlib import PurePosixPath
 
 from vetpy.acquire.interface import Archive, Member
 from vetpy.features import strings as st
-from vetpy.features.paper import suspicious_lines
+from vetpy.features.paper import iter_suspicious_lines
 from vetpy.features.source.facts import FileFacts
+from vetpy.features.source.pool import scan_members
 from vetpy.features.source.scan import scan_source
 from vetpy.features.source.state import EP_RE
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
@@ -178,14 +179,15 @@ def gather(archive: Archive) -> PackageFacts:
     setup = setups[0] if setups else None
     susp: list[str] = []
     susp_chars = 0
-    for m in sorted(py, key=lambda m: m.path != setup):  # every file: acquire bounds their number
-        text = decode_source(m.data)
-        is_setup = m.path == setup
-        facts = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))
+    ordered = sorted(py, key=lambda m: m.path != setup)  # every file: acquire bounds their number
+    for m, facts in zip(ordered, scan_members(ordered, setup), strict=True):
         files.append(facts)
         url_hits.extend((m.path, line, hit) for line, hit in facts.urls)
         entry_modules.extend(facts.entry_modules)
-        for line in suspicious_lines(text[:MAX_TEXT_CHARS], whole_file=is_setup or facts.suspicious_url):
+        if susp_chars > MAX_TEXT_CHARS:  # the text is full: lines past the cap are never kept
+            continue
+        text, is_setup = decode_source(m.data), m.path == setup
+        for line in iter_suspicious_lines(text[:MAX_TEXT_CHARS], whole_file=is_setup or facts.suspicious_url):
             if susp_chars > MAX_TEXT_CHARS:
                 break
             susp.append(line)

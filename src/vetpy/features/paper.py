@@ -4,6 +4,7 @@ setup.cfg, licence mismatch, and the "suspicious lines of code" text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -136,6 +137,15 @@ def install_hook_line(text: str) -> str | None:
     """The first suspicious-text match of an install-command override, or None."""
     m = INSTALL_HOOK_RE.search(text)
     return m.group(0) if m else None
+
+
+def iter_suspicious_lines(text: str, *, whole_file: bool) -> Iterator[str]:
+    """:func:`suspicious_lines` one at a time, so a reader that has enough can stop early."""
+    search = SUSPICIOUS_LINE_RE.search
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and (whole_file or search(stripped[:MAX_LINE_CHARS])):
+            yield stripped[:MAX_LINE_CHARS].lower()
 
 
 def suspicious_lines(text: str, *, whole_file: bool) -> list[str]:

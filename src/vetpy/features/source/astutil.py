@@ -18,21 +18,66 @@ def is_main_guard(test: ast.expr) -> bool:
     )
 
 
+# Fields that only ever hold names, numbers or flags, never a node (``ctx`` holds a node: kept here).
+_PRIMITIVE_FIELDS = frozenset(
+    {"id", "attr", "name", "asname", "module", "level", "conversion", "kind", "simple", "type_comment"}
+    | {"is_async", "arg", "tag", "n", "s"}
+)
+_IMPORT_LIKE = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)
+_WALK_FIELDS: dict[type, tuple[str, ...]] = {}
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: Nodes no check reads and under which no checked node can sit: the main walk never pushes them.
+LEAVES: frozenset[type] = frozenset(
+    {ast.Name, ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.TypeIgnore}
+    | {
+        kind
+        for group in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+        for kind in group.__subclasses__()
+    }
+)
+
+
+def walk_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold nodes, in ``_fields`` order (those ``iter_child_nodes``
+    looks at, less the ones that only ever hold names or numbers)."""
+    fields = _WALK_FIELDS.get(kind)
+    if fields is None:
+        names = getattr(kind, "_fields", ())
+        fields = () if kind is ast.Constant else tuple(f for f in names if f not in _PRIMITIVE_FIELDS)
+        _WALK_FIELDS[kind] = fields
+    return fields
+
+
+def child_fields(kind: type) -> tuple[str, ...]:
+    """As :func:`walk_fields`, less ``ctx`` and the names of imports (leaves): the main walk's table."""
+    fields = CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = tuple(
+            f
+            for f in walk_fields(kind)
+            if f != "ctx" and not (f == "names" and issubclass(kind, _IMPORT_LIKE))
+        )
+        CHILD_FIELDS[kind] = fields
+    return fields
+
+
 def bounded_walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Depth-first nodes of a subtree, at most ``SUBTREE_BUDGET`` of them."""
+    """Depth-first nodes of a subtree, at most ``SUBTREE_BUDGET`` of them: exactly the nodes, in the
+    order, of popping ``ast.iter_child_nodes`` off a stack, without its generator per node."""
     stack = [node]
     budget = SUBTREE_BUDGET
+    base = ast.AST
     while stack and budget > 0:
         cur = stack.pop()
         budget -= 1
         yield cur
-        stack.extend(ast.iter_child_nodes(cur))
-
-
-def as_list(value: object) -> list[object]:
-    if isinstance(value, list):
-        return value
-    return [value] if isinstance(value, ast.AST) else []
+        fields = _WALK_FIELDS.get(type(cur))
+        for name in walk_fields(type(cur)) if fields is None else fields:
+            value = getattr(cur, name, None)
+            if isinstance(value, base):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend([item for item in value if isinstance(item, base)])
 
 
 def small(node: ast.AST) -> bool:

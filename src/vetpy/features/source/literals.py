@@ -78,7 +78,10 @@ def scan_string_patterns(scan: FactsBuilder, lines: Lines) -> None:
     if not pending:
         return
     lowered = [head.lower() for head, _, _ in pending]
+    joined = "\x00".join(lowered)  # no hint holds a NUL: a hint found here lies inside one string
     for feature, pattern, tok, hints in _STRING_PATTERNS:
+        if not any(h in joined for h in hints):
+            continue
         for (head, line, module_level), low in zip(pending, lowered, strict=True):
             if not any(h in low for h in hints):
                 continue

@@ -16,11 +16,44 @@ WHOLE_ENV = "os.environ (all of it)"
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
 
 
+def _flow_marks() -> re.Pattern[str]:
+    """Words every call of a sink (network, process) or of exec/eval puts in the source: the last part of
+    its resolved name (an attribute, a name, or the name an import brings in), the module of a prefix
+    entry (``requests.``), the start of an identifier (``os.spawn`` -> ``spawnl``), or a computed
+    import (whose string may spell the module with escapes)."""
+    words = {"__import__", "import_module"}
+    starts: set[str] = set()
+    sinks = {q for q, feats in calls.EXACT.items() if calls.SINK_FEATURES.intersection(feats)}
+    for q in sinks | calls.SEND_NAMES | calls.EXEC_NAMES:
+        words.add(q.rsplit(".", 1)[-1])
+    for prefix, feats in calls.PREFIX:
+        if calls.SINK_FEATURES.intersection(feats):
+            if prefix.endswith("."):
+                words.add(prefix[:-1].split(".")[0])
+            else:
+                starts.add(prefix.rsplit(".", 1)[-1])
+    pattern = rf"\b(?:{'|'.join(sorted(map(re.escape, words)))})\b"
+    if starts:
+        pattern += rf"|\b(?:{'|'.join(sorted(map(re.escape, starts)))})\w*"
+    return re.compile(pattern, re.ASCII)
+
+
+FLOW_MARKS = _flow_marks()
+
+
+def may_reach_sink(text: str) -> bool:
+    """False only when no call in ``text`` can resolve to a sink or to exec/eval, so what flows into
+    names (host data, decoded values) can never be read. Python normalises non-ASCII identifiers (NFKC),
+    so such files always count."""
+    return not text.isascii() or FLOW_MARKS.search(text) is not None
+
+
 class WalkState:
     """Mutable state of one walk over one module, with name resolution and hit recording."""
 
     def __init__(self, scan: FactsBuilder, text: str, is_setup: bool) -> None:
         self.scan = scan
+        self.track_flow = may_reach_sink(text)
         self.lines = Lines(text)
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}

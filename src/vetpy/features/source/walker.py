@@ -6,7 +6,7 @@ import ast
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
-from vetpy.features.source.astutil import as_list, is_main_guard
+from vetpy.features.source.astutil import CHILD_FIELDS, LEAVES, child_fields, is_main_guard
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.literals import scan_string
@@ -42,26 +42,35 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
     """Visits every node once and records its hits, tokens, URLs and entry points in the builder."""
 
     def run(self, tree: ast.AST) -> None:
+        """Visit every node in pre-order. Leaves no check reads (names, contexts, operators) are never
+        pushed and each node type's child fields come from a table: the same visits, less work."""
         stack: list[tuple[ast.AST, bool, str | None, bool]] = [(tree, False, None, False)]
-        visited = _VISITED
-        funcs = _FUNCS
+        visited, funcs, leaves, base = _VISITED, _FUNCS, LEAVES, ast.AST
         while stack:
             node, in_func, func, in_main = stack.pop()
             kind = type(node)
             if kind in visited:
                 self.func, self.in_main = func, in_main
                 self.visit(node, in_func)
+            fields = CHILD_FIELDS.get(kind)
+            if fields is None:
+                fields = child_fields(kind)
+            if not fields:
+                continue
             child_in_func = in_func or kind in funcs
             if func is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 func = node.name
                 self.defined.add(func)
             child_main = in_main or (func is None and isinstance(node, ast.If) and is_main_guard(node.test))
-            children = [
-                (child, child_in_func, func, child_main)
-                for name in node._fields
-                for value in as_list(getattr(node, name, None))
-                if isinstance(child := value, ast.AST)
-            ]
+            children = []
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for child in value:
+                        if isinstance(child, base) and type(child) not in leaves:
+                            children.append((child, child_in_func, func, child_main))
+                elif isinstance(value, base) and type(value) not in leaves:
+                    children.append((value, child_in_func, func, child_main))
             children.reverse()
             stack.extend(children)
         self.finish(tree)
@@ -117,6 +126,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
             q = self.resolve(value)
             if q and not q.startswith("*") and (calls.features_for(q) or q in calls.EXEC_NAMES):
                 self.aliases[target] = q
+        if not self.track_flow:  # no sink or exec can be called in this file: flows are never read
+            return
         carried = self.host_data(value)
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
