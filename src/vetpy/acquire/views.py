@@ -134,7 +134,7 @@ def _is_pure_wheel(archive: Archive) -> bool:
         if m.path.endswith(".dist-info/WHEEL") and m.path.count("/") == 1:
             text = m.data[:4096].decode("utf-8", "replace").lower()
             tags = re.findall(r"^tag:\s*(\S+)", text, re.M)
-            generic = bool(tags) and all(t.startswith("py") and t.endswith("-none-any") for t in tags)
+            generic = bool(tags) and all(re.fullmatch(r"py\d(?:\.py\d)*-none-any", t) for t in tags)
             return "root-is-purelib: true" in text and generic
     return False
 
