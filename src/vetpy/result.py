@@ -1,4 +1,4 @@
-"""The result of scanning one package: the public contract's JSON object (see docs/design.md)."""
+"""The result of scanning one package: the public contract's JSON object (see the design brief)."""
 
 from __future__ import annotations
 

@@ -127,6 +127,7 @@ class Scanner:
         threshold: float | None = None,
         artifact: str = "auto",
         cache: ResultCache | None = None,
+        deep: bool = False,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
@@ -134,6 +135,7 @@ class Scanner:
         self.threshold = float(self.scorer.threshold if threshold is None else threshold)
         self.artifact = artifact
         self.cache = cache
+        self.deep = deep
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
@@ -235,7 +237,19 @@ class Scanner:
 
     # -- many targets --------------------------------------------------------------------------------
     def resolve(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[Target | ScanResult]:
-        """Resolve targets; a target or requirements file that cannot be resolved becomes an error result."""
+        """Resolve targets (and with ``deep`` their whole dependency trees); what cannot be resolved becomes
+        an error result."""
+        resolved = self._resolve(targets, requirements)
+        if self.deep:
+            from vetpy.acquire.deep import expand
+
+            roots = [t for t in resolved if isinstance(t, Target)]
+            resolved.extend(expand(roots, self.client or IndexClient(), self.artifact))
+        return resolved
+
+    def _resolve(
+        self, targets: Sequence[str], requirements: Sequence[Path] = ()
+    ) -> list[Target | ScanResult]:
         try:
             return list(resolve_targets(targets, requirements, artifact=self.artifact, client=self.client))
         except Exception:  # resolve one by one so a single bad input does not sink the rest

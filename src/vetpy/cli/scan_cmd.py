@@ -58,6 +58,12 @@ def register(subparsers: Any) -> None:
         "sdist, wheel, all (every file of the release)",
     )
     parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also scan every dependency pip would install, resolved from metadata without running any "
+        "package code (what cannot be resolved is reported as an error)",
+    )
+    parser.add_argument(
         "--jobs", type=positive_int, metavar="N", help="targets scanned at once (default: all cores)"
     )
     parser.add_argument(
@@ -103,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         limits=limits,
         threshold=args.threshold,
         artifact=args.artifact,
+        deep=args.deep,
         **(caches(scorer, limits, args.threshold) if args.cache else {}),
     )
     items = scanner.resolve(args.targets, args.requirements)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from vetpy.acquire.archive import open_archive
-from vetpy.dataset.paths import data_dir
 from vetpy.errors import VetpyError
+from vetpy.lab.dataset.paths import data_dir
 
 SAMPLE_SIZE = 30
 

@@ -21,8 +21,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from vetpy.acquire.index import IndexClient, file_kind
-from vetpy.dataset.benign import BenignRelease
 from vetpy.errors import IndexLookupError
+from vetpy.lab.dataset.benign import BenignRelease
 
 RECENT_STRATUM = "recent"
 CSV_FIELDS = ("name", "version", "filename", "sha256", "size", "upload_time", "packagetype", "stratum")

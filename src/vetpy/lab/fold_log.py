@@ -17,8 +17,8 @@ from typing import Any
 
 import sklearn
 
-from vetpy.dataset.extraction import code_digest, extractor_fingerprint
-from vetpy.dataset.paths import cache_dir
+from vetpy.lab.dataset.extraction import code_digest, extractor_fingerprint
+from vetpy.lab.dataset.paths import cache_dir
 
 
 def fold_log_key(kind: str, protocol: str, folds: int, data_id: str) -> str:

@@ -18,18 +18,20 @@ from sklearn.base import clone
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
 
-from vetpy.dataset.corpus import Sample, corpus_id, load_corpus, name_bucket
-from vetpy.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
-from vetpy.model import augment, pipelines
-from vetpy.model.fold_log import FoldLog
-from vetpy.model.metrics import classification_metrics, recall_at_fpr, summarise_folds
-
-TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
-TIME_SPLIT_TEST_UNTIL = "2024-08-31"
-CV_FOLDS = 10  # the paper's protocol
-BENIGN_TRAIN_BUCKETS = 70  # of 100: benign projects whose name hash falls below go to training
+from vetpy.lab import augment, pipelines
+from vetpy.lab.dataset.corpus import Sample, corpus_id, load_corpus, name_bucket
+from vetpy.lab.dataset.extraction import FeatureCache, extract_corpus
+from vetpy.lab.fold_log import FoldLog
+from vetpy.lab.metrics import classification_metrics, recall_at_fpr, summarise_folds
+from vetpy.lab.protocols import (
+    BENIGN_TRAIN_BUCKETS,
+    CV_FOLDS,
+    SELECTION_FOLDS,
+    TIME_SPLIT_TEST_UNTIL,
+    TIME_SPLIT_TRAIN_BEFORE,
+)
 
 Progress = Callable[[str], None]
 
@@ -258,9 +260,6 @@ def time_split(kind: str, data: EvalData) -> TimeSplitResult:
         }
     )
     return TimeSplitResult(metrics, data.y[te], scores, model, test_features)
-
-
-SELECTION_FOLDS = 5
 
 
 def selection_cv(

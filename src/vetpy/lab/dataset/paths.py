@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from vetpy import settings
 from vetpy.errors import VetpyError
 
 
 def cache_dir() -> Path:
     """The cache root (``VETPY_CACHE``, else ``$XDG_CACHE_HOME/vetpy``, else ``~/.cache/vetpy``)."""
-    env = os.environ.get("VETPY_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "vetpy"
+    return settings.current().cache_dir
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -22,8 +19,9 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     candidates: list[Path] = []
     if explicit:
         candidates.append(Path(explicit))
-    if os.environ.get("VETPY_DATA"):
-        candidates.append(Path(os.environ["VETPY_DATA"]))
+    configured = settings.current().data_dir
+    if configured is not None:
+        candidates.append(configured)
     for start in (Path.cwd(), Path(__file__).resolve()):
         for parent in [start, *start.parents]:
             candidates.append(parent / "shared" / "data")

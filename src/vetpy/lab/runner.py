@@ -11,10 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from vetpy.dataset.corpus import corpus_id
-from vetpy.model import plots
-from vetpy.model.evaluate import (
-    CV_FOLDS,
+from vetpy.lab import plots
+from vetpy.lab.dataset.corpus import corpus_id
+from vetpy.lab.evaluate import (
     EvalData,
     cross_validate,
     fit_model,
@@ -25,11 +24,11 @@ from vetpy.model.evaluate import (
     time_split_indices,
     write_json,
 )
-from vetpy.model.fold_log import FoldLog
-from vetpy.model.kinds import MODEL_KINDS, PROTOCOLS
+from vetpy.lab.fold_log import FoldLog
+from vetpy.lab.metrics import SUMMARY_KEYS
+from vetpy.lab.protocols import CV_FOLDS, MODEL_KINDS, PROTOCOLS
+from vetpy.lab.store import environment, save_model
 from vetpy.model.manifest import Manifest
-from vetpy.model.metrics import SUMMARY_KEYS
-from vetpy.model.store import environment, save_model
 
 PAPER_MACRO = {  # the paper's own figures (two-class averages) and its malicious-class figures
     "cv": {

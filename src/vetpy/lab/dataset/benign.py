@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vetpy.acquire.index import IndexClient, find_file, verify_sha256
-from vetpy.dataset.paths import cache_dir
 from vetpy.errors import IndexLookupError
+from vetpy.lab.dataset.paths import cache_dir
 
 
 @dataclass(frozen=True)

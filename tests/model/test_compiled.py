@@ -13,16 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_model import synthetic
+from lab.test_model import synthetic
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS
-from vetpy.model import pipelines
-from vetpy.model.compiled import CompiledModel, CompiledScorer, NotCompilable, compile_model
+from vetpy.lab import pipelines
+from vetpy.lab.compile import NotCompilable, compile_model
+from vetpy.lab.store import save_model
+from vetpy.model.compiled import CompiledModel, CompiledScorer
 from vetpy.model.loader import bundled_model_path, load_scorer
-from vetpy.model.store import TrainedScorer, load_model, save_model
+from vetpy.model.store import TrainedScorer, load_model
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def jittered(feats: list[PackageFeatures], seed: int) -> list[PackageFeatures]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from vetpy.dataset.paths import data_dir
 from vetpy.errors import VetpyError
 from vetpy.features.extract import extract_features
+from vetpy.lab.dataset.paths import data_dir
 
 CODE_SIGNALS = (
     "paper.install_hook",

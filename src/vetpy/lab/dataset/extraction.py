@@ -21,11 +21,11 @@ from typing import Any
 
 import vetpy.acquire as acquire_pkg
 import vetpy.features as features_pkg
-from vetpy.dataset.corpus import Sample
-from vetpy.dataset.dedup import near_duplicate_key
-from vetpy.dataset.paths import cache_dir
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, schema_hash
+from vetpy.lab.dataset.corpus import Sample
+from vetpy.lab.dataset.dedup import near_duplicate_key
+from vetpy.lab.dataset.paths import cache_dir
 from vetpy.result import one_line
 
 

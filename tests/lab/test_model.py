@@ -12,9 +12,10 @@ import pytest
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS
-from vetpy.model import pipelines
-from vetpy.model.metrics import classification_metrics, recall_at_fpr
-from vetpy.model.store import TrainedScorer, load_model, load_scorer, save_model
+from vetpy.lab import pipelines
+from vetpy.lab.metrics import classification_metrics, recall_at_fpr
+from vetpy.lab.store import save_model
+from vetpy.model.store import TrainedScorer, load_model, load_scorer
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[list[PackageFeatures], np.ndarray]:
@@ -172,8 +173,8 @@ def test_untrusted_types_are_refused(tmp_path: Path) -> None:
 def test_grouped_stacking_keeps_families_and_projects_on_one_side() -> None:
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from vetpy.dataset.corpus import Sample
-    from vetpy.model.evaluate import EvalData, fit_model, stacking_groups
+    from vetpy.lab.dataset.corpus import Sample
+    from vetpy.lab.evaluate import EvalData, fit_model, stacking_groups
 
     feats, y = synthetic(120, seed=7)
     samples = [
@@ -204,9 +205,9 @@ def test_grouped_stacking_keeps_families_and_projects_on_one_side() -> None:
 
 
 def test_train_on_the_time_split_training_side_only(tmp_path: Path) -> None:
-    from vetpy.dataset.corpus import Sample, corpus_id
-    from vetpy.model.evaluate import EvalData, time_split_indices
-    from vetpy.model.runner import train_and_save
+    from vetpy.lab.dataset.corpus import Sample, corpus_id
+    from vetpy.lab.evaluate import EvalData, time_split_indices
+    from vetpy.lab.runner import train_and_save
 
     feats, y = synthetic(120, seed=11)
     dates = ["2024-01-15", "2024-07-01"]  # before the split / in the test window
@@ -235,7 +236,7 @@ def test_default_model_reads_behaviour_profile_tokens_whole() -> None:
 
 
 def test_relocated_copy_moves_a_setup_payload_to_import_time() -> None:
-    from vetpy.model.augment import has_setup_payload, relocate
+    from vetpy.lab.augment import has_setup_payload, relocate
 
     values = dict.fromkeys(FEATURE_IDS, 0.0)
     values.update({"install.setup_suspicious": 1.0, "install.cmdclass": 1.0, "code.socket": 1.0})
@@ -250,7 +251,7 @@ def test_relocated_copy_moves_a_setup_payload_to_import_time() -> None:
 
 
 def test_dormant_copy_keeps_behaviours_and_drops_every_running_signal() -> None:
-    from vetpy.model.augment import RUNNING_FEATURES, dormant, has_running_payload
+    from vetpy.lab.augment import RUNNING_FEATURES, dormant, has_running_payload
 
     values = dict.fromkeys(FEATURE_IDS, 0.0)
     values.update(
@@ -273,8 +274,8 @@ def test_dormant_copy_keeps_behaviours_and_drops_every_running_signal() -> None:
 
 
 def test_augmenting_kinds_train_on_the_copies_too() -> None:
-    from vetpy.dataset.corpus import Sample
-    from vetpy.model.evaluate import EvalData, fit_model, training_set
+    from vetpy.lab.dataset.corpus import Sample
+    from vetpy.lab.evaluate import EvalData, fit_model, training_set
 
     feats, y = synthetic(60, seed=5)
     feats = [
@@ -311,9 +312,9 @@ def test_augmenting_kinds_train_on_the_copies_too() -> None:
 
 
 def test_interrupted_cv_resumes_from_its_fold_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from vetpy.dataset.corpus import Sample
-    from vetpy.model import evaluate
-    from vetpy.model.fold_log import FoldLog
+    from vetpy.lab import evaluate
+    from vetpy.lab.dataset.corpus import Sample
+    from vetpy.lab.fold_log import FoldLog
 
     feats, y = synthetic(100, seed=5)
     samples = [
@@ -353,8 +354,8 @@ def test_interrupted_cv_resumes_from_its_fold_log(tmp_path: Path, monkeypatch: p
 
 
 def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    from vetpy.dataset.corpus import Sample
-    from vetpy.model import evaluate
+    from vetpy.lab import evaluate
+    from vetpy.lab.dataset.corpus import Sample
 
     feats, y = synthetic(120, seed=3)
     dates = ["2024-01-15", "2024-07-01"]  # before the split / in the test window

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from vetpy.dataset.benign import archive_path, read_benign_csv
 from vetpy.errors import VetpyError
+from vetpy.lab.dataset.benign import archive_path, read_benign_csv
 
 MALICIOUS = 1
 BENIGN = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vetpy.dataset.extraction import code_digest, extractor_fingerprint
+from vetpy.lab.dataset.extraction import code_digest, extractor_fingerprint
 
 
 def _tree(root: Path, source: str) -> str:

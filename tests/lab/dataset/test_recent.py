@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from vetpy.acquire.index import parse_project_list
-from vetpy.dataset.benign import read_benign_csv
-from vetpy.dataset.recent import newest_release_since, sample_recent, write_release_csv
 from vetpy.errors import IndexLookupError
+from vetpy.lab.dataset.benign import read_benign_csv
+from vetpy.lab.dataset.recent import newest_release_since, sample_recent, write_release_csv
 
 SHA = "ab" * 32
 

@@ -19,7 +19,7 @@ from conftest import ArchiveBuilder, FakeIndex
 from vetpy import __version__
 from vetpy.cli.main import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 PAYLOAD = (
     "import json, os, urllib.request\n"
