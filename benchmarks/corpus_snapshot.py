@@ -33,7 +33,7 @@ _SCORER: Any = None
 
 
 def samples(names: list[str]) -> list[tuple[str, str, str]]:
-    from vetpy.dataset.benign import archive_path, read_benign_csv
+    from vetpy.lab.dataset.benign import archive_path, read_benign_csv
 
     out: list[tuple[str, str, str]] = []
     for name in names:

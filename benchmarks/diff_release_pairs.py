@@ -23,8 +23,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from vetpy.acquire.archive import open_archive
-from vetpy.dataset.paths import data_dir
 from vetpy.diff import diff_archives
+from vetpy.lab.dataset.paths import data_dir
 
 
 def _pairs(data: Path) -> list[tuple[str, dict[str, str], dict[str, str]]]:

@@ -40,13 +40,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vetpy.lab import protocols
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH_CACHE = Path(os.environ.get("VETPY_BENCH_CACHE", Path.home() / ".cache" / "vetpy" / "bench"))
 GUARDDOG_VERSION = "3.2.0"
 GUARDDOG_THRESHOLD = 5.0  # risk_score.score is 0-10; >= 5 is GuardDog's own "suspicious"/"high_risk" label
-TIME_TEST_FROM = "2024-06-01"  # vetpy.model.evaluate.TIME_SPLIT_TRAIN_BEFORE
-TIME_TEST_UNTIL = "2024-08-31"  # vetpy.model.evaluate.TIME_SPLIT_TEST_UNTIL
-BENIGN_TEST_BUCKET = 70  # vetpy.model.evaluate.BENIGN_TRAIN_BUCKETS: buckets >= 70 are held out
+TIME_TEST_FROM = protocols.TIME_SPLIT_TRAIN_BEFORE  # the time split's test side: from this date
+TIME_TEST_UNTIL = protocols.TIME_SPLIT_TEST_UNTIL
+BENIGN_TEST_BUCKET = protocols.BENIGN_TRAIN_BUCKETS  # benign name buckets >= this are held out
 
 
 def log(msg: str) -> None:
@@ -107,9 +109,9 @@ def classification(rows: list[dict[str, Any]], flag_key: str) -> dict[str, Any]:
 
 # -------------------------------------------------------------------------------------------- sample
 def near_duplicate_keys(samples: list[Any]) -> dict[str, str]:
-    """Near-duplicate cluster key per malicious sha256 (vetpy.dataset.dedup), cached under BENCH_CACHE."""
+    """Near-duplicate cluster key per malicious sha256 (vetpy.lab.dataset.dedup), cached under BENCH_CACHE."""
     from vetpy.acquire.archive import open_archive
-    from vetpy.dataset.dedup import near_duplicate_key
+    from vetpy.lab.dataset.dedup import near_duplicate_key
 
     cache_file = BENCH_CACHE / "dupkeys.json"
     keys: dict[str, str] = {}
@@ -123,7 +125,7 @@ def near_duplicate_keys(samples: list[Any]) -> dict[str, str]:
             archive = open_archive(s.path, target=str(s.path))
             keys[s.sha256] = near_duplicate_key(archive, s.name, s.version)
         except Exception:
-            keys[s.sha256] = s.sha256[:20]  # unreadable: its own cluster (as vetpy.dataset.extraction does)
+            keys[s.sha256] = s.sha256[:20]  # unreadable: its own cluster (as lab.dataset.extraction)
         if i % 1000 == 0:
             log(f"  {i}/{len(todo)}")
     if todo:
@@ -138,7 +140,7 @@ def draw_sample(
     """Malicious: one random sample per near-duplicate cluster (clusters in random order; a second pass
     over the clusters only if more samples than clusters are asked for). Benign: uniform over cached rows.
     """
-    from vetpy.dataset.corpus import benign_samples, malicious_samples, name_bucket
+    from vetpy.lab.dataset.corpus import benign_samples, malicious_samples, name_bucket
 
     rng = random.Random(seed)
     mal = [s for s in malicious_samples(data) if s.path.is_file()]
@@ -477,7 +479,7 @@ def model_provenance(scorer_name: str, data: Path, model: str | None) -> dict[st
         "manifest_metrics": manifest.get("metrics"),
     }
     try:
-        from vetpy.dataset.corpus import corpus_id, load_corpus, name_bucket
+        from vetpy.lab.dataset.corpus import corpus_id, load_corpus, name_bucket
 
         corpus = load_corpus(data)
         train_side = [
@@ -604,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from vetpy import __version__ as vetpy_version
-    from vetpy.dataset.paths import data_dir
+    from vetpy.lab.dataset.paths import data_dir
 
     data = data_dir(args.data)
     started = time.time()

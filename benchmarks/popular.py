@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--guarddog-timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    from vetpy.dataset.paths import data_dir
+    from vetpy.lab.dataset.paths import data_dir
 
     samples = fetch(args.top, data_dir(args.data), gd.BENCH_CACHE / "popular")
     gd.log(f"{len(samples)} releases")

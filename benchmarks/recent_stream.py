@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vetpy.dataset.benign import archive_path, read_benign_csv
-from vetpy.dataset.corpus import Sample
-from vetpy.dataset.extraction import FeatureCache, extract_corpus
+from vetpy.lab.dataset.benign import archive_path, read_benign_csv
+from vetpy.lab.dataset.corpus import Sample
+from vetpy.lab.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.scan import default_scorer, load_scorer
 
 

@@ -25,6 +25,8 @@ class LiveIndex:
         self.blobs: dict[str, bytes] = {}
         self.events: list[tuple[str, str, int, str, int]] = []
         self.lock = threading.Lock()
+        self.serials = True  # False: a project list without _last-serial
+        self.flaky: dict[str, int] = {}  # filename -> how many more downloads answer HTTP 503
 
     def upload(self, project: str, version: str, filename: str, data: bytes, *, ago: float = 0.0) -> str:
         """Publish a file (a new serial; its upload time ``ago`` seconds back); returns its sha256."""
@@ -58,7 +60,10 @@ class LiveIndex:
 
     def root(self) -> dict[str, Any]:
         with self.lock:
-            projects = [{"name": n, "_last-serial": p["serial"]} for n, p in sorted(self.projects.items())]
+            projects = [
+                {"name": n, "_last-serial": p["serial"]} if self.serials else {"name": n}
+                for n, p in sorted(self.projects.items())
+            ]
         return {"meta": {"api-version": "1.1", "_last-serial": self.serial}, "projects": projects}
 
     def page(self, name: str) -> dict[str, Any] | None:
@@ -88,6 +93,9 @@ def _handler(index: LiveIndex) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(200, json.dumps(index.root()).encode(), "application/vnd.pypi.simple.v1+json")
             elif len(parts) == 2 and parts[0] == "simple" and (page := index.page(parts[1])) is not None:
                 self._send(200, json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json")
+            elif len(parts) == 2 and parts[0] == "files" and index.flaky.get(parts[1], 0) > 0:
+                index.flaky[parts[1]] -= 1
+                self._send(503, b"busy", "text/plain")
             elif len(parts) == 2 and parts[0] == "files" and parts[1] in index.blobs:
                 self._send(200, index.blobs[parts[1]], "application/octet-stream")
             else:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.projectfile import ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.cache.results import ResultCache, file_sha256
 from vetpy.errors import ModelError, VetpyError
@@ -126,14 +127,18 @@ class Scanner:
         client: IndexClient | None = None,
         threshold: float | None = None,
         artifact: str = "auto",
+        trust_requirements_indexes: bool = False,
         cache: ResultCache | None = None,
+        deep: bool = False,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
         self.client = client
         self.threshold = float(self.scorer.threshold if threshold is None else threshold)
         self.artifact = artifact
+        self.trust_requirements_indexes = trust_requirements_indexes
         self.cache = cache
+        self.deep = deep
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
@@ -211,7 +216,8 @@ class Scanner:
     # -- one target ----------------------------------------------------------------------------------
     def scan_target(self, target: Target) -> ScanResult:
         """Acquire and scan one resolved target (never raises; no login or token in the result)."""
-        return redact_result(self._scan_target(target))
+        result = redact_result(self._scan_target(target))
+        return replace(result, origin=str(target.origin)) if target.origin else result
 
     def _scan_target(self, target: Target) -> ScanResult:
         start = time.perf_counter()
@@ -239,18 +245,47 @@ class Scanner:
 
     # -- many targets --------------------------------------------------------------------------------
     def resolve(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[Target | ScanResult]:
-        """Resolve targets; a target or requirements file that cannot be resolved becomes an error result."""
+        """Resolve targets (and with ``deep`` their whole dependency trees); what cannot be resolved becomes
+        an error result."""
+        resolved = self._resolve(targets, requirements)
+        if self.deep:
+            from vetpy.acquire.deep import expand
+
+            roots = [t for t in resolved if isinstance(t, Target)]
+            resolved.extend(expand(roots, self.client or IndexClient(), self.artifact))
+        return resolved
+
+    def _resolve(
+        self, targets: Sequence[str], requirements: Sequence[Path] = ()
+    ) -> list[Target | ScanResult]:
+        trust = self.trust_requirements_indexes
         try:
-            return list(resolve_targets(targets, requirements, artifact=self.artifact, client=self.client))
+            return list(
+                resolve_targets(
+                    targets,
+                    requirements,
+                    artifact=self.artifact,
+                    client=self.client,
+                    trust_requirements_indexes=trust,
+                )
+            )
+        except ProjectFileError:
+            raise  # an unreadable project file is a usage error (exit 2)
         except Exception:  # resolve one by one so a single bad input does not sink the rest
             pass
         resolved: list[Target | ScanResult] = []
         for label, reqs in [(t, ()) for t in targets] + [(str(r), (r,)) for r in requirements]:
             try:
                 items = resolve_targets(
-                    [] if reqs else [label], reqs, artifact=self.artifact, client=self.client
+                    [] if reqs else [label],
+                    reqs,
+                    artifact=self.artifact,
+                    client=self.client,
+                    trust_requirements_indexes=trust,
                 )
                 resolved.extend(items)
+            except ProjectFileError:
+                raise
             except Exception as exc:
                 resolved.append(error_result(label, _describe(exc)))
         return resolved
@@ -299,6 +334,7 @@ EXIT_CLEAN, EXIT_FLAGGED, EXIT_INCOMPLETE = 0, 1, 3
 def exit_code(results: Sequence[ScanResult]) -> int:
     """The contract's exit code: 1 if any package is flagged (or known malicious), else 3 if any target
     could not be scanned completely, else 0 (targets skipped on purpose do not count)."""
+    results = [r for r in results if r.ignored is None]  # ignored results stay in the report only
     if any(r.flagged for r in results):
         return EXIT_FLAGGED
     if any(r.outcome is Outcome.FAILED for r in results):

@@ -82,6 +82,9 @@ def test_cli_local_archives_text_and_json(
     text = capsys.readouterr().out
     assert f"(demo-1.1/demo/_telemetry.py:{exec_line})" in text
     assert "[new host] http://203.0.113.7:8080/collect" in text
+    report = new.with_name("diff.json")
+    assert main(["diff", str(new), str(old), "--format", "json", "--output", str(report)]) == 1
+    assert json.loads(report.read_text())["files"]["added"] == doc["files"]["added"]
     assert main(["diff", str(old), str(old)]) == 0
     assert "nothing that matters changed" in capsys.readouterr().out
     assert main(["diff", str(new), str(new.with_name("missing.tar.gz"))]) == 3

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from vetpy.acquire.archive import open_archive
-from vetpy.dataset.benign import BenignRelease, archive_path, is_cached, read_benign_csv
 from vetpy.features.extract import extract_features
+from vetpy.lab.dataset.benign import BenignRelease, archive_path, is_cached, read_benign_csv
 from vetpy.model.interface import Scorer
 from vetpy.model.loader import load_default_scorer
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from service.serverproc import flagged_package, package
-from vetpy.dataset.corpus import BENIGN, MALICIOUS, Sample
 from vetpy.errors import VetpyError
+from vetpy.lab.dataset.corpus import BENIGN, MALICIOUS, Sample
 from vetpy.result import ScanResult, Verdict
 from vetpy.service.labels import labelled_samples
 from vetpy.service.store import Label, SQLiteStore, Status
@@ -76,7 +76,7 @@ def test_labels_from_jsonl(tmp_path: Path) -> None:
 def test_labelled_archives_join_and_override_the_training_corpus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vetpy.model import evaluate
+    from vetpy.lab import evaluate
 
     db, archives = _labelled_db(tmp_path)
     extra = labelled_samples(str(db)).samples

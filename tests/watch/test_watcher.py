@@ -148,8 +148,11 @@ def test_auto_feed_falls_back_to_the_project_list(
         monkeypatch.setenv("PIP_INDEX_URL", live.url)
         out = tmp_path / "out.jsonl"
         args = ["watch", "--out", str(out), "--once", "--model", "rules", "--no-osv"]
+        live.serial += 7  # events no project shows (deletions): only the X-PyPI-Last-Serial header has them
         assert main(args) == 0  # first run: starts now, scans nothing
         assert "no changelog interface" in capsys.readouterr().err
+        state = json.loads((tmp_path / "out.jsonl.checkpoint.json").read_text())
+        assert state["serial"] == live.serial == 107
         live.upload("alpha", "1.0", "alpha-1.0.tar.gz", benign("alpha", "1.0"))
         assert main(args) == 0
         assert [line["target"] for line in _lines(out)] == ["alpha==1.0"]
@@ -202,3 +205,35 @@ def test_against_previous_adds_what_the_new_release_adds(
     assert ("diff.new_behaviour", "demo-1.1/demo/_telemetry.py", exec_line) in places
     assert not canary.exists()
     capsys.readouterr()
+
+
+def test_a_download_that_fails_once_is_tried_again(
+    index: LiveIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    args = ["watch", "--out", str(out), "--once", "--model", "rules", "--no-osv", "--feed", "simple"]
+    assert main(args) == 0
+    index.upload("alpha", "1.0", "alpha-1.0.tar.gz", benign("alpha", "1.0"))
+    index.flaky["alpha-1.0.tar.gz"] = 1
+    index.upload("omega", "1.0", "omega-1.0.tar.gz", benign("omega", "1.0"))
+    index.flaky["omega-1.0.tar.gz"] = 99  # never comes back: an error line after the retries
+    assert main(args) in (2, 3)  # an error result: the contract's 3 (2 in the older exit-code scheme)
+    lines = {line["target"]: line for line in _lines(out)}
+    assert lines["alpha==1.0"]["verdict"] == "benign" and index.flaky["alpha-1.0.tar.gz"] == 0
+    assert lines["omega==1.0"]["verdict"] == "error" and "HTTP 503" in lines["omega==1.0"]["error"]
+    assert index.flaky["omega-1.0.tar.gz"] == 99 - 3  # tried three times in all
+    capsys.readouterr()
+
+
+def test_an_index_without_serials_is_one_line_and_no_login_is_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve_live_index() as live:
+        live.serials = False
+        live.upload("alpha", "1.0", "alpha-1.0.tar.gz", benign("alpha", "1.0"))
+        monkeypatch.setenv("PIP_INDEX_URL", live.url.replace("http://", "http://watcher:s3cret-pw@"))
+        args = ["watch", "--out", str(tmp_path / "out.jsonl"), "--once", "--model", "rules", "--no-osv"]
+        assert main([*args, "--feed", "simple", "--webhook", "http://127.0.0.1:9/hook/T0-SECRET"]) == 3
+    err = capsys.readouterr().err
+    assert "no _last-serial" in err and "***@127.0.0.1" in err
+    assert "s3cret-pw" not in err and "T0-SECRET" not in err and "Traceback" not in err

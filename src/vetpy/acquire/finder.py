@@ -182,7 +182,7 @@ class Finder:
             version = str(every[0].version)
             files = [p for p in every if _same(p.version, version)]
             notes.append(f"no file of {name} {version} fits this machine: scanned every file of it")
-            return Selection(name, version, tuple(_release(p) for p in files), tuple(notes))
+            return Selection(name, version, tuple(to_release(p) for p in files), tuple(notes))
         version = str(best[0].version)
         same = [p for p in best if _same(p.version, version)]
         if artifact == "all":
@@ -200,7 +200,7 @@ class Finder:
             files = [same[0], *[p for p in same[1:] if not p.link.is_wheel][:1]]
             if same[0].link.is_wheel and len(files) == 1:
                 notes.append(f"{name} {version} has no sdist on the index")
-        return Selection(name, version, tuple(_release(p) for p in files), tuple(dict.fromkeys(notes)))
+        return Selection(name, version, tuple(to_release(p) for p in files), tuple(dict.fromkeys(notes)))
 
     def _not_found(self, requirement: Requirement) -> str:
         if self._fetcher.missing and len(self._fetcher.missing) >= len(self.index_urls):
@@ -223,7 +223,7 @@ def _listed(package: Package) -> frozenset[str]:
     return frozenset(f"{alg}:{value}".lower() for alg, value in (package.link.hashes or {}).items())
 
 
-def _release(package: Package) -> ReleaseFile:
+def to_release(package: Package) -> ReleaseFile:
     link = package.link
     hashes = {str(k).lower(): str(v).lower() for k, v in (link.hashes or {}).items()}
     url = link.url_without_fragment

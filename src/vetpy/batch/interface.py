@@ -68,20 +68,30 @@ def worker_died_result(target: str, why: str) -> ScanResult:
     return error_result(target, f"worker died while scanning ({why})")
 
 
-def safe_scan(scan: ScanFn, target: str, max_memory_mb: int | None) -> ScanResult:
+@dataclass(frozen=True)
+class ScanOutcome:
+    """A worker's result for one target, and whether the worker ran out of memory producing it (then it
+    may be in a bad state and should be replaced)."""
+
+    result: ScanResult
+    out_of_memory: bool = False
+
+
+def safe_scan(scan: ScanFn, target: str, max_memory_mb: int | None) -> ScanOutcome:
     """Run ``scan`` on ``target``; an exception becomes an ``error`` result (same on every engine)."""
+    limit = f" (limit {max_memory_mb} MB per worker)" if max_memory_mb else ""
     try:
         result = scan(target)
     except MemoryError:
-        result = error_result(target, "internal error: MemoryError")
+        return ScanOutcome(error_result(target, f"out of memory{limit}"), out_of_memory=True)
     except Exception as exc:
-        result = error_result(target, f"internal error: {type(exc).__name__}: {exc}")
-    return out_of_memory(result, max_memory_mb)
+        return ScanOutcome(error_result(target, f"internal error: {type(exc).__name__}: {exc}"))
+    if _scanner_ran_out_of_memory(result):
+        return ScanOutcome(replace(result, error=f"out of memory{limit}"), out_of_memory=True)
+    return ScanOutcome(result)
 
 
-def out_of_memory(result: ScanResult, max_memory_mb: int | None) -> ScanResult:
-    """Rewrite an internal MemoryError into a clear out-of-memory message."""
-    if result.verdict is Verdict.ERROR and result.error and "MemoryError" in result.error:
-        limit = f" (limit {max_memory_mb} MB per worker)" if max_memory_mb else ""
-        return replace(result, error=f"out of memory{limit}")
-    return result
+def _scanner_ran_out_of_memory(result: ScanResult) -> bool:
+    """The Scanner turns its own exceptions into ``internal error: <type>: ...`` results; a MemoryError
+    among them means this worker ran out of memory."""
+    return result.verdict is Verdict.ERROR and (result.error or "").startswith("internal error: MemoryError")

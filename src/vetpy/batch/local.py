@@ -1,9 +1,9 @@
-"""The local engine: N spawned worker processes the parent can kill.
+"""The local engine: N spawned worker processes the parent can kill (a transport of the batch scheduler).
 
 Each worker builds its scanner once (model loaded once), caps its address space with ``RLIMIT_AS`` and
-then scans one target at a time. The parent hands out targets, waits on every worker's pipe and process
-sentinel, and kills and replaces a worker whose scan runs past the time limit or that dies; that target
-becomes an ``error`` result and the batch goes on.
+then scans one target at a time. The parent waits on every worker's pipe and process sentinel; the
+scheduler (:mod:`vetpy.batch.scheduler`) hands out targets and kills and replaces a worker whose scan runs
+past the time limit or that dies; that target becomes an ``error`` result and the batch goes on.
 """
 
 from __future__ import annotations
@@ -11,21 +11,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from vetpy.batch.interface import WorkerSettings, safe_scan, timeout_result, worker_died_result
-from vetpy.errors import VetpyError
+from vetpy.batch.interface import WorkerSettings, safe_scan
+from vetpy.batch.scheduler import Event, EventKind, Scheduler
 from vetpy.result import ScanResult, one_line
 
 #: Native math libraries use one thread per worker: the pool is the parallelism.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-#: How many workers in a row may fail to start before the batch gives up.
-_MAX_START_FAILURES = 3
 
 
 def _limit_memory(max_memory_mb: int | None) -> None:
@@ -57,11 +53,11 @@ def _worker_main(conn: Connection, settings: WorkerSettings) -> None:
             return
         if target is None:
             return
-        result = safe_scan(scan, target, settings.max_memory_mb)
-        if (result.error or "").startswith("out of memory"):
-            conn.send(("last", result))  # a worker that ran out of memory may be in a bad state
+        outcome = safe_scan(scan, target, settings.max_memory_mb)
+        if outcome.out_of_memory:
+            conn.send(("last", outcome.result))  # a worker that ran out of memory may be in a bad state
             return
-        conn.send(("result", result))
+        conn.send(("result", outcome.result))
 
 
 @contextmanager
@@ -80,25 +76,20 @@ def _single_threaded_children() -> Iterator[None]:
 class _Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, settings: WorkerSettings, start_timeout: float) -> None:
+    def __init__(self, settings: WorkerSettings) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(target=_worker_main, args=(child, settings), daemon=True)
         with _single_threaded_children():
             self.process.start()
         child.close()
-        self.ready = False
-        self.task: str | None = None
-        self.deadline = time.monotonic() + start_timeout
 
-    def send(self, target: str, timeout: float) -> bool:
+    def send(self, target: str) -> bool:
         """Hand ``target`` to the worker; False when it has already exited (its sentinel will tell)."""
         try:
             self.conn.send(target)
         except OSError:
             return False
-        self.task = target
-        self.deadline = time.monotonic() + timeout
         return True
 
     def receive(self) -> tuple[str, Any] | None:
@@ -135,6 +126,45 @@ class _Worker:
         self.kill()
 
 
+class LocalTransport:
+    """Workers as spawned processes over pipes; a process sentinel tells when one exits."""
+
+    name = "batch"
+
+    def __init__(self, settings: WorkerSettings) -> None:
+        self.settings = settings
+
+    def start(self) -> _Worker:
+        return _Worker(self.settings)
+
+    def submit(self, handle: _Worker, target: str) -> bool:
+        return handle.send(target)
+
+    def wait(self, handles: list[_Worker], timeout: float | None) -> list[tuple[_Worker, Event]]:
+        waitables: list[Any] = [w.conn for w in handles] + [w.process.sentinel for w in handles]
+        ready = set(wait(waitables, timeout=timeout))
+        events: list[tuple[_Worker, Event]] = []
+        for worker in handles:
+            if worker.conn not in ready and worker.process.sentinel not in ready:
+                continue
+            message = worker.receive() if worker.conn in ready else None
+            if message is None:  # the worker is gone
+                events.append((worker, Event(EventKind.GONE, reason=worker.exit_reason())))
+            elif message[0] == "ready":
+                events.append((worker, Event(EventKind.READY)))
+            elif message[0] == "init-error":
+                events.append((worker, Event(EventKind.INIT_ERROR, reason=message[1])))
+            else:  # "result", or "last" from a worker that is exiting after it
+                events.append((worker, Event(EventKind.RESULT, result=message[1], last=message[0] == "last")))
+        return events
+
+    def kill(self, handle: _Worker) -> None:
+        handle.kill()
+
+    def stop(self, handle: _Worker) -> None:
+        handle.stop()
+
+
 class LocalEngine:
     """Scan on ``jobs`` local worker processes with a per-package time limit."""
 
@@ -145,67 +175,5 @@ class LocalEngine:
 
     def run(self, targets: Sequence[str], settings: WorkerSettings) -> Iterator[ScanResult]:
         """Yield one result per target as each finishes (see the module docstring)."""
-        pending = deque(targets)
-        workers: list[_Worker] = []
-        start_failures = 0
-
-        def start() -> None:
-            workers.append(_Worker(settings, self.start_timeout))
-
-        def retire(worker: _Worker) -> None:
-            worker.kill()
-            workers.remove(worker)
-            if pending and len(workers) < self.jobs:
-                start()
-
-        try:
-            for _ in range(min(self.jobs, len(pending))):
-                start()
-            while workers and (pending or any(w.task is not None for w in workers)):
-                for worker in workers:
-                    if worker.ready and worker.task is None and pending:
-                        target = pending.popleft()
-                        if not worker.send(target, self.timeout):
-                            pending.appendleft(target)
-                now = time.monotonic()
-                deadlines = [w.deadline for w in workers if w.task is not None or not w.ready]
-                wait_for = max(0.0, min(deadlines) - now) if deadlines else None
-                handles: list[Any] = [w.conn for w in workers] + [w.process.sentinel for w in workers]
-                ready = set(wait(handles, timeout=wait_for))
-                for worker in list(workers):
-                    if worker.conn not in ready and worker.process.sentinel not in ready:
-                        continue
-                    message = worker.receive() if worker.conn in ready else None
-                    if message is None:  # the worker is gone
-                        if worker.task is not None:
-                            yield worker_died_result(worker.task, worker.exit_reason())
-                        elif not worker.ready:
-                            start_failures += 1
-                            if start_failures >= _MAX_START_FAILURES:
-                                raise VetpyError(f"batch workers cannot start ({worker.exit_reason()})")
-                        retire(worker)
-                    elif message[0] == "ready":
-                        worker.ready, start_failures = True, 0
-                    elif message[0] == "init-error":
-                        raise VetpyError(f"a batch worker could not build its scanner: {message[1]}")
-                    else:  # "result", or "last" from a worker that is exiting after it
-                        result: ScanResult = message[1]
-                        worker.task = None
-                        if message[0] == "last":
-                            retire(worker)
-                        yield result
-                now = time.monotonic()
-                for worker in list(workers):
-                    if worker.deadline > now or (worker.task is None and worker.ready):
-                        continue
-                    if worker.task is not None:
-                        yield timeout_result(worker.task, self.timeout)
-                    else:
-                        raise VetpyError(f"a batch worker did not start within {self.start_timeout:g} s")
-                    retire(worker)
-        finally:
-            for worker in workers:
-                if worker.task is None and worker.ready:
-                    worker.stop()
-                else:
-                    worker.kill()
+        transport = LocalTransport(settings)
+        yield from Scheduler(transport, self.jobs, self.timeout, self.start_timeout).run(targets)

@@ -1,4 +1,5 @@
-"""The Ray engine: the same work as the local engine on a Ray cluster (or a local Ray instance).
+"""The Ray engine: the same work as the local engine on a Ray cluster (or a local Ray instance), as a
+transport of the batch scheduler (:mod:`vetpy.batch.scheduler`).
 
 One actor per job builds its scanner once; targets go to idle actors one at a time. A scan that runs past
 the time limit gets its actor killed and replaced, and an actor that dies takes only its current target
@@ -10,12 +11,12 @@ shared object store into its address space.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 
-from vetpy.batch.interface import ScanFn, WorkerSettings, safe_scan, timeout_result, worker_died_result
+from vetpy.batch.interface import ScanFn, WorkerSettings, safe_scan
+from vetpy.batch.scheduler import Event, EventKind, Scheduler
 from vetpy.errors import VetpyError
 from vetpy.result import ScanResult, one_line
 
@@ -33,17 +34,67 @@ class _ScanActor:
         return True
 
     def scan(self, target: str) -> ScanResult:
-        return safe_scan(self._scan, target, self._settings.max_memory_mb)
+        return safe_scan(self._scan, target, self._settings.max_memory_mb).result
 
 
-class _Slot:
-    """One actor and what it is doing: starting (``ready_ref``) or scanning ``task``."""
+class _Actor:
+    """One Ray actor and the object it is computing: its readiness (``starting``) or a scan."""
 
-    def __init__(self, actor: Any, ready_ref: Any, deadline: float) -> None:
+    def __init__(self, actor: Any) -> None:
         self.actor = actor
-        self.ref: Any = ready_ref
-        self.task: str | None = None
-        self.deadline = deadline
+        self.ref: Any = actor.ready.remote()
+        self.starting = True
+
+
+class RayTransport:
+    """Workers as Ray actors; ``ray.wait`` on their pending objects tells when one finishes or dies."""
+
+    name = "Ray"
+
+    def __init__(self, ray: Any, actor_class: Any, settings: WorkerSettings) -> None:
+        from ray.exceptions import GetTimeoutError, RayError
+
+        self.ray = ray
+        self.actor_class = actor_class
+        self.settings = settings
+        self.errors: tuple[type[BaseException], ...] = (RayError, GetTimeoutError)
+
+    def start(self) -> _Actor:
+        return _Actor(self.actor_class.remote(self.settings))
+
+    def submit(self, handle: _Actor, target: str) -> bool:
+        handle.ref = handle.actor.scan.remote(target)
+        return True
+
+    def wait(self, handles: list[_Actor], timeout: float | None) -> list[tuple[_Actor, Event]]:
+        by_ref = {h.ref: h for h in handles if h.ref is not None}
+        if not by_ref:
+            return []
+        ready, _ = self.ray.wait(list(by_ref), num_returns=1, timeout=timeout)
+        events: list[tuple[_Actor, Event]] = []
+        for ref in ready:
+            handle = by_ref[ref]
+            handle.ref, starting, handle.starting = None, handle.starting, False
+            try:
+                value = self.ray.get(ref, timeout=10)
+            except self.errors as exc:
+                if starting:
+                    why = one_line(_ANSI.sub("", str(exc)))
+                    events.append((handle, Event(EventKind.INIT_ERROR, reason=why)))
+                else:
+                    events.append((handle, Event(EventKind.GONE, reason=one_line(type(exc).__name__))))
+                continue
+            events.append(
+                (handle, Event(EventKind.READY) if starting else Event(EventKind.RESULT, result=value))
+            )
+        return events
+
+    def kill(self, handle: _Actor) -> None:
+        with suppress(Exception):
+            self.ray.kill(handle.actor, no_restart=True)
+
+    def stop(self, handle: _Actor) -> None:
+        self.kill(handle)
 
 
 class RayEngine:
@@ -65,7 +116,6 @@ class RayEngine:
         """Yield one result per target as each finishes."""
         try:
             import ray
-            from ray.exceptions import GetTimeoutError, RayError
         except ImportError as exc:
             raise VetpyError("the ray engine needs Ray: pip install 'vetpy[ray]'") from exc
         if not targets:
@@ -76,59 +126,12 @@ class RayEngine:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             except Exception as exc:
                 raise VetpyError(one_line(f"cannot start or reach Ray: {exc}")) from exc
-        actor_class = ray.remote(num_cpus=1, max_restarts=0)(_ScanActor)
-        cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
-        jobs = self.jobs or max(1, int(cpus))
-        pending = list(reversed(targets))
-        slots: list[_Slot] = []
-
-        def start() -> None:
-            actor: Any = actor_class.remote(settings)
-            slots.append(_Slot(actor, actor.ready.remote(), time.monotonic() + self.start_timeout))
-
-        def retire(slot: _Slot) -> None:
-            with suppress(Exception):
-                ray.kill(slot.actor, no_restart=True)
-            slots.remove(slot)
-            if pending:
-                start()
-
         try:
-            for _ in range(min(jobs, len(pending))):
-                start()
-            while slots and (pending or any(s.task is not None for s in slots)):
-                by_ref = {s.ref: s for s in slots if s.ref is not None}
-                wait_for = max(0.0, min(s.deadline for s in by_ref.values()) - time.monotonic())
-                ready, _ = ray.wait(list(by_ref), num_returns=1, timeout=wait_for)
-                for ref in ready:
-                    slot = by_ref[ref]
-                    try:
-                        value = ray.get(ref, timeout=10)
-                    except (RayError, GetTimeoutError) as exc:
-                        if slot.task is None:
-                            why = one_line(_ANSI.sub("", str(exc)))
-                            raise VetpyError(f"a Ray worker could not build its scanner: {why}") from exc
-                        yield worker_died_result(slot.task, one_line(type(exc).__name__))
-                        retire(slot)
-                        continue
-                    if slot.task is not None:
-                        yield value
-                    slot.task, slot.ref = None, None
-                    if pending:
-                        slot.task = pending.pop()
-                        slot.ref = slot.actor.scan.remote(slot.task)
-                        slot.deadline = time.monotonic() + self.timeout
-                now = time.monotonic()
-                for slot in list(slots):
-                    if slot.ref is None or slot.deadline > now:
-                        continue
-                    if slot.task is None:
-                        raise VetpyError(f"a Ray worker did not start within {self.start_timeout:g} s")
-                    yield timeout_result(slot.task, self.timeout)
-                    retire(slot)
+            actor_class = ray.remote(num_cpus=1, max_restarts=0)(_ScanActor)
+            cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
+            jobs = self.jobs or max(1, int(cpus))
+            transport = RayTransport(ray, actor_class, settings)
+            yield from Scheduler(transport, jobs, self.timeout, self.start_timeout).run(targets)
         finally:
-            for slot in slots:
-                with suppress(Exception):
-                    ray.kill(slot.actor, no_restart=True)
             if started_here:
                 ray.shutdown()

@@ -7,6 +7,6 @@ from pathlib import Path
 
 def scan_cache_root() -> Path:
     """Where ``vetpy scan`` keeps its result and download caches (``<cache folder>/scan``)."""
-    from vetpy.dataset.paths import cache_dir
+    from vetpy.settings import current
 
-    return cache_dir() / "scan"
+    return current().cache_dir / "scan"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -20,9 +20,10 @@ from rich.progress import (
 from rich.text import Text
 
 from vetpy.acquire.index import IndexClient
-from vetpy.dataset.benign import BenignRelease, fetch_all, is_cached, read_benign_csv
-from vetpy.dataset.paths import cache_dir, data_dir
 from vetpy.errors import VetpyError
+
+if TYPE_CHECKING:
+    from vetpy.lab.dataset.benign import BenignRelease
 
 
 class RateColumn(ProgressColumn):
@@ -64,6 +65,9 @@ def register(subparsers: Any) -> None:
 
 
 def _releases(data: Path | None, listed: Path | None = None) -> list[BenignRelease]:
+    from vetpy.lab.dataset.benign import read_benign_csv
+    from vetpy.lab.dataset.paths import data_dir
+
     csv_path = listed or data_dir(data) / "benign.csv"
     if not csv_path.is_file():
         raise VetpyError(f"{csv_path}: not found")
@@ -91,6 +95,9 @@ def _print_failures(console: Console, failed: dict[str, str], limit: int = 20) -
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from vetpy.lab.dataset.benign import fetch_all
+    from vetpy.lab.dataset.paths import cache_dir
+
     if args.workers < 1:
         raise VetpyError("--workers must be at least 1")
     releases = _releases(args.data, args.list)
@@ -112,6 +119,8 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from vetpy.lab.dataset.benign import is_cached
+
     releases = _releases(args.data, args.list)
     console = Console(stderr=True)
     missing = 0
@@ -131,8 +140,10 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_sample_recent(args: argparse.Namespace) -> int:
-    from vetpy.dataset.corpus import malicious_samples
-    from vetpy.dataset.recent import sample_recent, write_release_csv
+    from vetpy.lab.dataset.benign import read_benign_csv
+    from vetpy.lab.dataset.corpus import malicious_samples
+    from vetpy.lab.dataset.paths import data_dir
+    from vetpy.lab.dataset.recent import sample_recent, write_release_csv
 
     if args.count < 1 or args.workers < 1:
         raise VetpyError("--count and --workers must be at least 1")

@@ -13,6 +13,8 @@ from vetpy.diff.compare import diff_archives
 from vetpy.diff.previous import open_previous, open_spec
 from vetpy.diff.render import render_json, render_text
 from vetpy.errors import VetpyError
+from vetpy.redact import redact
+from vetpy.report.output import write_atomic
 from vetpy.result import one_line
 
 NOTHING_NOTABLE, NOTABLE, NOT_COMPARED = 0, 1, 3
@@ -61,14 +63,11 @@ def run(args: argparse.Namespace) -> int:
             old = open_previous(new, files, index.get(), limits, args.artifact)
         diff = diff_archives(new, old)
     except VetpyError as exc:
-        print(f"vetpy diff: {one_line(exc)}", file=sys.stderr)
+        print(f"vetpy diff: {redact(one_line(exc))}", file=sys.stderr)
         return NOT_COMPARED
     report = render_json(diff) if args.format == "json" else render_text(diff)
     if args.output:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise VetpyError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+        write_atomic(args.output, report)
     else:
         sys.stdout.write(report)
     return NOTABLE if diff.notable else NOTHING_NOTABLE

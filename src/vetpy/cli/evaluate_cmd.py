@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
-from vetpy.model.kinds import ABLATIONS, EXTRA_PROTOCOLS, MODEL_KINDS, PROTOCOLS
+from vetpy.cli.progress import add_corpus_arguments, load_corpus_features, require_train_extra
+from vetpy.lab.protocols import ABLATIONS, EXTRA_PROTOCOLS, MODEL_KINDS, PROTOCOLS
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vetpy.model.runner import run_evaluation
+    require_train_extra("evaluate")
+    from vetpy.lab.runner import run_evaluation
 
     console = Console(stderr=True)
     data = load_corpus_features(args, console)

@@ -7,16 +7,18 @@ To add a subcommand, write ``cli/<name>_cmd.py`` with ``register(subparsers)`` (
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from types import ModuleType
 
-from vetpy import __version__
+from vetpy import __version__, settings
 from vetpy.cli import (
     batch_cmd,
     dataset_cmd,
     diff_cmd,
     evaluate_cmd,
     features_cmd,
+    pip_cmd,
     scan_cmd,
     serve_cmd,
     train_cmd,
@@ -29,6 +31,7 @@ from vetpy.result import one_line
 
 COMMANDS: tuple[ModuleType, ...] = (
     scan_cmd,
+    pip_cmd,
     batch_cmd,
     diff_cmd,
     watch_cmd,
@@ -65,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("vetpy: error: a command is required (try 'vetpy scan --help')", file=sys.stderr)
         return USAGE_ERROR
+    previous = settings.configure(settings.Settings.from_environ(os.environ))  # read here only
     try:
         code: int = args.func(args)
     except VetpyError as exc:
@@ -79,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         message = f"vetpy: internal error: {type(exc).__name__}: {one_line(exc)}"
         print(escape_text(redact(message)), file=sys.stderr)
         return USAGE_ERROR
+    finally:
+        settings.configure(previous)
     return code
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -10,9 +11,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from vetpy.errors import VetpyError
+
 if TYPE_CHECKING:
-    from vetpy.dataset.corpus import Sample
-    from vetpy.model.evaluate import EvalData
+    from vetpy.lab.dataset.corpus import Sample
+    from vetpy.lab.evaluate import EvalData
 
 
 @contextmanager
@@ -34,6 +37,19 @@ def corpus_progress(console: Console) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+TRAIN_EXTRA = ("sklearn", "scipy", "skops")
+
+
+def require_train_extra(command: str) -> None:
+    """Raise a one-line VetpyError naming the extra to install when the lab's libraries are missing."""
+    missing = [name for name in TRAIN_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise VetpyError(
+            f"vetpy {command} needs the training extra ({', '.join(missing)} not installed):"
+            " pip install 'vetpy[train]'"
+        )
+
+
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="development data folder (default: VETPY_DATA or ../shared/data)")
     parser.add_argument(
@@ -51,11 +67,11 @@ def load_corpus_features(
 ) -> EvalData:
     """The development corpus as model inputs (features from the cache, the rest extracted on all cores),
     plus ``extra`` samples (triage labels)."""
-    from vetpy.dataset.paths import data_dir
-    from vetpy.model.evaluate import load_eval_data
+    from vetpy.lab.dataset.paths import data_dir
+    from vetpy.lab.evaluate import load_eval_data
 
     with corpus_progress(console) as progress:
-        from vetpy.dataset.corpus import BENIGN_LISTS
+        from vetpy.lab.dataset.corpus import BENIGN_LISTS
 
         lists = BENIGN_LISTS if getattr(args, "all_benign", False) else BENIGN_LISTS[:1]
         return load_eval_data(

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from vetpy.cli.progress import add_corpus_arguments, load_corpus_features
-from vetpy.dataset.corpus import Sample
+from vetpy.cli.progress import add_corpus_arguments, load_corpus_features, require_train_extra
 from vetpy.errors import VetpyError
-from vetpy.model.kinds import ABLATIONS, MODEL_KINDS
+from vetpy.lab.protocols import ABLATIONS, MODEL_KINDS
+
+if TYPE_CHECKING:
+    from vetpy.lab.dataset.corpus import Sample
 
 
 def register(subparsers: Any) -> None:
@@ -61,8 +63,9 @@ def labelled(args: argparse.Namespace, console: Console) -> list[Sample]:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_train_extra("train")
+    from vetpy.lab.runner import train_and_save
     from vetpy.model.loader import bundled_model_path
-    from vetpy.model.runner import train_and_save
 
     if args.model in ABLATIONS and not args.out:
         raise VetpyError(f"--model {args.model} is an ablation: give --out (only models ship in the package)")

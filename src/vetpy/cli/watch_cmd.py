@@ -17,6 +17,7 @@ from vetpy.cli.osv_args import add_osv_arguments
 from vetpy.diff import against_previous
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.osv import lookup_from_options
+from vetpy.redact import redact, register_secret
 from vetpy.result import one_line
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
 from vetpy.watch.changelog import ChangelogFeed
@@ -85,7 +86,7 @@ def choose_feed(kind: str, client: IndexClient, log: Any) -> Feed:
     if kind == "changelog":
         return changelog
     try:
-        changelog.current_serial()
+        changelog.position()
     except VetpyError as exc:
         log(f"watch: no changelog interface on the index's host ({one_line(exc)}): using the project list")
         return SimpleFeed(client)
@@ -93,10 +94,12 @@ def choose_feed(kind: str, client: IndexClient, log: Any) -> Feed:
 
 
 def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(redact(message), file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.webhook:
+        register_secret(args.webhook)  # a webhook URL authorises posting: never shown
     client = IndexClient()
     scorer = load_scorer(args.model) if args.model else default_scorer()
     limits = limits_from_args(args)

@@ -1,127 +1,25 @@
-"""Data tables of notable calls: resolved qualified name -> feature ids (no if-chains)."""
+"""Tables of notable calls: resolved qualified name -> feature ids (no if-chains). The call tables of each
+feature live in its family module (``CALLS``, ``CALL_PREFIXES``); this module merges them and holds the
+cross-family sets (decoders, setup names, which features count as active)."""
 
 from __future__ import annotations
 
 import builtins
 from functools import lru_cache
 
+from vetpy.features import data_access, dynamic, network
+
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
 
-_B64 = (
-    "b64decode",
-    "b32decode",
-    "b16decode",
-    "a85decode",
-    "b85decode",
-    "decodebytes",
-    "decodestring",
-    "urlsafe_b64decode",
-    "standard_b64decode",
-)
-_HTTP = (
-    "urllib.request.urlopen",
-    "urllib.request.urlretrieve",
-    "urllib.request.Request",
-    "urllib.request.build_opener",
-    "urllib.urlopen",
-    "urllib.urlretrieve",
-    "urllib2.urlopen",
-    "urllib2.Request",
-    "http.client.HTTPConnection",
-    "http.client.HTTPSConnection",
-    "httplib.HTTPConnection",
-    "httplib.HTTPSConnection",
-    "wget.download",
-    "aiohttp.ClientSession",
-    "aiohttp.request",
-    "urllib3.PoolManager",
-    "urllib3.request",
-    "pycurl.Curl",
-    "ftplib.FTP",
-    "smtplib.SMTP",
-    "smtplib.SMTP_SSL",
-    "telnetlib.Telnet",
-    "paramiko.SSHClient",
-    "dns.resolver.resolve",
-    "dns.resolver.query",
-)
-_OS_SYSTEM = (
-    "os.system",
-    "os.popen",
-    "os.popen2",
-    "os.popen3",
-    "os.popen4",
-    "os.startfile",
-    "commands.getoutput",
-    "commands.getstatusoutput",
-    "popen2.popen2",
-    "popen2.popen3",
-    "posix.system",
-    "nt.system",
-)
-_SYSINFO = (
-    "platform.node",
-    "platform.uname",
-    "socket.gethostname",
-    "socket.gethostbyname",
-    "socket.getfqdn",
-    "getpass.getuser",
-    "os.getlogin",
-    "os.uname",
-    "uuid.getnode",
-    "psutil.users",
-    "psutil.net_if_addrs",
-)
-
-EXACT: dict[str, tuple[str, ...]] = {
-    "exec": ("code.exec_eval",),
-    "eval": ("code.exec_eval",),
-    "builtins.exec": ("code.exec_eval",),
-    "builtins.eval": ("code.exec_eval",),
-    "execfile": ("code.exec_eval",),
-    "compile": ("code.compile",),
-    "builtins.compile": ("code.compile",),
-    "__import__": ("code.dunder_import",),
-    "builtins.__import__": ("code.dunder_import",),
-    "pty.spawn": ("code.reverse_shell",),
-    "socket.socket": ("code.socket",),
-    "socket.create_connection": ("code.socket",),
-    "socket.fromfd": ("code.socket",),
-    "os.getenv": ("code.env_access",),
-    "os.putenv": ("code.env_access",),
-    "os.getenvb": ("code.env_access",),
-    "zlib.decompress": ("code.marshal_zlib",),
-    "zlib.decompressobj": ("code.marshal_zlib",),
-    "marshal.loads": ("code.marshal_zlib",),
-    "lzma.decompress": ("code.marshal_zlib",),
-    "bz2.decompress": ("code.marshal_zlib",),
-    "gzip.decompress": ("code.marshal_zlib",),
-    "win32crypt.CryptUnprotectData": ("code.credential_read", "code.ctypes_win"),
-    **{f"base64.{n}": ("code.base64",) for n in _B64},
-    **{n: ("code.http",) for n in _HTTP},
-    **{n: ("code.os_system",) for n in _OS_SYSTEM},
-    **{n: ("code.system_info",) for n in _SYSINFO},
-}
-
-PREFIX: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("subprocess.", ("code.subprocess",)),
-    ("os.exec", ("code.os_system",)),
-    ("os.spawn", ("code.os_system",)),
-    ("os.posix_spawn", ("code.os_system",)),
-    ("requests.", ("code.http",)),
-    ("httpx.", ("code.http",)),
-    ("ctypes.", ("code.ctypes_win",)),
-    ("winreg.", ("code.ctypes_win",)),
-    ("_winreg.", ("code.ctypes_win",)),
-    ("win32api.", ("code.ctypes_win",)),
-    ("win32con.", ("code.ctypes_win",)),
-    ("win32gui.", ("code.ctypes_win",)),
-    ("win32process.", ("code.ctypes_win",)),
-    ("browser_cookie3.", ("code.credential_read",)),
-)
+_FAMILIES = (dynamic, network, data_access)
+EXACT: dict[str, tuple[str, ...]] = {}
+for _family in _FAMILIES:
+    for _name, _features in _family.CALLS.items():
+        EXACT[_name] = EXACT.get(_name, ()) + _features
+PREFIX: tuple[tuple[str, tuple[str, ...]], ...] = tuple(p for f in _FAMILIES for p in f.CALL_PREFIXES)
 
 DECODERS: frozenset[str] = frozenset(
-    {f"base64.{n}" for n in _B64}
+    {f"base64.{n}" for n in dynamic.B64_DECODERS}
     | {
         "zlib.decompress",
         "marshal.loads",

@@ -61,3 +61,36 @@ SPECS = (
         signal="uses ctypes / Windows APIs",
     ),
 )
+
+_SYSINFO = (
+    "platform.node",
+    "platform.uname",
+    "socket.gethostname",
+    "socket.gethostbyname",
+    "socket.getfqdn",
+    "getpass.getuser",
+    "os.getlogin",
+    "os.uname",
+    "uuid.getnode",
+    "psutil.users",
+    "psutil.net_if_addrs",
+)
+#: Calls (resolved through import aliases) that count towards this family's features.
+CALLS: dict[str, tuple[str, ...]] = {
+    "os.getenv": ("code.env_access",),
+    "os.putenv": ("code.env_access",),
+    "os.getenvb": ("code.env_access",),
+    "win32crypt.CryptUnprotectData": ("code.credential_read", "code.ctypes_win"),
+    **{n: ("code.system_info",) for n in _SYSINFO},
+}
+#: Call-name prefixes (the first that matches wins, after CALLS of every family).
+CALL_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ctypes.", ("code.ctypes_win",)),
+    ("winreg.", ("code.ctypes_win",)),
+    ("_winreg.", ("code.ctypes_win",)),
+    ("win32api.", ("code.ctypes_win",)),
+    ("win32con.", ("code.ctypes_win",)),
+    ("win32gui.", ("code.ctypes_win",)),
+    ("win32process.", ("code.ctypes_win",)),
+    ("browser_cookie3.", ("code.credential_read",)),
+)

@@ -68,3 +68,35 @@ SPECS = (
         signal="unpacks marshal/zlib/lzma data",
     ),
 )
+
+B64_DECODERS = (
+    "b64decode",
+    "b32decode",
+    "b16decode",
+    "a85decode",
+    "b85decode",
+    "decodebytes",
+    "decodestring",
+    "urlsafe_b64decode",
+    "standard_b64decode",
+)
+#: Calls (resolved through import aliases) that count towards this family's features.
+CALLS: dict[str, tuple[str, ...]] = {
+    "exec": ("code.exec_eval",),
+    "eval": ("code.exec_eval",),
+    "builtins.exec": ("code.exec_eval",),
+    "builtins.eval": ("code.exec_eval",),
+    "execfile": ("code.exec_eval",),
+    "compile": ("code.compile",),
+    "builtins.compile": ("code.compile",),
+    "__import__": ("code.dunder_import",),
+    "builtins.__import__": ("code.dunder_import",),
+    "zlib.decompress": ("code.marshal_zlib",),
+    "zlib.decompressobj": ("code.marshal_zlib",),
+    "marshal.loads": ("code.marshal_zlib",),
+    "lzma.decompress": ("code.marshal_zlib",),
+    "bz2.decompress": ("code.marshal_zlib",),
+    "gzip.decompress": ("code.marshal_zlib",),
+    **{f"base64.{n}": ("code.base64",) for n in B64_DECODERS},
+}
+CALL_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = ()

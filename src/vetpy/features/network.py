@@ -104,6 +104,66 @@ SPECS = (
     ),
 )
 
+_HTTP = (
+    "urllib.request.urlopen",
+    "urllib.request.urlretrieve",
+    "urllib.request.Request",
+    "urllib.request.build_opener",
+    "urllib.urlopen",
+    "urllib.urlretrieve",
+    "urllib2.urlopen",
+    "urllib2.Request",
+    "http.client.HTTPConnection",
+    "http.client.HTTPSConnection",
+    "httplib.HTTPConnection",
+    "httplib.HTTPSConnection",
+    "wget.download",
+    "aiohttp.ClientSession",
+    "aiohttp.request",
+    "urllib3.PoolManager",
+    "urllib3.request",
+    "pycurl.Curl",
+    "ftplib.FTP",
+    "smtplib.SMTP",
+    "smtplib.SMTP_SSL",
+    "telnetlib.Telnet",
+    "paramiko.SSHClient",
+    "dns.resolver.resolve",
+    "dns.resolver.query",
+)
+_OS_SYSTEM = (
+    "os.system",
+    "os.popen",
+    "os.popen2",
+    "os.popen3",
+    "os.popen4",
+    "os.startfile",
+    "commands.getoutput",
+    "commands.getstatusoutput",
+    "popen2.popen2",
+    "popen2.popen3",
+    "posix.system",
+    "nt.system",
+)
+#: Calls (resolved through import aliases) that count towards this family's features.
+CALLS: dict[str, tuple[str, ...]] = {
+    "pty.spawn": ("code.reverse_shell",),
+    "socket.socket": ("code.socket",),
+    "socket.create_connection": ("code.socket",),
+    "socket.fromfd": ("code.socket",),
+    **{n: ("code.http",) for n in _HTTP},
+    **{n: ("code.os_system",) for n in _OS_SYSTEM},
+}
+#: Call-name prefixes (the first that matches wins, after CALLS of every family).
+CALL_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("subprocess.", ("code.subprocess",)),
+    ("os.exec", ("code.os_system",)),
+    ("os.spawn", ("code.os_system",)),
+    ("os.posix_spawn", ("code.os_system",)),
+    ("requests.", ("code.http",)),
+    ("httpx.", ("code.http",)),
+)
+
 URL_FEATURES = ("code.raw_ip", "code.webhook", "code.paste_site", "code.unusual_host")
 
 

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from vetpy.dataset.paths import cache_dir
 from vetpy.osv.cache import OsvCache
 from vetpy.osv.client import OsvClient, OsvUnavailable, Query, VulnRef
 from vetpy.result import Reason, ScanResult, Verdict, one_line
+from vetpy.settings import current as current_settings
 
 MAL_PREFIX = "MAL-"
 MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
@@ -214,4 +214,5 @@ def lookup_from_options(
         ttl = float(os.environ.get(TTL_ENV, DEFAULT_TTL))
     except ValueError:
         ttl = DEFAULT_TTL
-    return KnownMaliciousLookup(OsvClient(url, timeout=timeout), OsvCache(cache_dir() / "osv.sqlite", ttl))
+    cache = OsvCache(current_settings().cache_dir / "osv.sqlite", ttl)
+    return KnownMaliciousLookup(OsvClient(url, timeout=timeout), cache)

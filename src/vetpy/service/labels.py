@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from vetpy.dataset.corpus import BENIGN, MALICIOUS, Sample
 from vetpy.errors import VetpyError
+from vetpy.lab.dataset.corpus import BENIGN, MALICIOUS, Sample
 from vetpy.service.store import Label, Labelled, open_store
 
 _VALUES = {Label.MALICIOUS: MALICIOUS, Label.BENIGN: BENIGN}

@@ -8,12 +8,14 @@ a new file exactly, which the project's PEP 691 page then locates (URL and sha25
 from __future__ import annotations
 
 import http.client
+import time
 import urllib.parse
 import xmlrpc.client
 from typing import Any
 
 from vetpy.acquire.index import IndexClient, file_kind
 from vetpy.errors import IndexLookupError
+from vetpy.redact import redact
 from vetpy.result import one_line
 from vetpy.watch.checkpoint import Checkpoint
 from vetpy.watch.feed import Changes, NewFile, project_files
@@ -70,15 +72,16 @@ class ChangelogFeed:
         except xmlrpc.client.ProtocolError as exc:
             raise IndexLookupError(f"changelog interface: HTTP {exc.errcode}") from exc
         except xmlrpc.client.Fault as exc:
-            raise IndexLookupError(one_line(f"changelog interface: {exc.faultString}")) from exc
+            raise IndexLookupError(redact(one_line(f"changelog interface: {exc.faultString}"))) from exc
         except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
-            raise IndexLookupError(one_line(f"changelog interface: {exc}")) from exc
+            raise IndexLookupError(redact(one_line(f"changelog interface: {exc}"))) from exc
         except Exception as exc:  # a malformed XML answer
             message = f"changelog interface: bad answer ({type(exc).__name__})"
             raise IndexLookupError(message) from exc
 
-    def current_serial(self) -> int:
-        return int(self._call("changelog_last_serial"))
+    def position(self) -> tuple[int, float]:
+        """The changelog's last serial, and the local clock."""
+        return int(self._call("changelog_last_serial")), time.time()
 
     def changes(self, checkpoint: Checkpoint) -> Changes:
         events = self._call("changelog_since_serial", checkpoint.serial)

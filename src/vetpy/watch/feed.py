@@ -14,6 +14,7 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -21,8 +22,11 @@ from packaging.version import InvalidVersion, Version
 
 from vetpy.acquire.index import JSON_ACCEPT, IndexClient, ReleaseFile, file_kind
 from vetpy.errors import IndexLookupError
+from vetpy.redact import redact
 from vetpy.watch.checkpoint import Checkpoint
 
+# a whole registry's project list with serials is tens of MiB (about 45 bytes per project)
+ROOT_MAX_BYTES = 256 * 1024 * 1024
 SLACK_SECONDS = 900.0  # how far an upload time may sit before the previous poll and still be looked at
 
 
@@ -115,32 +119,38 @@ class SimpleFeed:
     def __init__(self, client: IndexClient) -> None:
         self.client = client
 
-    def serials(self) -> dict[str, int]:
-        """Every project's ``_last-serial`` from the root page."""
+    def listing(self) -> tuple[dict[str, int], int, float | None]:
+        """Every project's ``_last-serial`` from the root page, the index's last serial (its
+        ``X-PyPI-Last-Serial`` header, else the highest project serial) and the index's clock (``Date``)."""
         url = f"{self.client.index_url}/"
-        raw = self.client.get(url, accept=JSON_ACCEPT)
+        answer = self.client.http.fetch(url, accept=JSON_ACCEPT, max_bytes=ROOT_MAX_BYTES)
         try:
-            page: Any = json.loads(raw)
+            page: Any = json.loads(answer.body)
         except ValueError as exc:
-            raise IndexLookupError(f"{url}: the project list is not PEP 691 JSON") from exc
+            raise IndexLookupError(redact(f"{url}: the project list is not PEP 691 JSON")) from exc
         projects = page.get("projects") if isinstance(page, dict) else None
         if not isinstance(projects, list):
-            raise IndexLookupError(f"{url}: the project list is not PEP 691 JSON")
+            raise IndexLookupError(redact(f"{url}: the project list is not PEP 691 JSON"))
         serials = {
             str(p["name"]): int(p["_last-serial"])
             for p in projects
             if isinstance(p, dict) and "name" in p and isinstance(p.get("_last-serial"), int)
         }
         if projects and not serials:
-            raise IndexLookupError(f"{url}: the project list has no _last-serial to follow changes by")
-        return serials
+            raise IndexLookupError(redact(f"{url}: the project list has no _last-serial to follow"))
+        header = answer.headers.get("x-pypi-last-serial", "")
+        top = max([int(header)] if header.isdigit() else [], default=0)
+        return serials, max([top, *serials.values()]), _server_time(answer.headers.get("date"))
 
-    def current_serial(self) -> int:
-        return max(self.serials().values(), default=0)
+    def position(self) -> tuple[int, float]:
+        """The index's last serial and its clock now (the local clock when it gives none)."""
+        _, top, server_time = self.listing()
+        return top, server_time if server_time is not None else time.time()
 
     def changes(self, checkpoint: Checkpoint) -> Changes:
         started = time.time()
-        serials = self.serials()
+        serials, top, server_time = self.listing()
+        started = server_time if server_time is not None else started  # the index's clock, when it says
         changed = sorted((s, n) for n, s in serials.items() if s > checkpoint.serial)
         found: list[NewFile] = []
         fallback: list[str] = []
@@ -150,8 +160,17 @@ class SimpleFeed:
             if used_fallback and new:
                 fallback.append(name)
         notes = _fallback_notes(fallback)
-        top = max([checkpoint.serial, *serials.values()])
-        return Changes(tuple(found), top, started, notes)
+        return Changes(tuple(found), max(checkpoint.serial, top), started, notes)
+
+
+def _server_time(value: str | None) -> float | None:
+    """An HTTP ``Date`` header as epoch seconds."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _fallback_notes(projects: Iterable[str]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ mid-poll leaves no gap.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -17,18 +18,29 @@ from typing import Protocol
 from vetpy.acquire.targets import Target
 from vetpy.errors import VetpyError
 from vetpy.osv import KnownMaliciousLookup, apply_known_malicious
-from vetpy.result import ScanResult, one_line
+from vetpy.result import ScanResult, Verdict, one_line
 from vetpy.scan import Scanner, error_result
 from vetpy.watch import webhook
 from vetpy.watch.checkpoint import Checkpoint, CheckpointStore
 from vetpy.watch.feed import SLACK_SECONDS, Changes, NewFile
 from vetpy.watch.output import LineWriter
 
+RETRY_PAUSES = (2.0, 8.0)
+TRANSIENT_RE = re.compile(
+    r"HTTP (?:5\d\d|429)|no answer within|timed out|connection (?:refused|reset|aborted)|temporary failure",
+    re.IGNORECASE,
+)
+
+
+def _transient(result: ScanResult) -> bool:
+    """Whether a result is a download that failed for a reason that may pass (server error, time-out)."""
+    return result.verdict is Verdict.ERROR and bool(result.error and TRANSIENT_RE.search(result.error))
+
 
 class Feed(Protocol):
     name: str
 
-    def current_serial(self) -> int: ...
+    def position(self) -> tuple[int, float]: ...
 
     def changes(self, checkpoint: Checkpoint) -> Changes: ...
 
@@ -70,7 +82,8 @@ class Watcher:
                 self.log(f"watch: resuming from the checkpoint (serial {checkpoint.serial}); --since ignored")
             return checkpoint
         if since is None or since == "now":
-            checkpoint = Checkpoint(self.index_key, self.feed.name, self.feed.current_serial(), time.time())
+            serial, now = self.feed.position()
+            checkpoint = Checkpoint(self.index_key, self.feed.name, serial, now)
         else:
             checkpoint = Checkpoint(self.index_key, self.feed.name, int(since), None)
         self.store.save(checkpoint)
@@ -116,6 +129,10 @@ class Watcher:
             result = error_result(label, message)
         else:
             result = self.scanner.scan_target(Target(label, release=new.release))
+            for pause in RETRY_PAUSES:  # a download that failed for a passing reason is tried again
+                if not _transient(result) or self.stop.wait(pause):
+                    break
+                result = self.scanner.scan_target(Target(label, release=new.release))
         result = replace(
             result,
             name=result.name or new.project,

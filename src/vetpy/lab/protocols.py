@@ -1,0 +1,19 @@
+"""The evaluation protocols' one definition: model kinds, protocol names, split dates and fold counts (no
+heavy imports: the CLI reads them at start-up, and ``benchmarks/`` imports them instead of copying)."""
+
+MODEL_KINDS = ("seed", "default")
+ABLATIONS = (
+    "default-no-artefacts",  # the default model without the size / metadata-completeness features
+    "default-plain",  # no artefact features, no augmented copies: the model shipped before 2026-11-30
+    "default-relocated",  # no artefact features, relocated copies only (no dormant ones)
+)
+PROTOCOLS = ("stratified", "grouped", "time")
+#: Not run by default: the variant-selection check on the time split's training side (selection_cv).
+EXTRA_PROTOCOLS = ("selection", "family", "location")
+
+#: The time split: train on malware seen before this date, test on malware up to TIME_SPLIT_TEST_UNTIL.
+TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
+TIME_SPLIT_TEST_UNTIL = "2024-08-31"
+CV_FOLDS = 10  # the paper's protocol
+SELECTION_FOLDS = 5
+BENIGN_TRAIN_BUCKETS = 70  # of 100: benign projects whose name hash falls below go to training

@@ -1,0 +1,134 @@
+"""The compiled (NumPy-only) form of a trained stack gives scikit-learn's scores, loads safely and keeps
+scanning free of scikit-learn."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lab.test_model import synthetic
+from vetpy.errors import ModelError
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import FEATURE_IDS
+from vetpy.lab import pipelines
+from vetpy.lab.compile import NotCompilable, compile_model
+from vetpy.lab.store import save_model
+from vetpy.model.compiled import CompiledModel, CompiledScorer
+from vetpy.model.loader import bundled_model_path, load_scorer
+from vetpy.model.store import TrainedScorer, load_model
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def jittered(feats: list[PackageFeatures], seed: int) -> list[PackageFeatures]:
+    """Rows with fractional, shuffled feature values and mixed texts, to reach many tree branches."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, package in enumerate(feats):
+        values = {f: float(rng.choice([0.0, 0.0, 1.0, rng.uniform(0, 5)])) for f in FEATURE_IDS}
+        other = feats[(i * 7) % len(feats)]
+        out.append(replace(package, values=values, code_text=other.code_text + " " + package.code_text))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[object, list[PackageFeatures]]:
+    feats, y = synthetic(200, seed=3)
+    noisy = jittered(feats, 1)
+    model = pipelines.build("default").fit(feats + noisy, np.concatenate([y, y]))
+    return model, feats + noisy + jittered(feats, 2)
+
+
+def test_compiled_scores_equal_scikit_learn(fitted: tuple[object, list[PackageFeatures]]) -> None:
+    model, rows = fitted
+    compiled = CompiledModel(*compile_model(model))
+    expected = np.asarray(model.predict_proba(rows))[:, 1]  # type: ignore[attr-defined]
+    got = compiled.predict_proba(rows)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert 0.0 < got.min() < 0.5 < got.max() < 1.0
+
+
+def test_save_writes_compiled_form_and_loader_prefers_it(
+    fitted: tuple[object, list[PackageFeatures]], tmp_path: Path
+) -> None:
+    model, rows = fitted
+    path = tmp_path / "m.skops"
+    manifest = save_model(
+        model, path, kind="default", threshold=0.7, training_data_id="t", metrics={}, created="n"
+    )
+    assert manifest.compiled_sha256 and path.with_suffix(".npz").is_file()
+    fast = load_scorer(path)
+    slow, _ = load_model(path)
+    assert isinstance(fast, CompiledScorer) and fast.threshold == 0.7
+    reference = TrainedScorer(slow, manifest)
+    np.testing.assert_allclose(fast.score(rows[:20]), reference.score(rows[:20]), atol=1e-12)
+    assert [c.feature for c in fast.explain(rows[0])] == [c.feature for c in reference.explain(rows[0])]
+
+
+def test_tampered_compiled_file_is_refused(
+    fitted: tuple[object, list[PackageFeatures]], tmp_path: Path
+) -> None:
+    model, _ = fitted
+    path = tmp_path / "m.skops"
+    save_model(model, path, kind="default", threshold=0.5, training_data_id="t", metrics={}, created="n")
+    compiled = path.with_suffix(".npz")
+    compiled.write_bytes(compiled.read_bytes() + b"x")
+    with pytest.raises(ModelError, match="sha256"):
+        load_scorer(path)
+
+
+def test_pickled_arrays_are_refused() -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, spec=np.frombuffer(b"{}", dtype=np.uint8), evil=np.array([object()], dtype=object))
+    with pytest.raises(ModelError, match="unreadable compiled model"):
+        CompiledModel.from_bytes(buffer.getvalue())
+
+
+def test_models_with_other_parts_keep_skops(tmp_path: Path) -> None:
+    feats, y = synthetic(80)
+    model = pipelines.build("seed").fit(feats, y)
+    with pytest.raises(NotCompilable):
+        compile_model(model)
+    path = tmp_path / "seed.skops"
+    manifest = save_model(
+        model, path, kind="seed", threshold=0.5, training_data_id="t", metrics={}, created="n"
+    )
+    assert manifest.compiled_sha256 is None and not path.with_suffix(".npz").exists()
+    assert isinstance(load_scorer(path), TrainedScorer)
+
+
+def test_bundled_model_is_compiled_and_matches_its_skops_file() -> None:
+    path = bundled_model_path()
+    if not path.with_suffix(".json").is_file():
+        pytest.skip("no model bundled")
+    fast = load_scorer(path)
+    assert isinstance(fast, CompiledScorer)
+    model, _ = load_model(path)
+    rows = jittered(synthetic(60, seed=5)[0], 3)
+    expected = np.asarray(model.predict_proba(rows))[:, 1]
+    np.testing.assert_allclose(fast.model.predict_proba(rows), expected, rtol=0, atol=1e-12)
+
+
+def test_scanning_with_the_bundled_model_does_not_import_scikit_learn() -> None:
+    if not bundled_model_path().with_suffix(".json").is_file():
+        pytest.skip("no model bundled")
+    code = (
+        "import sys, json; from vetpy.scan import Scanner;"
+        f" r = Scanner().scan([{str(REPO / 'examples' / 'hello-0.1.0.tar.gz')!r}])[0];"
+        " print(json.dumps([r.verdict.value, r.threshold, sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('sklearn', 'scipy', 'skops'))]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    verdict, threshold, heavy = json.loads(out.stdout)
+    assert verdict == "benign" and threshold is not None
+    assert heavy == []

@@ -1,0 +1,41 @@
+"""README.md's usage matches the CLI's ``--help`` (pip-audit's check-readme habit)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from vetpy.cli.main import build_parser
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices) if actions else {}
+
+
+def _code_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+
+
+def test_every_command_is_in_the_readme_and_every_readme_command_exists() -> None:
+    commands = set(_subparsers(build_parser()))
+    used = {m for block in _code_blocks() for m in re.findall(r"^vetpy (\w[\w-]*)", block, flags=re.M)}
+    assert commands - used == set(), "commands missing from README's usage blocks"
+    assert used - commands == set(), "README uses commands the CLI does not have"
+
+
+def test_scan_options_table_matches_scan_help() -> None:
+    scan = _subparsers(build_parser())["scan"]
+    start = README.index("Options of `vetpy scan`")
+    table = README[start : README.index("\n\n", README.index("|", start))]
+    listed = set(re.findall(r"`(--?[a-z][\w-]*)", table))
+    options = [
+        a.option_strings for a in scan._actions if a.option_strings and "--help" not in a.option_strings
+    ]
+    missing = [o[-1] for o in options if not listed.intersection(o)]
+    unknown = sorted(listed - {s for o in options for s in o})
+    assert missing == [], f"`vetpy scan` options missing from README's table: {missing}"
+    assert unknown == [], f"README's table lists options `vetpy scan` does not have: {unknown}"
