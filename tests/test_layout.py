@@ -9,7 +9,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "vetpy"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 #: Modules still over the limit, each to be split by its owner (remove them from here once split).
-OVERSIZED: set[str] = {"acquire/archive.py"}
+OVERSIZED: set[str] = set()
 
 
 def _modules() -> list[Path]:

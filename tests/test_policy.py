@@ -19,6 +19,7 @@ from evasions import (
     zip_with_modes,
 )
 from vetpy.acquire.archive import open_archive
+from vetpy.acquire.interface import Limits
 from vetpy.policy import hard_findings
 
 REG = 0o100644
@@ -48,7 +49,13 @@ def test_polyglot_and_link_escape(tmp_path: Path) -> None:
 def test_sourceless_bytecode_only_where_it_has_no_place() -> None:
     pyc = compiled(b"import os\n")
     assert kinds(wheel({"demo/mod.pyc": pyc}), "demo-1.0-py3-none-any.whl") == {"sourceless_bytecode"}
-    assert kinds(sdist({"demo/mod.pyc": pyc}), "demo-1.0.tar.gz") == {"sourceless_bytecode"}
+    assert kinds(sdist({"demo/__init__.py": b"", "demo/mod.pyc": pyc}), "demo-1.0.tar.gz") == {
+        "sourceless_bytecode"
+    }
+    # outside any package, or beside other byte-compiled sources (a developer tree's leftovers)
+    assert kinds(sdist({"docs/mod.pyc": pyc}), "demo-1.0.tar.gz") == set()
+    stale = {"demo/__init__.py": b"", "demo/__init__.pyc": pyc, "demo/old.pyc": pyc}
+    assert kinds(sdist(stale), "demo-1.0.tar.gz") == set()
     # with its source, in __pycache__ (never imported without the .py), or in a version-specific wheel
     assert kinds(wheel({"demo/mod.py": b"", "demo/mod.pyc": pyc}), "demo-1.0-py3-none-any.whl") == set()
     assert kinds(wheel({"demo/__pycache__/mod.cpython-311.pyc": pyc}), "demo-1.0-py3-none-any.whl") == set()
@@ -96,3 +103,10 @@ def test_notebook_cells_are_analysed_as_functions(tmp_path: Path) -> None:
     [view] = archive.views
     assert view.role == "notebook" and b"async def _notebook_cell_0():" in view.data
     assert b"os.system('ls')" in view.data and b"%matplotlib" not in view.data
+
+
+def test_huge_pth_is_an_incomplete_scan() -> None:
+    pth = b"#" * 1_100_000 + b"\nimport os; os.system('id')\n"
+    data = sdist({"setup.py": BENIGN_SETUP, "x.pth": pth})
+    archive = open_archive(data, target="d", filename="d-1.0.tar.gz", limits=Limits(max_ratio=1e6))
+    assert archive.limit_hit is not None and "x.pth" in archive.limit_hit

@@ -221,3 +221,26 @@ def test_default_scorer_falls_back_to_rules(monkeypatch: pytest.MonkeyPatch) -> 
     assert isinstance(load_scorer("rules"), RuleScorer)
     with pytest.raises(ModelError):
         load_scorer(str(Path("/no/such/model.skops")))
+
+
+def test_reasons_put_located_evidence_first_and_a_benign_verdict_shows_only_evidence() -> None:
+    archive = _archive(
+        {"setup.py": SETUP_EXEC, "PKG-INFO": b"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n"}
+    )
+    features = extract_features(archive)
+    located = next(f for f in FEATURE_IDS if any(e.file for e in features.evidence_for(f)))
+    quiet = next(f for f in FEATURE_IDS if not features.evidence_for(f))
+    contributions = [
+        Contribution("text.code_tokens", 3.0),
+        Contribution(quiet, 2.0),
+        Contribution(located, 1.0),
+        Contribution("code.webhook", -1.0),  # pulls toward benign: never a reason
+    ]
+    flagged = Scanner(scorer=FixedScorer(0.9, contributions)).scan_archive(archive)
+    assert [r.feature for r in flagged.reasons] == [located, "text.code_tokens", quiet]
+    first = next(e for e in features.evidence_for(located) if e.file)
+    assert (flagged.reasons[0].file, flagged.reasons[0].line) == (first.file, first.line)
+    assert f"(e.g. {' '.join(first.message.split())})" in flagged.reasons[1].message  # the deciding example
+    benign = Scanner(scorer=FixedScorer(0.1, contributions)).scan_archive(archive)
+    assert [r.feature for r in benign.reasons] == [located]
+    assert all(r.file for r in benign.reasons)

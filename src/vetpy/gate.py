@@ -75,7 +75,7 @@ def parse_pip_args(args: Sequence[str]) -> GateRequest:
         raise VetpyError(f"vetpy pip install: option not supported by the gate: {' '.join(unknown)[:80]}")
     requirements = [_requirement(text) for text in parsed.requirements]
     for path in parsed.requirement:
-        for line in read_requirements(Path(path)):
+        for line in read_requirements(Path(path)).entries:
             if line.requirement is None:
                 raise VetpyError(f"{line.origin}: the gate cannot verify this line ({line.skipped})")
             requirements.append(line.requirement)

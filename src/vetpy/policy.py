@@ -15,19 +15,10 @@ from vetpy.result import Reason
 
 #: What makes code that runs at install or build time payload-like, by where it comes from.
 _PAYLOAD = {
+    # Honest packages do run data files (git-review's setup.py execs its own script for the version)
+    # and honest backends download sources (PyMuPDF): only hiding and stealing count here.
     "executed_data": frozenset(
-        {
-            "code.exec_eval",
-            "code.decode_exec",
-            "code.subprocess",
-            "code.os_system",
-            "code.reverse_shell",
-            "code.socket",
-            "code.http",
-            "code.download_exec",
-            "code.credential_read",
-            "code.startup_write",
-        }
+        {"code.decode_exec", "code.reverse_shell", "code.credential_read", "code.startup_write"}
     ),
     "build_backend": frozenset(
         {
@@ -36,8 +27,6 @@ _PAYLOAD = {
             "code.download_exec",
             "code.credential_read",
             "code.startup_write",
-            "code.socket",
-            "code.http",
         }
     ),
 }
@@ -46,8 +35,8 @@ _WHAT = {"executed_data": "a data file run as code", "build_backend": "the in-tr
 
 def _payload(view: CodeView) -> Finding | None:
     kinds = _PAYLOAD.get(view.role)
-    if kinds is None:
-        return None
+    if kinds is None or (view.role == "build_backend" and view.source.endswith("setup.py")):
+        return None  # a setup.py backend is judged as setup.py by the model
     scan = scan_source(view.path, view.data.decode("utf-8", "replace"), size=len(view.data))
     active = sorted(f for f in kinds if scan.has_strong(f))
     if not active:

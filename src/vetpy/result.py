@@ -35,6 +35,18 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Ignored:
+    """Why a result is ignored (an entry of ``[tool.vetpy] ignore``): it stays in the report, marked."""
+
+    match: str  # the entry's name==version or sha256
+    reason: str
+    expires: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"match": self.match, "reason": self.reason, "expires": self.expires}
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """One package's result. ``verdict`` is ``error`` (with a one-line ``error``) when it could not be
     scanned completely; a target skipped on purpose has ``skipped`` true, no ``error`` and a note."""
@@ -53,6 +65,8 @@ class ScanResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
     filename: str | None = None  # the archive (or folder) that was scanned
     known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
+    origin: str | None = None  # "file:line" of the project file line that brought the package in
+    ignored: Ignored | None = None  # matched by an entry of the [tool.vetpy] ignore list
 
     @property
     def flagged(self) -> bool:
@@ -81,6 +95,8 @@ class ScanResult:
             "skipped": self.skipped,
             "known_malicious": list(self.known_malicious),
             "notes": list(self.notes),
+            "origin": self.origin,
+            "ignored": self.ignored.to_dict() if self.ignored else None,
         }
 
     @classmethod
@@ -100,6 +116,8 @@ class ScanResult:
             notes=tuple(data.get("notes", [])),
             filename=data.get("filename"),
             known_malicious=tuple(str(i) for i in data.get("known_malicious", [])),
+            origin=data.get("origin"),
+            ignored=Ignored(**data["ignored"]) if data.get("ignored") else None,
         )
 
 

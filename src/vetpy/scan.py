@@ -13,11 +13,12 @@ from pathlib import Path
 
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.projectfile import ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.cache.results import ResultCache, file_sha256
 from vetpy.errors import ModelError, VetpyError
 from vetpy.features.extract import extract_features
-from vetpy.features.interface import PackageFeatures
+from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
@@ -126,6 +127,7 @@ class Scanner:
         client: IndexClient | None = None,
         threshold: float | None = None,
         artifact: str = "auto",
+        trust_requirements_indexes: bool = False,
         cache: ResultCache | None = None,
         deep: bool = False,
     ) -> None:
@@ -134,6 +136,7 @@ class Scanner:
         self.client = client
         self.threshold = float(self.scorer.threshold if threshold is None else threshold)
         self.artifact = artifact
+        self.trust_requirements_indexes = trust_requirements_indexes
         self.cache = cache
         self.deep = deep
 
@@ -150,7 +153,8 @@ class Scanner:
             features = extract_features(archive.analysed())
             score = float(self.scorer.score([features])[0])
             findings = hard_findings(archive)
-            reasons = policy_reasons(findings) + self._reasons(archive, features)
+            malicious = score >= self.threshold or bool(findings) or bool(archive.limit_hit)
+            reasons = policy_reasons(findings) + self._reasons(archive, features, malicious=malicious)
         except Exception as exc:
             failed = error_result(archive.target, _describe(exc), notes=notes + archive.notes)
             return replace(failed, filename=archive.filename, seconds=time.perf_counter() - start)
@@ -177,39 +181,43 @@ class Scanner:
             filename=archive.filename,
         )
 
-    def _reasons(self, archive: Archive, features: PackageFeatures) -> tuple[Reason, ...]:
+    def _reasons(self, archive: Archive, features: PackageFeatures, malicious: bool) -> tuple[Reason, ...]:
+        """What pushed the score toward malice, as things a user can check. A malicious verdict lists the
+        located evidence that decided it first (largest contribution first), then the rest; a benign verdict
+        lists only located evidence (file:line), never a general resemblance or a size statistic."""
         reasons: list[Reason] = []
         if archive.limit_hit:
             message = one_line(f"reading stopped early at a limit: {archive.limit_hit}")
             reasons.append(Reason("archive.limit_hit", message))
-        for contribution in self.scorer.explain(features, top=MAX_REASONS):
-            if contribution.weight <= 0:
-                continue
-            if contribution.feature == "archive.limit_hit" and archive.limit_hit:
-                continue  # already the first reason
-            evidence = features.evidence_for(contribution.feature)
-            if contribution.feature in TEXT_REASONS:
-                example = next(
-                    (e for e in features.evidence if e.feature.startswith(("install.", "code."))), None
-                )
-                message = TEXT_REASONS[contribution.feature] + (
-                    f" (e.g. {example.message})" if example else ""
-                )
+        contributions = [c for c in self.scorer.explain(features, top=2 * MAX_REASONS) if c.weight > 0]
+        located = [
+            (c, ev[0])
+            for c in contributions
+            if c.feature not in TEXT_REASONS
+            and (ev := [e for e in features.evidence_for(c.feature) if e.file])
+        ]
+        example = located[0][1] if located else _first_code_evidence(features)
+        found: list[Reason] = [Reason(c.feature, one_line(e.message), e.file, e.line) for c, e in located]
+        rest: list[Reason] = []
+        for c in contributions:
+            if c.feature in TEXT_REASONS:
+                message = TEXT_REASONS[c.feature] + (f" (e.g. {example.message})" if example else "")
                 where = (example.file, example.line) if example else (None, None)
-                reasons.append(Reason(contribution.feature, one_line(message), *where))
-            elif evidence:
-                first = evidence[0]
-                reasons.append(Reason(contribution.feature, one_line(first.message), first.file, first.line))
-            else:
-                spec = BY_ID.get(contribution.feature)
-                message = spec.description if spec else contribution.feature
-                reasons.append(Reason(contribution.feature, one_line(message)))
+                rest.append(Reason(c.feature, one_line(message), *where))
+            elif not any(r.feature == c.feature for r in found):
+                spec = BY_ID.get(c.feature)
+                rest.append(Reason(c.feature, one_line(spec.description if spec else c.feature)))
+        if archive.limit_hit:
+            found = [r for r in found if r.feature != "archive.limit_hit"]
+            rest = [r for r in rest if r.feature != "archive.limit_hit"]
+        reasons += found + rest if malicious else found
         return tuple(reasons[: MAX_REASONS + (1 if archive.limit_hit else 0)])
 
     # -- one target ----------------------------------------------------------------------------------
     def scan_target(self, target: Target) -> ScanResult:
         """Acquire and scan one resolved target (never raises; no login or token in the result)."""
-        return redact_result(self._scan_target(target))
+        result = redact_result(self._scan_target(target))
+        return replace(result, origin=str(target.origin)) if target.origin else result
 
     def _scan_target(self, target: Target) -> ScanResult:
         start = time.perf_counter()
@@ -250,17 +258,34 @@ class Scanner:
     def _resolve(
         self, targets: Sequence[str], requirements: Sequence[Path] = ()
     ) -> list[Target | ScanResult]:
+        trust = self.trust_requirements_indexes
         try:
-            return list(resolve_targets(targets, requirements, artifact=self.artifact, client=self.client))
+            return list(
+                resolve_targets(
+                    targets,
+                    requirements,
+                    artifact=self.artifact,
+                    client=self.client,
+                    trust_requirements_indexes=trust,
+                )
+            )
+        except ProjectFileError:
+            raise  # an unreadable project file is a usage error (exit 2)
         except Exception:  # resolve one by one so a single bad input does not sink the rest
             pass
         resolved: list[Target | ScanResult] = []
         for label, reqs in [(t, ()) for t in targets] + [(str(r), (r,)) for r in requirements]:
             try:
                 items = resolve_targets(
-                    [] if reqs else [label], reqs, artifact=self.artifact, client=self.client
+                    [] if reqs else [label],
+                    reqs,
+                    artifact=self.artifact,
+                    client=self.client,
+                    trust_requirements_indexes=trust,
                 )
                 resolved.extend(items)
+            except ProjectFileError:
+                raise
             except Exception as exc:
                 resolved.append(error_result(label, _describe(exc)))
         return resolved
@@ -271,6 +296,13 @@ class Scanner:
             redact_result(item) if isinstance(item, ScanResult) else self.scan_target(item)
             for item in self.resolve(targets, requirements)
         ]
+
+
+def _first_code_evidence(features: PackageFeatures) -> Evidence | None:
+    """The first located install-time or code signal: an example for the text-bag reasons."""
+    return next(
+        (e for e in features.evidence if e.file and e.feature.startswith(("install.", "code."))), None
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -302,6 +334,7 @@ EXIT_CLEAN, EXIT_FLAGGED, EXIT_INCOMPLETE = 0, 1, 3
 def exit_code(results: Sequence[ScanResult]) -> int:
     """The contract's exit code: 1 if any package is flagged (or known malicious), else 3 if any target
     could not be scanned completely, else 0 (targets skipped on purpose do not count)."""
+    results = [r for r in results if r.ignored is None]  # ignored results stay in the report only
     if any(r.flagged for r in results):
         return EXIT_FLAGGED
     if any(r.outcome is Outcome.FAILED for r in results):

@@ -30,3 +30,15 @@ def test_parse_limit_matches_the_feature_stage() -> None:
     from vetpy.features.source.scan import MAX_AST_BYTES
 
     assert PARSE_BYTES == MAX_AST_BYTES
+
+
+def test_prefix_reads_match_the_feature_stage() -> None:
+    """.pth and entry_points.txt files longer than what the feature stage reads make the scan incomplete."""
+    import inspect
+
+    from vetpy.acquire.views import READ_PREFIX
+    from vetpy.features import gather
+
+    source = inspect.getsource(gather)
+    assert f"m.data[:{READ_PREFIX['.pth']:_}]" in source
+    assert f"m.data[:{READ_PREFIX['entry_points.txt']:_}]" in source

@@ -11,6 +11,7 @@ from pyindex import isolate_pip
 from vetpy.acquire import targets as targets_module
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Limits
+from vetpy.acquire.projectfile import Origin, ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
 from vetpy.errors import AcquireError, IndexLookupError
 
@@ -157,5 +158,7 @@ def test_requirements_files(client: IndexClient, tmp_path: Path) -> None:
         == "unpinned: scanned 0.1, the release pip would install; wonly 0.1 has no sdist on the index"
     )
     assert resolved[4].skipped is not None and resolved[4].skipped.startswith("error: ")
-    gone = resolve_targets([], [tmp_path / "absent.txt"], client=client)
-    assert len(gone) == 1 and (gone[0].skipped or "").startswith("error: cannot read requirements file")
+    assert resolved[1].hashes == ("sha256:ff",)
+    assert resolved[1].origin == Origin(str(path), 1)
+    with pytest.raises(ProjectFileError, match=r"absent\.txt: no such file"):
+        resolve_targets([], [tmp_path / "absent.txt"], client=client)

@@ -188,8 +188,9 @@ def test_sarif_and_output_file(tmp_path: Path, evil: Path, good: Path, corrupt: 
     assert doc["version"] == "2.1.0" and doc["runs"][0]["tool"]["driver"]["name"] == "vetpy"
     results = doc["runs"][0]["results"]
     assert results and all("evilpkg" in r["message"]["text"] for r in results)
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert all(u.startswith("evilpkg-1.0.0.tar.gz") for u in uris)
+    assert len(results) == 1  # one result per flagged package, its evidence as related locations
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "evilpkg-1.0.0.tar.gz"
+    uris = {r["physicalLocation"]["artifactLocation"]["uri"] for r in results[0]["relatedLocations"]}
     assert "evilpkg-1.0.0.tar.gz/evilpkg-1.0.0/setup.py" in uris
     notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert len(notes) == 1 and "broken-0.1.tar.gz" in notes[0]["message"]["text"]

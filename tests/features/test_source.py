@@ -291,3 +291,27 @@ def test_behaviour_profile_is_the_same_for_setup_py_and_import_time_payloads() -
     lazy_tokens = set(scan(lazy, path="pkg/core.py").code_text.split())
     assert "pair:socket+subprocess" in lazy_tokens
     assert not any(t.startswith("run:") for t in lazy_tokens)  # nothing runs on import
+
+
+def test_decoded_name_in_one_function_does_not_taint_another() -> None:
+    code = (
+        "import base64, requests\n"
+        "def fix(url):\n    url = base64.b64decode(url)\n    return url\n"
+        "def get(url):\n    return requests.get(url)\n"
+    )
+    assert scan(code).values["code.decoded_sink"] == 0.0
+    tainted = (
+        "import base64, requests\ndef get(u):\n    url = base64.b64decode(u)\n    return requests.get(url)\n"
+    )
+    assert scan(tainted).values["code.decoded_sink"] == 1.0
+    module_level = (
+        "import base64, requests\nURL = base64.b64decode('aA==')\ndef get():\n    requests.get(URL)\n"
+    )
+    assert scan(module_level).values["code.decoded_sink"] == 1.0
+
+
+def test_a_chat_invite_link_is_not_a_webhook() -> None:
+    invite = scan("SUPPORT = 'https://discord.gg/abcdef'\n")
+    assert invite.values["code.webhook"] == 0.0
+    hook = scan("W = 'https://discord.com/api/webhooks/1/abc'\n")
+    assert hook.values["code.webhook"] > 0.0

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from vetpy import __version__
-from vetpy.features.registry import BY_ID
 from vetpy.report import Format, render, text
 from vetpy.report.sarif import SARIF_SCHEMA, archive_name
 from vetpy.result import Reason, ScanResult, Verdict
@@ -69,7 +68,14 @@ def test_json_report_has_contract_fields() -> None:
     assert doc["model"] == "rules"
     assert [r["verdict"] for r in doc["results"]] == ["malicious", "benign", "error", "error"]
     for item in doc["results"]:
-        assert set(item) == CONTRACT_FIELDS | {"skipped", "notes", "filename", "known_malicious"}
+        assert set(item) == CONTRACT_FIELDS | {
+            "skipped",
+            "notes",
+            "filename",
+            "known_malicious",
+            "origin",
+            "ignored",
+        }
         for reason in item["reasons"]:
             assert set(reason) == {"feature", "message", "file", "line"}
     bad = doc["results"][0]
@@ -116,17 +122,17 @@ def test_sarif_results_only_for_flagged_packages() -> None:
     doc = json.loads(render(ALL, Format.SARIF, model="rules"))
     _check_sarif_shape(doc)
     run = doc["runs"][0]
-    assert [r["ruleId"] for r in run["results"]] == ["code.decode_exec", "install.cmdclass", "meta.no_author"]
-    assert all(r["level"] == "error" for r in run["results"])
-    first = run["results"][0]
-    physical = first["locations"][0]["physicalLocation"]
-    assert physical["artifactLocation"]["uri"] == "evil-1.0.tar.gz/evil-1.0/setup.py"
-    assert physical["region"] == {"startLine": 12}
-    assert "evil" in first["message"]["text"] and "0.970" in first["message"]["text"]
-    no_line = run["results"][2]["locations"][0]["physicalLocation"]
-    assert "region" not in no_line and no_line["artifactLocation"]["uri"] == "evil-1.0.tar.gz"
+    [only] = run["results"]  # one result per flagged package (the contract), its evidence related
+    assert only["ruleId"] == "VETPY001" and only["level"] == "error"
+    physical = only["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "evil-1.0.tar.gz" and "region" not in physical
+    related = only["relatedLocations"][0]["physicalLocation"]
+    assert related["artifactLocation"]["uri"] == "evil-1.0.tar.gz/evil-1.0/setup.py"
+    assert related["region"] == {"startLine": 12}
+    assert "evil" in only["message"]["text"] and "0.970" in only["message"]["text"]
+    assert "code.decode_exec" in only["message"]["text"] and only["partialFingerprints"]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert rules["code.decode_exec"]["shortDescription"]["text"] == BY_ID["code.decode_exec"].description
+    assert rules["VETPY001"]["help"]["text"] and rules["VETPY001"]["properties"]["security-severity"]
     invocation = run["invocations"][0]
     assert invocation["executionSuccessful"] is False
     texts = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]

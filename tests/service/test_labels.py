@@ -82,7 +82,7 @@ def test_labelled_archives_join_and_override_the_training_corpus(
     extra = labelled_samples(str(db)).samples
     calm = next(s for s in extra if s.name == "calmpkg")
     corpus = [Sample(MALICIOUS, calm.path, calm.sha256, "calmpkg", "1.0", "2024-01-01", "malicious")]
-    monkeypatch.setattr(evaluate, "load_corpus", lambda data: corpus)
+    monkeypatch.setattr(evaluate, "load_corpus", lambda data, **_: corpus)
     monkeypatch.setenv("VETPY_CACHE", str(tmp_path / "cache"))
     data = evaluate.load_eval_data(tmp_path, jobs=1, extra=extra)
     assert sorted((s.name, int(y)) for s, y in zip(data.samples, data.y, strict=True)) == [

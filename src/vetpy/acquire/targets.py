@@ -9,8 +9,10 @@ to scan it: editable, URL, options).
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -18,11 +20,21 @@ from packaging.requirements import InvalidRequirement, Requirement
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.hashes import verify
 from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile
+from vetpy.acquire.installed import (
+    InstalledDistribution,
+    default_site_packages,
+    distributions,
+    open_installed,
+)
 from vetpy.acquire.interface import Archive, Limits
-from vetpy.acquire.requirements import read_requirements
+from vetpy.acquire.pipconfig import read_settings
+from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
+from vetpy.acquire.projects import looks_like_project, read_project
+from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.redact import redact
 
+_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
 
 
@@ -35,18 +47,31 @@ class Target:
     release: ReleaseFile | None = None  # a file on the index
     skipped: str | None = None  # reason it cannot be scanned (editable, URL, options, not found...)
     warning: str | None = None  # e.g. "unpinned: scanned latest release 2.3.1"
+    origin: Origin | None = None  # the project file line that brought it in (SARIF locations)
+    installed: InstalledDistribution | None = None  # an installed distribution (read from its RECORD)
     hashes: tuple[str, ...] = ()  # pinned "algorithm:hexdigest" (--hash=, lockfiles); any one must match
 
 
 class _LazyClient:
-    """Creates the IndexClient on first use, so local targets never need an index configured."""
+    """Creates the IndexClient on first use, so local targets never need an index configured.
 
-    def __init__(self, client: IndexClient | None) -> None:
+    A trusted ``--index-url`` from a requirements file replaces the configured index; extra index URLs
+    are passed on when the client accepts them.
+    """
+
+    def __init__(
+        self, client: IndexClient | None, index_url: str | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self._client = client
+        self._index_url = index_url
+        self._extra = extra
 
     def get(self) -> IndexClient:
-        if self._client is None:
-            self._client = IndexClient()
+        if self._client is None or self._index_url or self._extra:
+            settings = read_settings(self._index_url)
+            extra = settings.extra_index_urls + self._extra
+            self._client = IndexClient(settings=replace(settings, extra_index_urls=extra))
+            self._index_url, self._extra = None, ()
         return self._client
 
 
@@ -86,6 +111,18 @@ def _exists(text: str) -> bool:
         return False
 
 
+def _is_archive_file(path: Path) -> bool:
+    """A folder, a file named like an archive, or one whose first bytes are an archive's."""
+    if path.is_dir() or path.name.lower().endswith(_ARCHIVE_SUFFIXES):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return True  # let the archive reader report it
+    return detect_format(head, path.name) != "unknown"
+
+
 def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
     if _exists(text):
         return [Target(text, path=Path(text))]
@@ -99,31 +136,79 @@ def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
     return _resolve_requirement(requirement, text, artifact, client)
 
 
+def _entry_targets(entry: ProjectEntry, artifact: str, client: _LazyClient) -> list[Target]:
+    if entry.requirement is None:
+        reason = entry.skipped or "skipped: not a requirement"
+        return [Target(entry.label, skipped=f"{reason} ({entry.origin})", origin=entry.origin)]
+    targets = _resolve_requirement(entry.requirement, entry.label, artifact, client, entry.hashes)
+    return [replace(t, origin=entry.origin) for t in targets]
+
+
+def read_projects(targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[str | ProjectFile]:
+    """Each target string, or the project file it names read in full; ``-r`` files read as requirements.
+
+    Raises ``ProjectFileError`` for a project file that cannot be read (a usage error).
+    """
+    items: list[str | ProjectFile] = []
+    for text in targets:
+        path = Path(text)
+        if _exists(text) and not _is_archive_file(path) and looks_like_project(path):
+            items.append(read_project(path))
+        else:
+            items.append(text)
+    items += [read_project(Path(path), assume="requirements") for path in requirements]
+    return items
+
+
+def _index_settings(items: Sequence[str | ProjectFile], trust: bool) -> tuple[str | None, tuple[str, ...]]:
+    index_url: str | None = None
+    extra: list[str] = []
+    for item in items:
+        if isinstance(item, ProjectFile):
+            index_url = item.index_url or index_url
+            extra += item.extra_index_urls
+    if not trust:
+        return None, ()
+    return (expand_variables(index_url) if index_url else None), tuple(expand_variables(u) for u in extra)
+
+
+def expand_variables(url: str) -> str:
+    """``${NAME}`` (upper case, as pip allows) from the environment: only for trusted index URLs."""
+    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), m.group(0)), url)
+
+
 def resolve_targets(
     targets: Sequence[str],
     requirements: Sequence[Path] = (),
     *,
     artifact: str = "auto",
     client: IndexClient | None = None,
+    trust_requirements_indexes: bool = False,
 ) -> list[Target]:
-    """Targets for the given strings, then for each requirements file's lines, in order.
+    """Targets for the given strings (archives, folders, names, project files), then ``-r`` files.
 
     ``artifact`` is "auto" (the file pip would install and the sdist), "sdist", "wheel", or "all" (one
-    target per file of the release). Never raises for a bad target: see the module docstring.
+    target per file of the release). Index URLs found in requirements files are used only when
+    ``trust_requirements_indexes`` is true. Never raises for a bad target (see the module docstring);
+    raises ``ProjectFileError`` for a project file that cannot be read at all.
     """
     if artifact not in ARTIFACTS:
         raise AcquireError(f"unknown artifact {artifact!r}: choose one of {', '.join(ARTIFACTS)}")
-    lazy = _LazyClient(client)
+    items = read_projects(targets, requirements)
+    index_url, extra = _index_settings(items, trust_requirements_indexes)
+    lazy = _LazyClient(client, index_url, extra)
     resolved: list[Target] = []
-    for text in targets:
-        resolved.extend(_resolve_one(text, artifact, lazy))
-    for path in requirements:
-        for line in read_requirements(Path(path)):
-            if line.requirement is None:
-                reason = line.skipped or "skipped: not a requirement"
-                resolved.append(Target(line.label, skipped=f"{reason} ({line.origin})"))
-            else:
-                resolved.extend(_resolve_requirement(line.requirement, line.label, artifact, lazy))
+    for item in items:
+        if isinstance(item, str):
+            resolved.extend(_resolve_one(item, artifact, lazy))
+            continue
+        if (item.index_url or item.extra_index_urls) and not trust_requirements_indexes:
+            note = (
+                "skipped: index URLs in requirements files are ignored without --trust-requirements-indexes"
+            )
+            resolved.append(Target(item.path, skipped=note, origin=Origin(item.path)))
+        for entry in item.entries:
+            resolved.extend(_entry_targets(entry, artifact, lazy))
     return resolved
 
 
@@ -137,6 +222,8 @@ def load_target(
     against the target's pinned hashes (and a download against the index's digests)."""
     if target.skipped:
         raise AcquireError(target.skipped)
+    if target.installed is not None:
+        return open_installed(target.installed, limits=limits)
     if target.path is not None:
         if target.hashes and target.path.is_file():
             verify(target.path.read_bytes(), target.path.name, pins=target.hashes)
@@ -146,3 +233,9 @@ def load_target(
         data = index.download(target.release, max_bytes=limits.max_archive_bytes, pins=target.hashes)
         return open_archive(data, target=target.label, filename=target.release.filename, limits=limits)
     raise AcquireError(f"{target.label}: nothing to scan")
+
+
+def installed_targets(site_packages: Path | None = None) -> list[Target]:
+    """One target per distribution installed in ``site_packages`` (default: this interpreter's)."""
+    sites = [site_packages] if site_packages is not None else default_site_packages()
+    return [Target(d.label, installed=d) for site in sites for d in distributions(site)]

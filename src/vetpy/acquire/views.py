@@ -33,6 +33,8 @@ from vetpy.acquire.render import render_bytecode, render_notebook, unpad
 #: Largest source the feature stage parses into a syntax tree (vetpy.features.source.scan.MAX_AST_BYTES);
 #: larger code is only pattern-scanned, so it is not "read in full": the scan is then incomplete.
 PARSE_BYTES = 2_000_000
+#: Files the feature stage reads only the start of (vetpy.features.gather): past that, incomplete.
+READ_PREFIX = {".pth": 1_000_000, "entry_points.txt": 200_000}
 #: Codecs Python accepts in a coding cookie that hide what the source says from a plain reader.
 EXOTIC_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"})
 #: Calls that run a file's content as code (or load a module from a path).
@@ -132,7 +134,7 @@ def _is_pure_wheel(archive: Archive) -> bool:
         if m.path.endswith(".dist-info/WHEEL") and m.path.count("/") == 1:
             text = m.data[:4096].decode("utf-8", "replace").lower()
             tags = re.findall(r"^tag:\s*(\S+)", text, re.M)
-            generic = bool(tags) and all(t.startswith("py") and t.endswith("-none-any") for t in tags)
+            generic = bool(tags) and all(re.fullmatch(r"py\d(?:\.py\d)*-none-any", t) for t in tags)
             return "root-is-purelib: true" in text and generic
     return False
 
@@ -142,10 +144,16 @@ def _sourceless(builder: _Builder) -> None:
     where = "sdist" if archive.format not in ("wheel", "egg", "folder") else None
     if archive.format == "wheel" and _is_pure_wheel(archive):
         where = "pure-Python wheel"
-    for m in archive.members:
-        if not m.path.lower().endswith((".pyc", ".pyo")):
-            continue
+    packages = {posixpath.dirname(p) for p in builder.paths if posixpath.basename(p).startswith("__init__.")}
+    roots = {posixpath.dirname(p) for p in builder.paths if posixpath.basename(p) in ("setup.py", "PKG-INFO")}
+    installable = packages | roots
+    pycs = [m for m in archive.members if m.path.lower().endswith((".pyc", ".pyo"))]
+    if where == "sdist" and any(_source_of(m.path)[0] in builder.paths for m in pycs):
+        where = None  # a developer tree byte-compiled by accident: stale .pyc files are leftovers
+    for m in pycs:
         source, importable = _source_of(m.path)
+        if where == "sdist":  # only what would be installed: inside a package, or a top-level module
+            importable = importable and posixpath.dirname(m.path) in installable
         if source in builder.paths:
             continue
         builder.bytecode(m)
@@ -220,6 +228,9 @@ def add_code_views(archive: Archive, oversized: tuple[str, ...], limits: Limits)
             builder.python(m)
         elif lower.endswith(".ipynb"):
             builder.notebook(m)
+        for suffix, limit in READ_PREFIX.items():
+            if lower.endswith(suffix) and len(m.data) > limit:
+                builder.limit(f"parse: {m.path} is more than the {human_bytes(limit)} read of such files")
     _sourceless(builder)
     _executed_data(builder)
     backend_views(builder.archive, builder.views, builder.texts)

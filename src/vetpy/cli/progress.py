@@ -55,6 +55,11 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs", type=int, default=0, help="feature-extraction processes (default: all cores)"
     )
+    parser.add_argument(
+        "--all-benign",
+        action="store_true",
+        help="use every benign list (benign.csv, benign_recent.csv, benign_popular.csv), not only benign.csv",
+    )
 
 
 def load_corpus_features(
@@ -66,4 +71,9 @@ def load_corpus_features(
     from vetpy.lab.evaluate import load_eval_data
 
     with corpus_progress(console) as progress:
-        return load_eval_data(data_dir(args.data), jobs=args.jobs, progress=progress, extra=extra)
+        from vetpy.lab.dataset.corpus import BENIGN_LISTS
+
+        lists = BENIGN_LISTS if getattr(args, "all_benign", False) else BENIGN_LISTS[:1]
+        return load_eval_data(
+            data_dir(args.data), jobs=args.jobs, progress=progress, extra=extra, lists=lists
+        )

@@ -10,9 +10,11 @@ from typing import Any
 
 from vetpy.acquire.index import ARTIFACTS, IndexClient
 from vetpy.acquire.interface import Limits
+from vetpy.acquire.targets import installed_targets
 from vetpy.cli.argtypes import positive_int, probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
+from vetpy.cli.scan_config import mark_ignored, scan_options
 from vetpy.cli.scan_progress import scan_progress
 from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
@@ -44,7 +46,25 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="scan the pinned requirements in FILE (repeatable)",
     )
-    parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value)
+    parser.add_argument(
+        "--trust-requirements-indexes",
+        action="store_true",
+        help="follow --index-url / --extra-index-url lines inside requirements files (off by default)",
+    )
+    parser.add_argument(
+        "--installed",
+        nargs="?",
+        const="",
+        metavar="SITE_PACKAGES",
+        help="scan each distribution installed in SITE_PACKAGES (default: this interpreter's), from RECORD",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="PYPROJECT", help="read [tool.vetpy] from this file (default: nearest)"
+    )
+    parser.add_argument("--no-config", action="store_true", help="do not read [tool.vetpy]")
+    parser.add_argument(
+        "--format", choices=[f.value for f in Format], help="report format (default: text, or [tool.vetpy])"
+    )
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout")
     parser.add_argument("--threshold", type=probability, metavar="T", help="flag when score >= T (0-1)")
     parser.add_argument(
@@ -53,7 +73,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--artifact",
         choices=ARTIFACTS,
-        default="auto",
         help="which index files to scan: auto (the file pip would install here, and the sdist), "
         "sdist, wheel, all (every file of the release)",
     )
@@ -100,27 +119,35 @@ def caches(scorer: Scorer, limits: Limits, threshold: float | None) -> dict[str,
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.targets and not args.requirements:
-        raise VetpyError("nothing to scan: give at least one TARGET or -r FILE")
+    options = scan_options(args)
+    if not options.targets and not args.requirements and args.installed is None:
+        raise VetpyError("nothing to scan: give at least one TARGET, -r FILE or --installed")
     limits = limits_from_args(args)
-    scorer = load_scorer(args.model) if args.model else default_scorer()
+    scorer = load_scorer(options.model) if options.model else default_scorer()
     scanner = Scanner(
         scorer=scorer,
         limits=limits,
-        threshold=args.threshold,
-        artifact=args.artifact,
+        threshold=options.threshold,
+        artifact=options.artifact,
         deep=args.deep,
-        **(caches(scorer, limits, args.threshold) if args.cache else {}),
+        trust_requirements_indexes=options.trust_requirements_indexes,
+        **(caches(scorer, limits, options.threshold) if args.cache else {}),
     )
-    items = scanner.resolve(args.targets, args.requirements)
+    items = (
+        scanner.resolve(options.targets, args.requirements) if options.targets or args.requirements else []
+    )
+    if args.installed is not None:
+        items += installed_targets(Path(args.installed) if args.installed else None)
     with scan_progress(len(items)) as on_result:
         results = scan_resolved(scanner, items, jobs=args.jobs, on_result=on_result)
     if args.against_previous:
         client = scanner.client or IndexClient()
-        results = [against_previous(r, client=client, limits=limits, artifact=args.artifact) for r in results]
-    results = check_known_malicious(results, args)
-    color = args.format == Format.TEXT and args.output is None and sys.stdout.isatty()
-    report = render(results, args.format, model=scorer.name, color=color)
+        results = [
+            against_previous(r, client=client, limits=limits, artifact=options.artifact) for r in results
+        ]
+    results = mark_ignored(check_known_malicious(results, args), options)
+    color = options.format == Format.TEXT and args.output is None and sys.stdout.isatty()
+    report = render(results, options.format, model=scorer.name, color=color)
     if args.output:
         write_atomic(args.output, report)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from vetpy.acquire.interface import Archive
-from vetpy.features import archive, behaviours, install, metadata, network, obfuscation, paper
+from vetpy.features import archive, behaviours, forensics, install, metadata, network, obfuscation, paper
 from vetpy.features.collect import Collector
 from vetpy.features.gather import PackageFacts, gather
 from vetpy.features.interface import PackageFeatures
@@ -40,6 +40,7 @@ AFTER_METADATA: tuple[Detector, ...] = (
     install.detect_entry_points,
     behaviours.detect,
     paper.detect_install_hook,
+    forensics.detect,  # tokens only, at the end of the stream (see the module docstring)
 )
 
 

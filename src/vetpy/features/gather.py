@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from vetpy.acquire.interface import Archive, Member
 from vetpy.features import strings as st
 from vetpy.features.paper import iter_suspicious_lines
+from vetpy.features.roles import SourceFile, install_time_setup, looks_like_test, suite_only_files
 from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.pool import scan_members
 from vetpy.features.source.scan import scan_source
@@ -155,6 +156,15 @@ def _is_text_member(m: Member, p: PurePosixPath, lower: str) -> bool:
     )
 
 
+def _test_suite(py: list[Member]) -> frozenset[str]:
+    """The Python files of a test suite that no package file imports (only package files are decoded)."""
+    if not any(looks_like_test(m.path) for m in py):
+        return frozenset()
+    return suite_only_files(
+        [SourceFile(m.path, "" if looks_like_test(m.path) else decode_source(m.data)) for m in py]
+    )
+
+
 def gather(archive: Archive) -> PackageFacts:
     """Walk the archive once and scan every Python file, setup.py first (acquire's ``max_code_files``
     limit bounds how many there are: past it the scan is incomplete, never silently cut)."""
@@ -179,14 +189,16 @@ def gather(archive: Archive) -> PackageFacts:
     setup = setups[0] if setups else None
     susp: list[str] = []
     susp_chars = 0
-    ordered = sorted(py, key=lambda m: m.path != setup)  # every file: acquire bounds their number
-    for m, facts in zip(ordered, scan_members(ordered, setup), strict=True):
+    tests_only = _test_suite(py)  # never run on install or import (roles.py)
+    ordered = [m for m in sorted(py, key=lambda m: m.path != setup) if m.path not in tests_only]
+    for m, facts in zip(ordered, scan_members(ordered, setup), strict=True):  # acquire bounds their number
         files.append(facts)
         url_hits.extend((m.path, line, hit) for line, hit in facts.urls)
         entry_modules.extend(facts.entry_modules)
         if susp_chars > MAX_TEXT_CHARS:  # the text is full: lines past the cap are never kept
             continue
         text, is_setup = decode_source(m.data), m.path == setup
+        text = install_time_setup(text) if is_setup else text
         for line in iter_suspicious_lines(text[:MAX_TEXT_CHARS], whole_file=is_setup or facts.suspicious_url):
             if susp_chars > MAX_TEXT_CHARS:
                 break

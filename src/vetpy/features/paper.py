@@ -177,9 +177,12 @@ def detect_email(meta: Metadata, out: Collector) -> None:
 def detect_install_hook(facts: PackageFacts, out: Collector) -> None:
     """The paper's install-hook feature, read off the suspicious-lines text (evidence from setup.py)."""
     hook = install_hook_line(out.suspicious_text)
+    where = next(((f.path, h) for f in facts.files for h in f.examples.get("install.cmdclass", ())), None)
+    if hook == "cmdclass" and where is None:  # a cmdclass only for commands pip never runs ("test")
+        others = (m.group(0) for m in INSTALL_HOOK_RE.finditer(out.suspicious_text) if m.group(0) != hook)
+        hook = next(others, None)
     if not hook:
         return
-    where = next(((f.path, h) for f in facts.files for h in f.examples.get("install.cmdclass", ())), None)
     out.fire(
         "paper.install_hook",
         f"install command override: {hook}",

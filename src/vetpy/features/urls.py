@@ -10,13 +10,14 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from vetpy.features.domains import is_well_known
+from vetpy.features.lexicon import host_category
 
 URL_RE = re.compile(r"""\b((?:https?|ftp|wss?|tcp)://[^\s'"<>`\\)\]}]{1,500})""", re.IGNORECASE)
 IP_PORT_RE = re.compile(r"""^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$""")
 
 WEBHOOK_RE = re.compile(
     r"discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|hooks\.slack\.com/|webhook\.site|"
-    r"discord\.gg/|ptb\.discord\.com/api|canary\.discord\.com/api|pipedream\.net|requestbin|"
+    r"ptb\.discord\.com/api|canary\.discord\.com/api|pipedream\.net|requestbin|"
     r"interact\.sh|oast\.(?:fun|me|pro|live|site|online)|burpcollaborator\.net|ngrok\.io|ngrok-free\.app",
     re.IGNORECASE,
 )
@@ -108,6 +109,9 @@ class UrlHit:
             out.append("str:url_http")
         if self.unknown_host and not self.raw_ip:
             out.append("str:url_unknown_host")
+            category = host_category(self.host)  # infrastructure lexicon (lexicon.py)
+            if category:
+                out.append(f"infra:{category}")
         return out
 
 

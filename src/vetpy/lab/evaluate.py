@@ -21,7 +21,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFol
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, PAPER_FEATURE_IDS
 from vetpy.lab import augment, pipelines
-from vetpy.lab.dataset.corpus import Sample, corpus_id, load_corpus, name_bucket
+from vetpy.lab.dataset.corpus import BENIGN_LISTS, Sample, corpus_id, load_corpus, name_bucket
 from vetpy.lab.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.lab.fold_log import FoldLog
 from vetpy.lab.metrics import classification_metrics, recall_at_fpr, summarise_folds
@@ -56,11 +56,13 @@ def load_eval_data(
     jobs: int = 0,
     progress: Callable[[int, int], None] | None = None,
     extra: Sequence[Sample] = (),
+    lists: tuple[str, ...] = BENIGN_LISTS[:1],
 ) -> EvalData:
-    """Extract (or read from the cache) features for the corpus; archives that cannot be read are left out.
-    ``extra`` samples (e.g. triage labels) are added and replace corpus samples of the same archive."""
+    """Extract (or read from the cache) features for the corpus (``lists``: which benign lists); archives that
+    cannot be read are left out. ``extra`` samples (e.g. triage labels) are added and replace corpus samples
+    of the same archive."""
     replaced = {s.sha256 for s in extra}
-    samples = [s for s in load_corpus(data) if s.sha256 not in replaced] + list(extra)
+    samples = [s for s in load_corpus(data, lists=lists) if s.sha256 not in replaced] + list(extra)
     cache = FeatureCache()
     records = extract_corpus(samples, jobs=jobs, cache=cache, on_progress=progress)
     cache.close()

@@ -9,7 +9,7 @@ ABLATIONS = (
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
-EXTRA_PROTOCOLS = ("selection",)
+EXTRA_PROTOCOLS = ("selection", "family", "location")
 
 #: The time split: train on malware seen before this date, test on malware up to TIME_SPLIT_TEST_UNTIL.
 TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from vetpy.lab import plots
+from vetpy.lab import holdout, plots
 from vetpy.lab.dataset.corpus import corpus_id
 from vetpy.lab.evaluate import (
     EvalData,
@@ -91,6 +91,10 @@ def run_evaluation(
             )
         if "selection" in protocols:
             entry["selection_cv"] = selection_cv(kind, data, progress=log)
+        if "family" in protocols:
+            entry["family_holdout"] = holdout.family_holdout(kind, data, progress=log)
+        if "location" in protocols:
+            entry["location_holdout"] = holdout.location_holdout(kind, data)
         if "time" in protocols:
             split = time_split(kind, data)
             entry["time_split"] = split.metrics

@@ -1,4 +1,4 @@
-"""Report: render scan results as text (rich), JSON or SARIF 2.1.0."""
+"""Report: render scan results as text (rich), JSON, SARIF 2.1.0 or Markdown (pull-request comments)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ class Format(StrEnum):
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
+    MARKDOWN = "markdown"
 
 
 def render(results: Sequence[ScanResult], fmt: Format | str, *, model: str, color: bool = False) -> str:
     """The whole report for ``results`` in one format, as a string ending with a newline."""
     from vetpy.report import json as json_report
-    from vetpy.report import sarif, text
+    from vetpy.report import markdown, sarif, text
 
     match Format(fmt):
         case Format.TEXT:
@@ -27,6 +28,8 @@ def render(results: Sequence[ScanResult], fmt: Format | str, *, model: str, colo
             report = json_report.render(results, model=model)
         case Format.SARIF:
             report = sarif.render(results, model=model)
+        case Format.MARKDOWN:
+            report = markdown.render(results, model=model)
     return redact(report)  # the last edge before any report leaves vetpy: no login or token in it
 
 

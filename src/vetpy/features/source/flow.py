@@ -40,7 +40,7 @@ class FlowChecks(WalkState):
     def decoded(self, node: ast.AST) -> bool:
         """Whether an expression decodes data at run time, or uses a name assigned from such decoding."""
         return any(
-            (isinstance(sub, ast.Name) and sub.id in self.tainted) or (q is not None and calls.is_decoder(q))
+            (isinstance(sub, ast.Name) and self.is_tainted(sub.id)) or (q is not None and calls.is_decoder(q))
             for q, sub in self.subtree_calls(node)
         )
 
@@ -65,7 +65,7 @@ class FlowChecks(WalkState):
         reads_file = False
         for arg in node.args[:1]:
             for q, sub in self.subtree_calls(arg):
-                if isinstance(sub, ast.Name) and sub.id in self.tainted:
+                if isinstance(sub, ast.Name) and self.is_tainted(sub.id):
                     q = "decoded-variable"
                 if q is None:
                     continue

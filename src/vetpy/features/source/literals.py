@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vetpy.features import strings as st
 from vetpy.features.registry import signal
+from vetpy.features.scripts import decoded_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
@@ -69,6 +70,9 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
             scan.urls.append((line, ip))
     if n >= MIN_PATTERN_STRING:
         scan.pending_strings.append((head, line, module_level))
+    if n >= 12:  # code in another language, and constants that decode to something (scripts.py)
+        for token in [f"script:{k}" for k in script_kinds(head)] + decoded_tokens(head):
+            scan.token(token)
 
 
 def scan_string_patterns(scan: FactsBuilder, lines: Lines) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from vetpy.acquire.interface import Member
+from vetpy.features.roles import install_time_setup
 from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.scan import scan_source
 from vetpy.features.source.text import decode_source
@@ -38,9 +39,12 @@ def file_jobs() -> int:
 
 
 def scan_member(member: Member, setup: str | None) -> FileFacts:
-    """The source pass over one Python member (``setup``: the path of the package's setup.py)."""
+    """The source pass over one Python member (``setup``: the path of the package's setup.py, scanned as
+    pip runs it: maintainer-only branches blanked, see roles.py)."""
+    text = decode_source(member.data)
+    is_setup = member.path == setup
     return scan_source(
-        member.path, decode_source(member.data), is_setup=member.path == setup, size=len(member.data)
+        member.path, install_time_setup(text) if is_setup else text, is_setup=is_setup, size=len(member.data)
     )
 
 

@@ -6,8 +6,18 @@ from __future__ import annotations
 import ast
 
 from vetpy.features import calls
+from vetpy.features.roles import PIP_COMMANDS
 from vetpy.features.source.astutil import small
 from vetpy.features.source.state import EP_RE, WalkState
+
+
+def runs_on_install(cmdclass: ast.expr) -> bool:
+    """Whether a ``cmdclass`` value can replace a command pip runs: anything but a literal dict whose keys
+    are all commands pip never issues (``{"test": PyTest}``, ``{"upload": ...}``)."""
+    if not isinstance(cmdclass, ast.Dict) or not cmdclass.keys:
+        return True
+    keys = [k.value if isinstance(k, ast.Constant) else None for k in cmdclass.keys]
+    return any(not isinstance(k, str) or k in PIP_COMMANDS for k in keys)
 
 
 class SetupChecks(WalkState):
@@ -15,7 +25,7 @@ class SetupChecks(WalkState):
 
     def visit_setup_call(self, node: ast.Call, top: bool) -> None:
         for kw in node.keywords:
-            if kw.arg == "cmdclass":
+            if kw.arg == "cmdclass" and runs_on_install(kw.value):
                 self.hit("install.cmdclass", node, "setup(cmdclass=...)", top)
                 self.scan.token("setup:cmdclass")
             elif kw.arg == "entry_points":

@@ -57,7 +57,7 @@ class WalkState:
         self.lines = Lines(text)
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}
-        self.tainted: set[str] = set()
+        self.tainted: set[tuple[str | None, str]] = set()  # (function or None for module level, name)
         self.skip: set[int] = set()
         self.chr_calls: list[int] = []
         self.seen: set[str] = set()
@@ -71,8 +71,17 @@ class WalkState:
         self.defined: set[str] = set()
         self.calls_from: dict[str | None, dict[str, int]] = {}
         self.func_hits: dict[str, dict[str, Hit]] = {}
+        self.params: dict[str, set[str]] = {}  # outermost function -> its (and nested) parameter names
+        self.constants: dict[str, str] = {}  # module-level name -> string constant
+        self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
 
     # --- resolution ---------------------------------------------------------------------------
+
+    def is_tainted(self, name: str) -> bool:
+        """A name assigned from run-time decoding in the current function, or at module level: a name
+        decoded in one method does not taint the same name in another."""
+        return (self.func, name) in self.tainted or (None, name) in self.tainted
+
     def resolve(self, node: ast.AST) -> str | None:
         parts: list[str] = []
         cur = node

@@ -6,7 +6,9 @@ import ast
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
+from vetpy.features.scripts import script_kinds
 from vetpy.features.source.astutil import CHILD_FIELDS, LEAVES, child_fields, is_main_guard
+from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.literals import scan_string
@@ -38,7 +40,7 @@ _VISITED: frozenset[type] = frozenset(
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 
 
-class Walker(FlowChecks, SetupChecks, ImportReach):
+class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
     """Visits every node once and records its hits, tokens, URLs and entry points in the builder."""
 
     def run(self, tree: ast.AST) -> None:
@@ -61,6 +63,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
             if func is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 func = node.name
                 self.defined.add(func)
+            if func is not None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.note_params(func, node)
             child_main = in_main or (func is None and isinstance(node, ast.If) and is_main_guard(node.test))
             children = []
             for name in fields:
@@ -84,6 +88,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
                 scan_string(self.scan, node.value, node.lineno, self.lines, top)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             self.skip.add(id(node.value))  # docstrings and bare strings are comments
+            if isinstance(node.value.value, str) and "prompt_injection" in script_kinds(node.value.value):
+                self.scan.token("script:prompt_injection")  # a tool description read by a language model
         elif isinstance(node, ast.Import):
             for a in node.names:
                 self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
@@ -128,13 +134,15 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
                 self.aliases[target] = q
         if not self.track_flow:  # no sink or exec can be called in this file: flows are never read
             return
+        self.note_constant(target, value)
+        self.note_secret_assignment(target, value)
         carried = self.host_data(value)
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
         if isinstance(value, ast.Call):
             for q, _ in self.subtree_calls(value):
                 if q and calls.is_decoder(q):
-                    self.tainted.add(target)
+                    self.tainted.add((self.func, target))
                     break
 
     def visit_call(self, node: ast.Call, top: bool) -> None:
@@ -157,6 +165,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach):
         self.note_local_calls(node, q)
         if calls.SINK_FEATURES.intersection(feats) or q in calls.SEND_NAMES:
             self.visit_sink(node, q, top)
+        if {"code.http", "code.socket"}.intersection(feats) or q.startswith("*."):
+            self.visit_destination(node, q)
         if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
             attr = node.args[1]
             if not isinstance(attr, ast.Constant):

@@ -48,8 +48,17 @@ def malicious_samples(data: Path) -> list[Sample]:
         ]
 
 
-def benign_samples(data: Path, cache: Path | None = None, require_cached: bool = True) -> list[Sample]:
-    releases = read_benign_csv(data / "benign.csv")
+#: The benign release lists: the original development sample, then recent uploads and popular projects.
+BENIGN_LISTS = ("benign.csv", "benign_recent.csv", "benign_popular.csv")
+
+
+def benign_samples(
+    data: Path, cache: Path | None = None, require_cached: bool = True, list_name: str = "benign.csv"
+) -> list[Sample]:
+    """The releases of one benign list; ``source`` is ``benign-<stratum>`` for ``benign.csv`` and
+    ``<list>-<stratum>`` (``benign_recent-recent-2026``) for the others, so reports can tell them apart."""
+    releases = read_benign_csv(data / list_name)
+    prefix = "benign" if list_name == "benign.csv" else list_name.removesuffix(".csv")
     samples = [
         Sample(
             label=BENIGN,
@@ -58,16 +67,26 @@ def benign_samples(data: Path, cache: Path | None = None, require_cached: bool =
             name=r.name,
             version=r.version,
             date=r.upload_time[:10],
-            source=f"benign-{r.stratum}",
+            source=f"{prefix}-{r.stratum}",
         )
         for r in releases
     ]
     return [s for s in samples if s.path.is_file()] if require_cached else samples
 
 
-def load_corpus(data: Path, cache: Path | None = None) -> list[Sample]:
-    """Every malicious sample plus every benign release present in the cache."""
-    return malicious_samples(data) + benign_samples(data, cache)
+def load_corpus(
+    data: Path, cache: Path | None = None, lists: tuple[str, ...] = BENIGN_LISTS[:1]
+) -> list[Sample]:
+    """Every malicious sample plus every benign release of ``lists`` present in the cache (a release listed
+    twice counts once, under the first list that names it)."""
+    samples = malicious_samples(data)
+    seen = {s.sha256 for s in samples}
+    for list_name in lists:
+        for sample in benign_samples(data, cache, list_name=list_name):
+            if sample.sha256 not in seen:
+                seen.add(sample.sha256)
+                samples.append(sample)
+    return samples
 
 
 def name_bucket(name: str, buckets: int = 100) -> int:

@@ -1,0 +1,187 @@
+"""Where a file of a package can run: which Python files are test code, and which branches of setup.py a
+pip install can never take.
+
+A user's machine runs three kinds of code from a package: setup.py (at install, sdists only), the
+modules it installs (when imported or called), and nothing else. Test suites run only under a test
+runner in the project's own checkout, and a setup.py branch guarded by ``sys.argv[-1] == "publish"`` runs
+only when the maintainer types that command. Judging those as if they ran on install is what made
+``requests`` look like malware (docs/evaluation/false-positives.md): its test suite holds raw IPs,
+sockets, Windows registry reads and odd URLs in one file, and its setup.py has a ``publish`` shortcut
+that calls ``os.system``.
+
+A file named like a test is still package code when a file that is not a test imports it by name: a
+payload cannot hide behind a ``test_`` prefix and be imported by ``__init__.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+TEST_DIRS = frozenset({"tests", "test"})
+
+# Every setup.py command a pip install or a PEP 517 build can issue, directly or as a sub-command.
+PIP_COMMANDS = frozenset(
+    {
+        "install",
+        "develop",
+        "egg_info",
+        "dist_info",
+        "editable_wheel",
+        "build",
+        "build_py",
+        "build_ext",
+        "build_clib",
+        "build_scripts",
+        "bdist",
+        "bdist_wheel",
+        "bdist_egg",
+        "sdist",
+        "install_lib",
+        "install_scripts",
+        "install_data",
+        "install_headers",
+        "install_egg_info",
+        "easy_install",
+    }
+)
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+([^\n#;]+)", re.M)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One Python file of the package: archive path and decoded text."""
+
+    path: str
+    text: str
+
+
+def looks_like_test(path: str) -> bool:
+    """A path that names test code: inside a ``tests``/``test`` directory, or ``test_*.py``,
+    ``*_test.py``, ``tests.py`` or ``conftest.py``."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1].lower() if parts else ""
+    if any(part.lower() in TEST_DIRS for part in parts[:-1]):
+        return True
+    stem = name[:-3] if name.endswith(".py") else name
+    return name == "conftest.py" or stem == "tests" or stem.startswith("test_") or stem.endswith("_test")
+
+
+def imported_names(text: str) -> set[str]:
+    """Every identifier named in an import statement (modules and imported names, dotted parts split)."""
+    names: set[str] = set()
+    for module, imported in _IMPORT.findall(text):
+        names.update(_WORD.findall(module))
+        names.update(w for w in _WORD.findall(imported) if w != "as")
+    return names
+
+
+def _test_names(path: str) -> set[str]:
+    """The names under which a test file could be imported: its stem and its test directories."""
+    parts = PurePosixPath(path).parts
+    stem = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
+    return {stem, *(p for p in parts[:-1] if p.lower() in TEST_DIRS)}
+
+
+def suite_only_files(files: Sequence[SourceFile]) -> frozenset[str]:
+    """Paths of the files that are test code and that no other (non-test) file imports. When every Python
+    file but setup.py looks like a test (a distribution named ``tests``, a payload in ``test_x.py``), none
+    is left out."""
+    candidates = [f for f in files if looks_like_test(f.path)]
+    others = [f for f in files if not looks_like_test(f.path) and PurePosixPath(f.path).name != "setup.py"]
+    if not candidates or not others:  # a package that is nothing but "tests" is judged on them
+        return frozenset()
+    imported: set[str] = set()
+    for f in files:
+        if not looks_like_test(f.path):
+            imported |= imported_names(f.text)
+    return frozenset(f.path for f in candidates if not (_test_names(f.path) & imported))
+
+
+# --- setup.py branches pip never takes ------------------------------------------------------------------
+
+
+def _is_argv(node: ast.expr) -> bool:
+    """``sys.argv``, ``argv`` or a subscript/slice of either."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute):
+        return node.attr == "argv" and isinstance(node.value, ast.Name) and node.value.id == "sys"
+    return isinstance(node, ast.Name) and node.id == "argv"
+
+
+def _strings(node: ast.expr) -> list[str] | None:
+    """The string constants of a literal string, tuple, list or set (None when it is anything else)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        out = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return out if len(out) == len(node.elts) else None
+    return None
+
+
+def _never_on_install(test: ast.expr) -> bool:
+    """True when the condition holds only for a command line pip never uses (``sys.argv[-1] == "publish"``,
+    ``"upload" in sys.argv``, ``sys.argv[1] in ("release", "tag")``)."""
+    if isinstance(test, ast.BoolOp):
+        if isinstance(test.op, ast.And):
+            return any(_never_on_install(v) for v in test.values)
+        return all(_never_on_install(v) for v in test.values)
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, ast.Eq) and (_is_argv(left) or _is_argv(right)):
+        words = _strings(right) if _is_argv(left) else _strings(left)
+        if isinstance(left, ast.Subscript) or isinstance(right, ast.Subscript):
+            return words is not None and len(words) == 1 and words[0] not in PIP_COMMANDS
+        return False
+    if isinstance(op, ast.In) and _is_argv(right) and not isinstance(right, ast.Subscript):
+        words = _strings(left)
+        return words is not None and len(words) == 1 and words[0] not in PIP_COMMANDS
+    if isinstance(op, ast.In) and isinstance(left, ast.Subscript) and _is_argv(left):
+        words = _strings(right)
+        return bool(words) and not (set(words or ()) & PIP_COMMANDS)
+    return False
+
+
+def dev_only_branches(text: str) -> list[tuple[int, int]]:
+    """Line ranges (1-based, inclusive) of the bodies of top-level ``if`` statements in a setup.py that
+    only a maintainer's own command line enters. Their ``else`` branches are kept."""
+    if "argv" not in text:  # no command-line test at all: no second parse
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    spans: list[tuple[int, int]] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and node.body and _never_on_install(node.test):
+            if node.body[0].lineno == node.lineno:  # `if ...: call()` on one line: left as it is
+                continue
+            end = node.body[-1].end_lineno or node.body[-1].lineno
+            spans.append((node.body[0].lineno, end))
+    return spans
+
+
+def blank_lines(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` with each span's lines replaced by ``pass`` (first line, same indentation) and blank lines,
+    so every other line keeps its number."""
+    lines = text.split("\n")
+    for start, end in spans:
+        first = lines[start - 1]
+        indent = first[: len(first) - len(first.lstrip())]
+        lines[start - 1] = f"{indent}pass"
+        for i in range(start, min(end, len(lines))):
+            lines[i] = ""
+    return "\n".join(lines)
+
+
+def install_time_setup(text: str) -> str:
+    """The setup.py source as a pip install runs it: maintainer-only branches blanked."""
+    spans = dev_only_branches(text)
+    return blank_lines(text, spans) if spans else text

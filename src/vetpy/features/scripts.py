@@ -1,0 +1,220 @@
+"""Strings that are code in another language, and constant strings that decode to something telling.
+
+``script_kinds`` names what a string literal would do if a shell, PowerShell, a Windows script host or a
+language model read it: PowerShell cradles and encoded commands, living-off-the-land launchers, defender
+and firewall tampering, persistence, prompt injection (these complement the shell, download-and-run and
+start-up patterns of ``strings.py``). ``decoded_tokens`` decodes a constant statically (base64, base32,
+hex, reversed text, then zlib/gzip/bz2/lzma), bounded in depth and size, and runs the decoded text through
+the same checks: an encoded URL, lexicon host, shell line or Python payload becomes a ``decoded:`` token.
+
+Both only add tokens to the code-token bag (no numeric column), so the bundled model is unchanged until
+it is retrained with them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bz2
+import lzma
+import re
+import zlib
+from collections.abc import Callable
+
+from vetpy.features import strings as st
+from vetpy.features.lexicon import host_category
+from vetpy.features.urls import find_urls
+
+# (kind, lower-case hints one of which every match contains, pattern)
+SCRIPT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        "powershell",
+        ("iex", "invoke-expression", "-enc", "-e ", "hidden", "frombase64string"),
+        re.compile(
+            r"\b(?:iex|invoke-expression)\b|\s-e(?:nc(?:odedcommand)?)?\s+[A-Za-z0-9+/=]{20,}|"
+            r"-w(?:indowstyle)?\s+hidden|\[convert\]::frombase64string",
+            re.I,
+        ),
+    ),
+    (
+        "lolbin",
+        ("mshta", "regsvr32", "rundll32", "script"),
+        re.compile(
+            r"\bmshta(?:\.exe)?\s+[\"']?(?:https?:|vbscript:|javascript:)|regsvr32(?:\.exe)?\s+(?:/\w+\s+)*/i:|"
+            r"rundll32(?:\.exe)?\s+\S*javascript:|\b[wc]script(?:\.exe)?\s+(?://?\w+\s+)*\S+\.(?:vbs|vbe|jse?|wsf)\b",
+            re.I,
+        ),
+    ),
+    (
+        "av_tamper",
+        ("mppreference", "realtimemonitoring", "windefend", "advfirewall", "vssadmin", "antispyware"),
+        re.compile(
+            r"(?:set|add)-mppreference|disablerealtimemonitoring|\bsc(?:\.exe)?\s+(?:stop|delete|config)\s+windefend|"
+            r"netsh\s+advfirewall\s+set\s+\w+\s+state\s+off|vssadmin(?:\.exe)?\s+delete\s+shadows|disableantispyware",
+            re.I,
+        ),
+    ),
+    (
+        "persistence",
+        ("authorized_keys", "systemd/user", "systemctl", "reg add", "reg.exe"),
+        re.compile(
+            r"authorized_keys|\.config/systemd/user/|systemctl\s+--user\s+enable|"
+            r"\breg(?:\.exe)?\s+add\s+[\"']?hk\w+\\software\\microsoft\\windows\\currentversion\\run",
+            re.I,
+        ),
+    ),
+    (
+        "prompt_injection",
+        ("ignore", "disregard", "<important>", "do not tell", "do not mention", "don't tell"),
+        re.compile(
+            r"(?:ignore|disregard)\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions|"
+            r"(?:do\s+not|don't)\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user|<important>",
+            re.I,
+        ),
+    ),
+)
+SHELL_PATTERNS = (
+    ("shell", st.SHELL_RE),
+    ("download_run", st.DOWNLOAD_RUN_RE),
+    ("startup_path", st.STARTUP_RE),
+    ("credential_path", st.CREDENTIAL_RE),
+)
+PYTHON_PAYLOAD_RE = re.compile(
+    r"\b(?:import\s+(?:socket|subprocess|os|base64|ctypes)|exec\s*\(|eval\s*\(|__import__\s*\(|os\.system\s*\()"
+)
+
+MAX_DEPTH = 3
+MAX_DECODED = 256 * 1024
+MIN_ENCODED = 24
+_B64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
+_B32_RE = re.compile(r"[A-Z2-7]+=*")
+_HEX_RE = re.compile(r"(?:[0-9a-fA-F]{2})+")
+_REVERSED_HINTS = ("//:ptth", "//:sptth", "tropmi", "llehsrewop", "cexe", "metsys.so")
+
+
+def script_kinds(value: str) -> list[str]:
+    """The kinds of foreign-language code a string holds."""
+    low = value[:20_000].lower()
+    return [
+        kind
+        for kind, hints, pattern in SCRIPT_PATTERNS
+        if any(h in low for h in hints) and pattern.search(value[:20_000])
+    ]
+
+
+def _text(data: bytes) -> str | None:
+    """Decoded bytes as text when they look like text (UTF-8, mostly printable), else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
+    return text if text and printable >= 0.9 * len(text) else None
+
+
+def _decompress(data: bytes) -> bytes | None:
+    """Inflate ``data`` when it starts like a zlib, gzip, bz2 or xz stream (output bounded)."""
+    try:
+        if data[:1] == b"x" and len(data) > 2 and (data[0] * 256 + data[1]) % 31 == 0:
+            return zlib.decompressobj().decompress(data, MAX_DECODED)
+        if data[:2] == b"\x1f\x8b":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, MAX_DECODED)
+        if data[:3] == b"BZh":
+            return bz2.BZ2Decompressor().decompress(data, MAX_DECODED)
+        if data[:6] == b"\xfd7zXZ\x00":
+            return lzma.LZMADecompressor().decompress(data, MAX_DECODED)
+    except (zlib.error, OSError, EOFError, ValueError, lzma.LZMAError):
+        return None
+    return None
+
+
+def _b64(value: str) -> bytes | None:
+    if len(value) % 4 or not _B64_RE.fullmatch(value):
+        return None
+    try:
+        return base64.b64decode(
+            value, altchars=b"-_" if "-" in value or "_" in value else None, validate=True
+        )
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _b32(value: str) -> bytes | None:
+    if len(value) % 8 or not _B32_RE.fullmatch(value):
+        return None
+    try:
+        return base64.b32decode(value)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _hex(value: str) -> bytes | None:
+    return bytes.fromhex(value) if _HEX_RE.fullmatch(value) else None
+
+
+DECODERS: tuple[tuple[str, Callable[[str], bytes | None]], ...] = (
+    ("hex", _hex),
+    ("b32", _b32),
+    ("b64", _b64),
+)
+
+
+def _first_decoding(value: str) -> tuple[bytes | None, str]:
+    for name, decoder in DECODERS:
+        raw = decoder(value)
+        if raw is not None:
+            return raw, name
+    return None, ""
+
+
+def decode_layers(value: str, depth: int = MAX_DEPTH) -> list[tuple[str, str]]:
+    """(method chain, text) for each layer a constant decodes to, outermost first: ``b64+zlib``."""
+    out: list[tuple[str, str]] = []
+    current, chain = value.strip(), ""
+    for _ in range(depth):
+        if len(current) > MAX_DECODED:
+            break
+        low = current[:4000].lower()
+        if any(h in low for h in _REVERSED_HINTS):
+            current, chain = current[::-1], f"{chain}+reversed".lstrip("+")
+            out.append((chain, current))
+            continue
+        if len(current) < MIN_ENCODED or any(c.isspace() for c in current[:200]):
+            break
+        raw, method = _first_decoding(current)
+        if raw is None:
+            break
+        inflated = _decompress(raw)
+        if inflated is not None:
+            raw, method = inflated, f"{method}+zlib"
+        text = _text(raw[:MAX_DECODED])
+        if text is None:
+            break
+        current, chain = text, f"{chain}+{method}".lstrip("+")
+        out.append((chain, current))
+    return out
+
+
+def rescan_tokens(text: str) -> set[str]:
+    """What one decoded text would trip: URLs and their lexicon categories, scripts, shell lines, paths,
+    Python payload code."""
+    tokens: set[str] = set()
+    for _, hit in find_urls(text[:20_000]):
+        tokens.add("decoded:url_raw_ip" if hit.raw_ip else "decoded:url")
+        category = host_category(hit.host)
+        if category:
+            tokens.add(f"decoded:infra:{category}")
+    tokens.update(f"decoded:script:{k}" for k in script_kinds(text))
+    tokens.update(f"decoded:{name}" for name, pattern in SHELL_PATTERNS if pattern.search(text[:20_000]))
+    if PYTHON_PAYLOAD_RE.search(text[:20_000]):
+        tokens.add("decoded:python")
+    return tokens
+
+
+def decoded_tokens(value: str) -> list[str]:
+    """Tokens for a constant that decodes to something telling (empty for most strings)."""
+    if len(value) < MIN_ENCODED:
+        return []
+    tokens: set[str] = set()
+    for _, text in decode_layers(value):
+        tokens |= rescan_tokens(text)
+    return sorted(tokens)

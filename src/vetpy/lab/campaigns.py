@@ -1,0 +1,112 @@
+"""Malware families and campaigns for the family hold-out protocol: packages that share an operator's
+endpoint (a host that is not a well-known or shared service, a raw IP, a bot token or webhook address, a
+paste or request-bin path), an author e-mail, or near-duplicate code belong to one campaign; campaigns are
+the connected components of that sharing graph.
+
+The keys come from the suspicious-lines text every feature record keeps (all of setup.py and every line
+that touches network, processes, files or decoding), so no archive is read again. A key that also occurs
+in a benign package is shared infrastructure, not an operator's mark, and links nothing."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vetpy.features.domains import is_well_known
+from vetpy.features.lexicon import endpoint_keys, lexicon_hosts
+
+_URL = re.compile(r"\b(?:https?|wss?|ftp)://([a-z0-9.-]+)(?::\d+)?(/[^\s'\"<>)\]}]*)?", re.I)
+_IP = re.compile(r"(?<![\d.])((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?![\d.])")
+_EMAIL = re.compile(r"\b([a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)+)\b", re.I)
+PUBLIC_RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222"})
+PLACEHOLDER_HOSTS = frozenset({"localhost", "example.com", "example.org", "example.net", "test.com"})
+
+
+def _url_key(host: str, path: str) -> str | None:
+    host = host.lower().strip(".")
+    if not host or "." not in host or host in PLACEHOLDER_HOSTS or is_well_known(host):
+        return None
+    if _IP.fullmatch(host):
+        return None  # raw IPs are keyed by _ip_keys
+    if (
+        host in lexicon_hosts()
+    ):  # a shared service's own host: the path names the operator's bin, paste or bot
+        segments = [s for s in path.split("?")[0].split("/") if s][:2]
+        return f"url:{host}/{'/'.join(segments)}" if segments else None
+    return f"host:{host}"
+
+
+def _ip_keys(text: str) -> set[str]:
+    keys = set()
+    for raw in _IP.findall(text):
+        ip = ipaddress.ip_address(raw)
+        if raw in PUBLIC_RESOLVERS or not ip.is_global:
+            continue
+        keys.add(f"ip:{raw}")
+    return keys
+
+
+def campaign_keys(text: str) -> set[str]:
+    """Every operator mark in one package's suspicious-lines text."""
+    keys = {k for host, path in _URL.findall(text) if (k := _url_key(host, path or ""))}
+    keys |= _ip_keys(text)
+    keys |= {f"endpoint:{k.lower()}" for k in endpoint_keys(text)}
+    for email in _EMAIL.findall(text):
+        domain = email.rsplit("@", 1)[1].lower()
+        if domain not in PLACEHOLDER_HOSTS and not email.lower().startswith(("noreply@", "no-reply@")):
+            keys.add(f"email:{email.lower()}")
+    return keys
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True)
+class Campaigns:
+    """A campaign id per malware row (``None`` for benign rows) and what linked them."""
+
+    ids: tuple[str | None, ...]
+    linking_keys: int  # keys shared by two or more malware rows
+    benign_keys_ignored: int  # keys dropped because a benign package has them too
+
+    def sizes(self) -> list[int]:
+        """Campaign sizes, largest first."""
+        return sorted(Counter(i for i in self.ids if i is not None).values(), reverse=True)
+
+
+def find_campaigns(texts: Sequence[str], labels: Sequence[int], near_duplicate: Sequence[str]) -> Campaigns:
+    """Connected components over shared keys among malware rows (``labels`` 1); benign rows only veto keys.
+    ``near_duplicate`` is each row's near-duplicate cluster key, itself a link."""
+    keys = [campaign_keys(t) for t in texts]
+    benign: set[str] = set().union(*(k for k, y in zip(keys, labels, strict=True) if y == 0))
+    uf = _UnionFind(len(texts))
+    first: dict[str, int] = {}
+    shared: Counter[str] = Counter()
+    for i, (row_keys, y) in enumerate(zip(keys, labels, strict=True)):
+        if y != 1:
+            continue
+        for key in (row_keys - benign) | {f"dup:{near_duplicate[i]}"}:
+            shared[key] += 1
+            if key in first:
+                uf.union(first[key], i)
+            else:
+                first[key] = i
+    ids = tuple(f"campaign:{uf.find(i)}" if y == 1 else None for i, y in enumerate(labels))
+    malware_keys: set[str] = set().union(*(k for k, y in zip(keys, labels, strict=True) if y == 1))
+    return Campaigns(ids, sum(1 for c in shared.values() if c > 1), len(malware_keys & benign))

