@@ -13,10 +13,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import platform
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from vetpy.acquire.index import IndexClient
 from vetpy.acquire.pipconfig import IndexSettings
 from vetpy.acquire.release import ReleaseFile
 from vetpy.cache.store import KeyValueStore
+from vetpy.fsutil import replace_atomically
 
 PAGE_MAX_AGE = 600.0  # seconds an index page is reused (the simple API's own cache lifetime)
 _SHA256_HEX = frozenset("0123456789abcdef")
@@ -64,15 +63,7 @@ class DownloadCache:
         if path is None or (sha256 is not None and sha256.lower() != actual) or path.exists():
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            replace_atomically(path, data)
         except OSError:
             return
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from pathlib import Path
 
 from vetpy.acquire.index import IndexClient, find_file, verify_sha256
 from vetpy.errors import IndexLookupError
+from vetpy.fsutil import replace_atomically
 from vetpy.lab.dataset.paths import cache_dir
 
 
@@ -72,18 +71,6 @@ def is_cached(release: BenignRelease, root: Path | None = None, verify: bool = F
     return not verify or _file_digest(path) == release.sha256
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def fetch_one(release: BenignRelease, client: IndexClient, root: Path | None = None) -> Path:
     """Download one release (if not cached already) and return its cached path."""
     path = archive_path(release, root)
@@ -95,7 +82,7 @@ def fetch_one(release: BenignRelease, client: IndexClient, root: Path | None = N
         raise IndexLookupError(f"{release.filename}: not listed on the index any more")
     data = client.download(entry)
     verify_sha256(data, release.sha256, release.filename)
-    _write_atomically(path, data)
+    replace_atomically(path, data)
     return path
 
 
