@@ -101,7 +101,7 @@ def test_a_hash_mismatch_is_an_error(
     requirements.write_text(f"goodpkg==1.2.0 --hash=sha256:{'0' * 64}\n")
     code, doc, _ = _scan(capsys, "-r", str(requirements))
     [result] = doc["results"]
-    assert code != 0 and result["verdict"] == "error"
+    assert code == 3 and result["verdict"] == "error"
     assert result["error"].startswith("goodpkg-1.2.0.tar.gz: does not match the pinned hashes")
     requirements.write_text(f"goodpkg==1.2.0 --hash=sha256:{_sha(index, 'goodpkg-1.2.0.tar.gz')}\n")
     code, doc, _ = _scan(capsys, "-r", str(requirements))
@@ -121,7 +121,7 @@ def test_special_files_are_refused_and_secrets_never_printed(
         code = main(["scan", "--format", fmt, "--model", "rules", "-r", str(requirements)])
         out = capsys.readouterr().out
         assert "s3cr3t" not in out and "refused" in out
-        assert code in (2, 3)  # an error result: exit 3 once the typed outcome lands, 2 before
+        assert code == 3  # an error result, nothing flagged
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     code, _, err = _scan(capsys, "-r", str(fifo))
