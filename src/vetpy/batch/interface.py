@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from vetpy.acquire.interface import Limits
-from vetpy.result import ScanResult, Verdict
+from vetpy.result import ScanResult, Verdict, one_line
 from vetpy.scan import error_result
 
 #: Scans one target string (a path or ``name==version``) and returns its result; never raises.
@@ -27,14 +27,32 @@ def scanner_factory(settings: WorkerSettings) -> ScanFn:
     scanner = Scanner(scorer=scorer, limits=settings.limits, threshold=settings.threshold)
 
     def scan(target: str) -> ScanResult:
-        results = scanner.scan([target])
-        if len(results) == 1:
-            return replace(results[0], target=target)
-        if not results:
-            return error_result(target, "nothing to scan")
-        return error_result(target, f"target expands to {len(results)} packages; list them one per line")
+        return most_severe(target, scanner.scan([target]))
 
     return scan
+
+
+_SEVERITY = {Verdict.MALICIOUS: 2, Verdict.ERROR: 1, Verdict.BENIGN: 0}
+
+
+def most_severe(target: str, results: list[ScanResult]) -> ScanResult:
+    """One line for a target that expanded to several files (``name==version`` with ``--artifact auto``:
+    the wheel pip would install here and the sdist): the most severe result (malicious, then error, then
+    benign; highest score first), with a note naming every other file and its verdict, so nothing scanned
+    is hidden."""
+    if not results:
+        return error_result(target, "nothing to scan")
+    ranked = sorted(results, key=lambda r: (_SEVERITY[r.verdict], r.score or 0.0), reverse=True)
+    head, rest = ranked[0], ranked[1:]
+    notes = tuple(
+        one_line(
+            f"also scanned {r.filename or r.target}: {r.verdict.value}"
+            + (f" ({r.score:.3f})" if r.score is not None else "")
+        )
+        for r in rest
+    )
+    seconds = sum(r.seconds for r in results)
+    return replace(head, target=target, notes=head.notes + notes, seconds=seconds)
 
 
 @dataclass(frozen=True)
