@@ -24,7 +24,9 @@ def scanner_factory(settings: WorkerSettings) -> ScanFn:
     from vetpy.scan import Scanner, default_scorer, load_scorer
 
     scorer = load_scorer(settings.model) if settings.model else default_scorer()
-    scanner = Scanner(scorer=scorer, limits=settings.limits, threshold=settings.threshold)
+    scanner = Scanner(
+        scorer=scorer, limits=settings.limits, threshold=settings.threshold, artifact=settings.artifact
+    )
 
     def scan(target: str) -> ScanResult:
         return most_severe(target, scanner.scan([target]))
@@ -67,6 +69,7 @@ class WorkerSettings:
     threshold: float | None = None
     limits: Limits = field(default_factory=Limits)
     max_memory_mb: int | None = 2048  # address-space cap per local worker; None = no cap
+    artifact: str = "auto"  # which index files of a name==version target (see ``vetpy scan --artifact``)
     factory: Callable[[WorkerSettings], ScanFn] = scanner_factory
 
 

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from vetpy.acquire.release import ARTIFACTS
 from vetpy.batch import BatchSummary, LocalEngine, WorkerSettings, discover, run_batch
 from vetpy.batch.interface import Engine
 from vetpy.cli.argtypes import positive_float, positive_int, probability
@@ -62,6 +63,14 @@ def register(subparsers: Any) -> None:
         help="address-space limit per local worker, in MB",
     )
     parser.add_argument("--threshold", type=probability, metavar="T", help="flag when score >= T (0-1)")
+    parser.add_argument(
+        "--artifact",
+        choices=ARTIFACTS,
+        default="auto",
+        help="which index files of a name==version line to scan (one line per target: the most severe "
+        "file, the others in notes): auto (the file pip would install here, and the sdist), sdist, wheel,"
+        " all",
+    )
     parser.add_argument(
         "--model", metavar="PATH", help="a saved model file, or 'rules' for the built-in transparent rule set"
     )
@@ -127,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         limits=replace(limits, max_seconds=min(limits.max_seconds, args.timeout)),
         max_memory_mb=args.max_memory,
+        artifact=args.artifact,
     )
     console = Console(stderr=True)
     with _progress(console, sys.stderr.isatty()) as (start, advance):
