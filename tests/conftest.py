@@ -7,7 +7,6 @@ import http.server
 import io
 import json
 import tarfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -15,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from loopback import QuietHandler, serve_on_loopback
 
 ArchiveBuilder = Callable[..., bytes]
 
@@ -80,7 +81,7 @@ class FakeIndex:
 
 
 def _handler(index: FakeIndex) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             index.requests.append(self.path)
             parts = [p for p in self.path.split("/") if p]
@@ -96,16 +97,6 @@ def _handler(index: FakeIndex) -> type[http.server.BaseHTTPRequestHandler]:
             else:
                 self._send(404, b"not found", "text/plain")
 
-        def _send(self, code: int, body: bytes, content_type: str) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
     return Handler
 
 
@@ -113,16 +104,9 @@ def _handler(index: FakeIndex) -> type[http.server.BaseHTTPRequestHandler]:
 def fake_index() -> Iterator[FakeIndex]:
     """A real HTTP server on 127.0.0.1 (a thread) serving PEP 691 JSON pages and files."""
     index = FakeIndex()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
-    index.url = f"http://127.0.0.1:{server.server_address[1]}/simple"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(_handler(index)) as base:
+        index.url = f"{base}/simple"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

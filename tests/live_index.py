@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from xmlrpc.server import SimpleXMLRPCDispatcher
 
+from loopback import QuietHandler, serve_on_loopback
+
 
 class LiveIndex:
     def __init__(self, changelog: bool = False) -> None:
@@ -86,7 +88,7 @@ def _handler(index: LiveIndex) -> type[http.server.BaseHTTPRequestHandler]:
     dispatcher.register_function(index.changelog_since_serial, "changelog_since_serial")
     dispatcher.register_function(index.changelog_last_serial, "changelog_last_serial")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             parts = [p for p in self.path.split("/") if p]
             if parts == ["simple"]:
@@ -108,16 +110,8 @@ def _handler(index: LiveIndex) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             self._send(200, dispatcher._marshaled_dispatch(body), "text/xml")
 
-        def _send(self, code: int, body: bytes, content_type: str) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
+        def extra_headers(self) -> None:
             self.send_header("X-PyPI-Last-Serial", str(index.serial))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
     return Handler
 
@@ -125,14 +119,6 @@ def _handler(index: LiveIndex) -> type[http.server.BaseHTTPRequestHandler]:
 @contextmanager
 def serve_live_index(changelog: bool = False) -> Iterator[LiveIndex]:
     index = LiveIndex(changelog)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
-    server.daemon_threads = True
-    index.url = f"http://127.0.0.1:{server.server_address[1]}/simple"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(_handler(index)) as base:
+        index.url = f"{base}/simple"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -12,12 +12,13 @@ import http.server
 import io
 import json
 import tarfile
-import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from loopback import QuietHandler, serve_on_loopback
 
 
 def metadata_text(name: str, version: str, requires: Sequence[str] = (), extra: str = "") -> str:
@@ -134,7 +135,7 @@ class LocalIndex:
 
 
 def _handler(index: LocalIndex) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             index.requests.append(self.path)
             header = self.headers.get("Authorization")
@@ -151,32 +152,15 @@ def _handler(index: LocalIndex) -> type[http.server.BaseHTTPRequestHandler]:
                 return self._send(200, index.blobs[parts[1]], "application/octet-stream")
             return self._send(404, b"not found", "text/plain")
 
-        def _send(self, code: int, body: bytes, content_type: str) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
     return Handler
 
 
 @contextmanager
 def serve(index: LocalIndex) -> Iterator[LocalIndex]:
     """Serve ``index`` on 127.0.0.1 (a thread) until the block ends."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
-    index.url = f"http://127.0.0.1:{server.server_address[1]}/simple"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(_handler(index)) as base:
+        index.url = f"{base}/simple"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def isolate_pip(monkeypatch: Any, tmp_path: Any) -> None:

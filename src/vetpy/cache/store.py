@@ -11,6 +11,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+_OPEN_ATTEMPTS = 8  # opening races between processes that start together are retried, then a miss
 _ABANDONED: list[sqlite3.Connection] = []  # a parent's connections after fork: kept, never used or closed
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored REAL NOT NULL)"
@@ -33,16 +34,29 @@ class KeyValueStore:
             self._conn = None
         if self._conn is not None or self._broken:
             return self._conn
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                conn = self._open()
+            except sqlite3.OperationalError:  # e.g. two new workers switching a new file to WAL at once
+                time.sleep(0.02 * (attempt + 1))
+            except (sqlite3.Error, OSError):
+                break
+            else:
+                self._conn, self._pid = conn, os.getpid()
+                return conn
+        self._broken = True
+        return None
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_SCHEMA)
-        except (sqlite3.Error, OSError):
-            self._broken = True
-            return None
-        self._conn, self._pid = conn, os.getpid()
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def get(self, key: str, max_age: float | None = None) -> str | None:
