@@ -130,29 +130,8 @@ class IndexClient:
         """Every file on ``name``'s page (main index only), with kind and version read strictly."""
         page = self.project_page(name)
         base = f"{self.index_url}/{canonicalize_name(name)}/"
-        files: list[ReleaseFile] = []
-        for entry in page["files"]:
-            if not isinstance(entry, dict):
-                continue
-            filename = str(entry.get("filename", ""))
-            kind, version = file_kind(filename, name)
-            listed = entry.get("hashes")
-            hashes: dict[str, Any] = listed if isinstance(listed, dict) else {}
-            files.append(
-                ReleaseFile(
-                    name=str(page.get("name", name)),
-                    version=version or "",
-                    filename=filename,
-                    url=urllib.parse.urljoin(base, str(entry.get("url", ""))),
-                    sha256=hashes.get("sha256"),
-                    packagetype=kind,
-                    yanked=bool(entry.get("yanked", False)),
-                    hashes={str(k): str(v) for k, v in hashes.items()},
-                    requires_python=entry.get("requires-python"),
-                    core_metadata=bool(entry.get("core-metadata") or entry.get("dist-info-metadata")),
-                )
-            )
-        return files
+        files = (release_file(entry, page, name, base) for entry in page["files"])
+        return [f for f in files if f is not None]
 
     def latest_version(self, name: str) -> str:
         return self.choose(Requirement(name)).version
@@ -211,3 +190,26 @@ def verify_sha256(data: bytes, expected: str | None, label: str) -> str:
 
 def find_file(files: Iterable[ReleaseFile], filename: str) -> ReleaseFile | None:
     return next((f for f in files if f.filename == filename), None)
+
+
+def release_file(entry: object, page: dict[str, Any], name: str, base: str) -> ReleaseFile | None:
+    """One PEP 691 file entry of ``name``'s page as a ReleaseFile (kind and version read strictly from
+    the file name; URLs resolved against ``base``); None when the entry is not an object."""
+    if not isinstance(entry, dict):
+        return None
+    filename = str(entry.get("filename", ""))
+    kind, version = file_kind(filename, name)
+    listed = entry.get("hashes")
+    hashes: dict[str, Any] = listed if isinstance(listed, dict) else {}
+    return ReleaseFile(
+        name=str(page.get("name", name)),
+        version=version or "",
+        filename=filename,
+        url=urllib.parse.urljoin(base, str(entry.get("url", ""))),
+        sha256=hashes.get("sha256"),
+        packagetype=kind,
+        yanked=bool(entry.get("yanked", False)),
+        hashes={str(k): str(v) for k, v in hashes.items()},
+        requires_python=entry.get("requires-python"),
+        core_metadata=bool(entry.get("core-metadata") or entry.get("dist-info-metadata")),
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from vetpy.acquire.index import JSON_ACCEPT, IndexClient, ReleaseFile, file_kind
+from vetpy.acquire.index import JSON_ACCEPT, IndexClient, ReleaseFile, release_file
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 from vetpy.watch.checkpoint import Checkpoint
@@ -67,24 +66,11 @@ def project_files(client: IndexClient, name: str) -> list[NewFile]:
     base = f"{client.index_url}/{canonicalize_name(name)}/"
     files: list[NewFile] = []
     for entry in page.get("files", []):
-        if not isinstance(entry, dict):
+        release = release_file(entry, page, name, base)
+        if release is None:
             continue
-        filename = str(entry.get("filename", ""))
-        kind, version = file_kind(filename, name)
-        listed = entry.get("hashes")
-        hashes: dict[str, Any] = listed if isinstance(listed, dict) else {}
-        release = ReleaseFile(
-            name=str(page.get("name", name)),
-            version=version or "",
-            filename=filename,
-            url=urllib.parse.urljoin(base, str(entry.get("url", ""))),
-            sha256=hashes.get("sha256"),
-            packagetype=kind,
-            yanked=bool(entry.get("yanked", False)),
-            hashes={str(k): str(v) for k, v in hashes.items()},
-        )
         uploaded = parse_time(entry.get("upload-time"))
-        files.append(NewFile(release.name, filename, release.version, release, uploaded))
+        files.append(NewFile(release.name, release.filename, release.version, release, uploaded))
     return files
 
 
