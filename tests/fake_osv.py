@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from loopback import serve_on_loopback
 
 
 @dataclass
@@ -90,14 +91,6 @@ def _handler(osv: FakeOsv) -> type[http.server.BaseHTTPRequestHandler]:
 def serve_fake_osv() -> Iterator[FakeOsv]:
     """A running fake OSV; its ``url`` is the API base."""
     osv = FakeOsv()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(osv))
-    server.daemon_threads = True
-    osv.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(_handler(osv)) as base:
+        osv.url = base
         yield osv
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
