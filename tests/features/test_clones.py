@@ -145,3 +145,13 @@ def test_a_missing_shipped_index_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(resources, "files", lambda package: Gone())
     with pytest.raises(CloneIndexError, match=r"vetpy/data/clones\.npz: cannot read the clone index"):
         clones.known_file(REAL)
+
+
+def test_the_shipped_index_is_well_formed_and_names_no_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clones, "_shipped", None)
+    info = clones.index_info()
+    index = clones.shipped_index()
+    assert info["digests"] == index.digests.size > 10_000 and info["projects"] == len(info["releases"]) >= 100
+    assert info["source"].startswith("popular.csv") and len(info["built"]) == 10
+    assert "://" not in json.dumps(info)  # provenance names releases, never where they came from
+    assert not clones.known_file(REAL) and not clones.known_file(b"")

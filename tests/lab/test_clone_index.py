@@ -10,9 +10,10 @@ import pytest
 
 from pyindex import LocalIndex, build_sdist, build_wheel, isolate_pip, serve
 from vetpy.acquire.index import IndexClient
+from vetpy.acquire.release import ReleaseFile
 from vetpy.cache.downloads import DownloadCache
 from vetpy.cli.main import main
-from vetpy.errors import VetpyError
+from vetpy.errors import IndexLookupError, VetpyError
 from vetpy.features.clones import fingerprint, load_index
 from vetpy.lab.clone_index import build_index, choose_files, project_digests, read_popular
 
@@ -105,6 +106,7 @@ def test_the_index_is_built_with_provenance_and_downloads_are_cached(
         on_done=lambda p: seen.append(p.name),
     )
     assert sorted(seen) == ["alpha", "beta", "gamma"] and list(summary.failed) == ["gamma"]
+    assert index.requests.count("/simple/gamma/") == 3  # tried again twice, after the others
     built = load_index(out)
     assert set(built.digests.tolist()) == prints(ALPHA) | prints(BETA) and summary.digests == 3
     assert built.known(module("alpha", "2.0").replace(b"\n", b"\r\n"))
@@ -124,6 +126,35 @@ def test_the_index_is_built_with_provenance_and_downloads_are_cached(
     build_index(["alpha"], IndexClient(index.url), out, source="again", cache=cache)
     assert [r for r in index.requests[requests:] if r.startswith("/files/")] == []  # from the cache
     assert load_index(out).info["projects"] == 1
+
+
+class FlakyClient(IndexClient):
+    """Fails each project's first look-up, as a resolver that drops a query now and then does."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.failed: set[str] = set()
+
+    def release_files(self, name: str) -> list[ReleaseFile]:
+        if name not in self.failed:
+            self.failed.add(name)
+            raise IndexLookupError(f"{name}: Temporary failure in name resolution")
+        return super().release_files(name)
+
+
+def test_a_failed_look_up_is_tried_again(index: LocalIndex, tmp_path: Path) -> None:
+    seen: list[tuple[str, str | None]] = []
+    out = tmp_path / "clones.npz"
+    summary = build_index(
+        ["alpha", "beta"],
+        FlakyClient(index.url),
+        out,
+        source="x",
+        on_done=lambda p: seen.append((p.name, p.error)),
+    )
+    assert summary.failed == {} and sorted(seen) == [("alpha", None), ("beta", None)]
+    with pytest.raises(VetpyError, match="no project could be read"):
+        build_index(["alpha"], FlakyClient(index.url), out, source="x", retries=0)
 
 
 def test_nothing_is_written_when_no_project_could_be_read(index: LocalIndex, tmp_path: Path) -> None:

@@ -138,20 +138,29 @@ def build_index(
     source: str,
     cache: DownloadCache | None = None,
     workers: int = 6,
+    retries: int = 2,
     on_done: Callable[[ProjectDigests], None] | None = None,
 ) -> BuildSummary:
-    """Fingerprint every project of ``names`` (``workers`` threads) and write the index to ``out``
-    atomically; raises VetpyError when no project could be read (nothing is written then)."""
+    """Fingerprint every project of ``names`` (``workers`` threads; a failed project is tried again up to
+    ``retries`` times, after the others: look-ups fail now and then) and write the index to ``out``
+    atomically; raises VetpyError when no project could be read (nothing is written then). ``on_done``
+    hears of each project once, when it is read or given up."""
     if workers < 1:
         raise VetpyError("--workers must be at least 1")
     results: dict[str, ProjectDigests] = {}
+    pending = list(names)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(project_digests, client, name, cache) for name in names]
-        for future in as_completed(futures):
-            result = future.result()
-            results[result.name] = result
-            if on_done is not None:
-                on_done(result)
+        for attempt in range(max(retries, 0) + 1):
+            last = attempt == max(retries, 0)
+            futures = [pool.submit(project_digests, client, name, cache) for name in pending]
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.name] = result
+                if on_done is not None and (result.error is None or last):
+                    on_done(result)
+            pending = [n for n in pending if results[n].error is not None]
+            if not pending:
+                break
     done = [results[n] for n in names if n in results]
     read = [p for p in done if p.error is None]
     if not read:
