@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,8 @@ MAL_PREFIX = "MAL-"
 MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
 TTL_ENV = "VETPY_OSV_CACHE_SECONDS"
 DEFAULT_TTL = 3600.0
+RESOLVE_SECONDS = 2.0  # a name resolver that has not answered by then has lost the query (it retries at 5 s)
+SHARED_PAUSE = 60.0  # after a failure, other vetpy processes using the same cache skip OSV this long
 REASON_FEATURE = "known_malicious"
 T = TypeVar("T")
 
@@ -52,12 +55,14 @@ class KnownMaliciousLookup:
         budget_seconds: float = 8.0,
         max_details: int = 40,
         retry_after: float = 300.0,
+        resolve_seconds: float = RESOLVE_SECONDS,
     ) -> None:
         self.client = client
         self.cache = cache or OsvCache(None, 0.0)
         self.budget_seconds = budget_seconds
         self.max_details = max_details
         self.retry_after = retry_after
+        self.resolve_seconds = resolve_seconds
         self._down_until = 0.0
         self._down_reason = ""
 
@@ -94,11 +99,17 @@ class KnownMaliciousLookup:
     def _ask(self, missing: list[Query], answers: dict[Query, list[VulnRef]]) -> str | None:
         if time.monotonic() < self._down_until:
             return f"known-malicious lookup skipped: {self._down_reason}"
+        shared = self.cache.paused(self.client.base_url)  # another run just found it unreachable
+        if shared is not None:
+            self._down_until, self._down_reason = time.monotonic() + self.retry_after, shared
+            return f"known-malicious lookup skipped: {shared}"
         try:
+            check_name(self.client.base_url, self.resolve_seconds)
             fetched = within(self.budget_seconds, lambda: self.client.querybatch(missing))
         except OsvUnavailable as exc:
             self._down_until = time.monotonic() + self.retry_after
             self._down_reason = one_line(exc)
+            self.cache.pause(self.client.base_url, self._down_reason, min(SHARED_PAUSE, self.retry_after))
             return f"known-malicious lookup skipped: {self._down_reason}"
         for query, refs in zip(missing, fetched, strict=True):
             answers[query] = refs
@@ -144,6 +155,27 @@ def within(seconds: float, call: Callable[[], T]) -> T:
         raise box["error"]
     value: T = box["value"]
     return value
+
+
+def check_name(url: str, seconds: float) -> None:
+    """Raise OsvUnavailable when the host of ``url`` does not resolve, or not within ``seconds``: a resolver
+    that lost the query blocks for its own time-out (5 s, then again), out of reach of socket time-outs.
+    Behind a proxy the proxy resolves the name, so nothing is checked here."""
+    import urllib.request
+
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname
+    if not host or (parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)):
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        within(seconds, lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    except OsvUnavailable:
+        raise OsvUnavailable(
+            f"OSV unreachable: the name resolver did not answer within {seconds:g} s"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise OsvUnavailable(one_line(f"OSV unreachable: {exc}")) from exc
 
 
 def _key(query: Query) -> str:
