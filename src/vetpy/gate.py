@@ -25,7 +25,7 @@ from typing import TextIO
 from packaging.requirements import InvalidRequirement, Requirement
 
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.index import IndexClient
+from vetpy.acquire.index import Artifact, IndexClient
 from vetpy.acquire.interface import Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.requirements import read_requirements
@@ -122,7 +122,7 @@ def _scan_pin(
     """Download and scan the files of one pin (pip's file and the sdist) into ``folder``."""
     label = f"{pin.name}=={pin.version}"
     results = []
-    for release in client.choose(Requirement(label), "auto").files:
+    for release in client.choose(Requirement(label), Artifact.AUTO).files:
         try:
             data = client.download(release, max_bytes=limits.max_archive_bytes)
             (folder / release.filename).write_bytes(data)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from vetpy.acquire.index import IndexClient
+from vetpy.acquire.index import Artifact, IndexClient
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.projectfile import ProjectFileError
 from vetpy.acquire.targets import Target, load_target, resolve_targets
@@ -58,7 +58,12 @@ def load_scorer(spec: str) -> Scorer:
 
 
 def error_result(
-    target: str, message: object, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
+    target: str,
+    message: object,
+    *,
+    seconds: float = 0.0,
+    notes: tuple[str, ...] = (),
+    out_of_memory: bool = False,
 ) -> ScanResult:
     """A result for a package that could not be scanned (outcome ``failed``: exit 3 unless flagged)."""
     return ScanResult(
@@ -72,6 +77,16 @@ def error_result(
         error=one_line(message),
         seconds=seconds,
         notes=notes,
+        out_of_memory=out_of_memory,
+    )
+
+
+def failed_result(
+    target: str, exc: BaseException, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
+) -> ScanResult:
+    """The error result for ``exc`` raised while scanning ``target`` (a MemoryError is marked as such)."""
+    return error_result(
+        target, _describe(exc), seconds=seconds, notes=notes, out_of_memory=isinstance(exc, MemoryError)
     )
 
 
@@ -126,7 +141,7 @@ class Scanner:
         limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
         client: IndexClient | None = None,
         threshold: float | None = None,
-        artifact: str = "auto",
+        artifact: Artifact = Artifact.AUTO,
         trust_requirements_indexes: bool = False,
         cache: ResultCache | None = None,
         deep: bool = False,
@@ -156,7 +171,7 @@ class Scanner:
             malicious = score >= self.threshold or bool(findings) or bool(archive.limit_hit)
             reasons = policy_reasons(findings) + self._reasons(archive, features, malicious=malicious)
         except Exception as exc:
-            failed = error_result(archive.target, _describe(exc), notes=notes + archive.notes)
+            failed = failed_result(archive.target, exc, notes=notes + archive.notes)
             return replace(failed, filename=archive.filename, seconds=time.perf_counter() - start)
         flagged = score >= self.threshold or bool(findings)
         verdict = Verdict.MALICIOUS if flagged else Verdict.BENIGN
@@ -236,7 +251,7 @@ class Scanner:
             archive = load_target(target, client=self.client, limits=self.limits)
         except Exception as exc:
             seconds = time.perf_counter() - start
-            result = error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            result = failed_result(target.label, exc, seconds=seconds, notes=notes)
             return replace(result, filename=target.release.filename if target.release else None)
         result = self.scan_archive(archive, notes=notes)
         if self.cache is not None:
@@ -287,7 +302,7 @@ class Scanner:
             except ProjectFileError:
                 raise
             except Exception as exc:
-                resolved.append(error_result(label, _describe(exc)))
+                resolved.append(failed_result(label, exc))
         return resolved
 
     def scan(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[ScanResult]:

@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from unearth import Package, PackageFinder
 
 from vetpy.acquire.http import HttpClient
-from vetpy.acquire.release import ReleaseFile
+from vetpy.acquire.release import Artifact, ReleaseFile
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 
@@ -166,7 +166,7 @@ class Finder:
         return [p for p in matches if urllib.parse.urlsplit(p.link.url).scheme.lower() in ("http", "https")]
 
     def choose(
-        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+        self, requirement: Requirement, artifact: Artifact = Artifact.AUTO, hashes: Iterable[str] = ()
     ) -> Selection:
         """The files to scan for ``requirement`` (see ``--artifact`` in the README)."""
         name = requirement.name
@@ -185,14 +185,14 @@ class Finder:
             return Selection(name, version, tuple(to_release(p) for p in files), tuple(notes))
         version = str(best[0].version)
         same = [p for p in best if _same(p.version, version)]
-        if artifact == "all":
+        if artifact == Artifact.ALL:
             every = self.candidates(Requirement(f"{name}=={version}"), any_platform=True)
             files = [p for p in every if _same(p.version, version)]
-        elif artifact == "wheel":
+        elif artifact == Artifact.WHEEL:
             files = [p for p in same if p.link.is_wheel][:1]
             if not files:
                 raise IndexLookupError(f"{name}=={version}: no wheel for this machine on the index")
-        elif artifact == "sdist":
+        elif artifact == Artifact.SDIST:
             files = [p for p in same if not p.link.is_wheel][:1]
             if not files:
                 raise IndexLookupError(f"{name}=={version}: no sdist on the index")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -14,7 +15,19 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion
 
-ARTIFACTS = ("auto", "sdist", "wheel", "all")
+
+class Artifact(StrEnum):
+    """Which files of a release to scan (``--artifact``)."""
+
+    AUTO = "auto"  # the file pip would install here, and the sdist when there is one
+    SDIST = "sdist"
+    WHEEL = "wheel"
+    ALL = "all"  # every file of the release
+
+
+#: The ``--artifact`` choices, in help order.
+ARTIFACTS: tuple[str, ...] = tuple(a.value for a in Artifact)
+
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 

@@ -19,14 +19,14 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.hashes import verify
-from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile
+from vetpy.acquire.index import ARTIFACTS, Artifact, IndexClient, ReleaseFile
 from vetpy.acquire.installed import (
     InstalledDistribution,
     default_site_packages,
     distributions,
     open_installed,
 )
-from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.interface import Archive, ArchiveFormat, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
 from vetpy.acquire.projects import looks_like_project, read_project
@@ -76,7 +76,11 @@ class _LazyClient:
 
 
 def _resolve_requirement(
-    requirement: Requirement, label: str, artifact: str, client: _LazyClient, hashes: tuple[str, ...] = ()
+    requirement: Requirement,
+    label: str,
+    artifact: Artifact,
+    client: _LazyClient,
+    hashes: tuple[str, ...] = (),
 ) -> list[Target]:
     """The files pip would choose for ``requirement`` (see ``Finder.choose``), one target each."""
     if requirement.url:
@@ -120,10 +124,10 @@ def _is_archive_file(path: Path) -> bool:
             head = handle.read(HEAD_BYTES)
     except OSError:
         return True  # let the archive reader report it
-    return detect_format(head, path.name) != "unknown"
+    return detect_format(head, path.name) is not ArchiveFormat.UNKNOWN
 
 
-def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
+def _resolve_one(text: str, artifact: Artifact, client: _LazyClient) -> list[Target]:
     if _exists(text):
         return [Target(text, path=Path(text))]
     if "/" in text or "\\" in text or text.lower().endswith(_ARCHIVE_SUFFIXES):
@@ -136,7 +140,7 @@ def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
     return _resolve_requirement(requirement, text, artifact, client)
 
 
-def _entry_targets(entry: ProjectEntry, artifact: str, client: _LazyClient) -> list[Target]:
+def _entry_targets(entry: ProjectEntry, artifact: Artifact, client: _LazyClient) -> list[Target]:
     if entry.requirement is None:
         reason = entry.skipped or "skipped: not a requirement"
         return [Target(entry.label, skipped=f"{reason} ({entry.origin})", origin=entry.origin)]
@@ -181,7 +185,7 @@ def resolve_targets(
     targets: Sequence[str],
     requirements: Sequence[Path] = (),
     *,
-    artifact: str = "auto",
+    artifact: Artifact = Artifact.AUTO,
     client: IndexClient | None = None,
     trust_requirements_indexes: bool = False,
 ) -> list[Target]:
