@@ -9,7 +9,6 @@ to scan it: editable, URL, options).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -33,8 +32,10 @@ from vetpy.acquire.projects import looks_like_project, read_project
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.redact import redact
+from vetpy.settings import URL_VARIABLE_NAME
+from vetpy.settings import current as current_settings
 
-_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_VARIABLE = re.compile(r"\$\{(" + URL_VARIABLE_NAME.pattern + r")\}")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
 
 
@@ -177,8 +178,10 @@ def _index_settings(items: Sequence[str | ProjectFile], trust: bool) -> tuple[st
 
 
 def expand_variables(url: str) -> str:
-    """``${NAME}`` (upper case, as pip allows) from the environment: only for trusted index URLs."""
-    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), m.group(0)), url)
+    """``${NAME}`` (upper case, as pip allows) from the environment as read into the settings: only for
+    trusted index URLs."""
+    variables = current_settings().url_variables
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), url)
 
 
 def resolve_targets(
