@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from unearth import Package, PackageFinder
 
 from vetpy.acquire.http import HttpClient
-from vetpy.acquire.release import Artifact, ReleaseFile
+from vetpy.acquire.release import Artifact, FileKind, ReleaseFile
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 
@@ -237,7 +237,7 @@ def to_release(package: Package) -> ReleaseFile:
         filename=link.filename,
         url=url,
         sha256=hashes.get("sha256"),
-        packagetype="wheel" if link.is_wheel else "sdist",
+        packagetype=FileKind.WHEEL if link.is_wheel else FileKind.SDIST,
         yanked=link.is_yanked,
         hashes=hashes,
         requires_python=link.requires_python,

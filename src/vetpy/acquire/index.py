@@ -24,7 +24,7 @@ from vetpy.acquire.finder import Finder, Selection
 from vetpy.acquire.hashes import verify
 from vetpy.acquire.http import MAX_PAGE_BYTES, HttpClient
 from vetpy.acquire.pipconfig import IndexSettings, read_settings
-from vetpy.acquire.release import ARTIFACTS, Artifact, ReleaseFile, file_kind
+from vetpy.acquire.release import ARTIFACTS, Artifact, FileKind, ReleaseFile, file_kind
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 
@@ -173,7 +173,7 @@ def latest_version(files: Iterable[ReleaseFile], name: str, specifier: Specifier
     versions: set[Version] = set()
     for f in files:
         try:
-            if not f.yanked and f.packagetype != "other":
+            if not f.yanked and f.packagetype is not FileKind.OTHER:
                 versions.add(Version(f.version))
         except InvalidVersion:
             continue
