@@ -52,7 +52,10 @@ CASES: dict[str, Case] = {
     "paper.suspicious_url": code(
         "U = 'http://collector.example.invalid/x'\n", "U = 'https://docs.python.org/3/'\n"
     ),
-    "paper.long_string": code("K = '" + "a" * 50 + "'\n", "K = 'short'\n"),
+    # read in the files the fast pass analyses (prepass.py): here an __init__.py, which runs on import
+    "paper.long_string": files(
+        {"pkg/__init__.py": "K = '" + "a" * 50 + "'\n"}, {"pkg/__init__.py": "K = 'a'\n"}
+    ),
     "paper.minimal_setup_cfg": files(
         {"setup.cfg": "[egg_info]\ntag_build =\ntag_date = 0\n"}, {"setup.cfg": "[metadata]\nname = demo\n"}
     ),
@@ -174,6 +177,8 @@ CASES: dict[str, Case] = {
     ),
     "code.obfuscator": code("from pytransform import pyarmor_runtime\n", "from typing import Any\n"),
     "code.long_lines": code("x = [" + "1, " * 400 + "]\n", "x = [1, 2, 3]\n"),
-    "code.parse_error": code("def broken(:\n", "x = 1\n"),
-    "code.parse_error_ratio": code("print 'python 2'\n", "print('python 3')\n"),
+    "code.parse_error": files({"pkg/__init__.py": "def broken(:\n"}, {"pkg/__init__.py": "x = 1\n"}),
+    "code.parse_error_ratio": files(
+        {"pkg/__init__.py": "print 'python 2'\n"}, {"pkg/__init__.py": "print('python 3')\n"}
+    ),
 }

@@ -48,7 +48,7 @@ def test_an_sdk_sends_its_callers_token_where_the_caller_says() -> None:
             "def beacon(data):\n    urllib.request.urlopen(HOOK, data)\n",
             "dest:fixed_infra:tunnel",
         ),
-        ("def f(session, url):\n    return session.get(url)\n", "dest:caller"),
+        ("import requests\n\ndef f(session, url):\n    return session.get(url)\n", "dest:caller"),
     ],
 )
 def test_destinations(code: str, expected: str) -> None:

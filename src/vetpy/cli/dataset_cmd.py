@@ -62,6 +62,17 @@ def register(subparsers: Any) -> None:
     recent.add_argument("--data", type=Path, metavar="DIR", help="skip projects named here (default: found)")
     recent.add_argument("--workers", type=int, default=16, metavar="N", help="parallel look-ups (default 16)")
     recent.set_defaults(func=run_sample_recent)
+    clones = actions.add_parser(
+        "clones",
+        help="build the clone fingerprint index from the latest releases of the most popular projects",
+    )
+    clones.add_argument("--top", type=int, default=300, metavar="N", help="popular.csv's first N (300)")
+    clones.add_argument(
+        "--out", type=Path, metavar="PATH", help="where to write it (default: vetpy/data/clones.npz)"
+    )
+    clones.add_argument("--workers", type=int, default=6, metavar="N", help="parallel projects (default 6)")
+    clones.add_argument("--data", type=Path, metavar="DIR", help="the shared data folder (else VETPY_DATA)")
+    clones.set_defaults(func=run_clones)
 
 
 def _releases(data: Path | None, listed: Path | None = None) -> list[BenignRelease]:
@@ -171,3 +182,37 @@ def run_sample_recent(args: argparse.Namespace) -> int:
     write_release_csv(args.out, releases)
     print(f"{len(releases)} releases uploaded since {args.since} listed in {args.out}")
     return 0 if len(releases) == args.count else 1
+
+
+def run_clones(args: argparse.Namespace) -> int:
+    from vetpy.cache.downloads import DownloadCache
+    from vetpy.lab.clone_index import ProjectDigests, build_index, read_popular
+    from vetpy.lab.dataset.paths import cache_dir, data_dir
+
+    if args.top < 1 or args.workers < 1:
+        raise VetpyError("--top and --workers must be at least 1")
+    listed = data_dir(args.data) / "popular.csv"
+    if not listed.is_file():
+        raise VetpyError(f"{listed}: not found")
+    names = read_popular(listed, args.top)
+    out = args.out or Path(__file__).resolve().parents[1] / "data" / "clones.npz"
+    console = Console(stderr=True)
+    with _progress(console) as progress:
+        task = progress.add_task("projects", total=len(names))
+
+        def done(project: ProjectDigests) -> None:
+            progress.advance(task)
+
+        summary = build_index(
+            names,
+            IndexClient(),
+            out,
+            source=f"popular.csv, top {args.top} (latest release of each)",
+            cache=DownloadCache(cache_dir() / "clones"),
+            workers=args.workers,
+            on_done=done,
+        )
+    read = len(names) - len(summary.failed)
+    print(f"{summary.digests} fingerprints of {read} of {len(names)} projects: {out} ({summary.size} bytes)")
+    _print_failures(console, summary.failed)
+    return 0

@@ -68,7 +68,7 @@ _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 CREDENTIAL_RE = re.compile(
     r"\.ssh[/\\]|id_rsa|id_ed25519|id_ecdsa|\.aws[/\\]credentials|\.git-credentials|\.pypirc|\.npmrc|"
     r"\.netrc|\.docker[/\\]config\.json|\.kube[/\\]config|login data|local state|"
-    r"local storage[/\\]+leveldb|discord(?:canary|ptb)?[/\\]|telegram desktop|tdata\b|"
+    r"local storage[/\\]+leveldb|discord(?:canary|ptb)?[/\\]|telegram desktop|\btdata\b|"
     r"exodus[/\\]|electrum[/\\]|metamask|nkbihfbeogaeaoehlefnkodbefgpgknn|/etc/shadow|\.bash_history|"
     r"chrome[/\\]+user data|mozilla[/\\]+firefox|cookies\.sqlite|logins\.json|key4\.db|"
     r"aws_secret_access_key|google_application_credentials|cryptunprotectdata|browser_cookie",

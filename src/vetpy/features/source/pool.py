@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from vetpy.acquire.interface import Member
 from vetpy.features.roles import install_time_setup
 from vetpy.features.source.facts import FileFacts
-from vetpy.features.source.scan import scan_source
+from vetpy.features.source.prepass import needs_tree
+from vetpy.features.source.scan import scan_light, scan_source
 from vetpy.features.source.text import decode_source
 
 MIN_PARALLEL_BYTES = 2_000_000  # below this, forking costs more than it saves
@@ -40,9 +41,12 @@ def file_jobs() -> int:
 
 def scan_member(member: Member, setup: str | None) -> FileFacts:
     """The source pass over one Python member (``setup``: the path of the package's setup.py, scanned as
-    pip runs it: maintainer-only branches blanked, see roles.py)."""
+    pip runs it: maintainer-only branches blanked, see roles.py); a file the fast pass finds nothing in
+    gets its text-level signals only (prepass.py)."""
     text = decode_source(member.data)
     is_setup = member.path == setup
+    if not needs_tree(member.path, text, is_setup):
+        return scan_light(member.path, text)
     return scan_source(
         member.path, install_time_setup(text) if is_setup else text, is_setup=is_setup, size=len(member.data)
     )

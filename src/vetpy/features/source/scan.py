@@ -20,6 +20,13 @@ def scan_python(path: str, data: bytes, *, is_setup: bool = False) -> FileFacts:
     return scan_source(path, decode_source(data), is_setup=is_setup, size=len(data))
 
 
+def scan_light(path: str, text: str) -> FileFacts:
+    """The facts of a file the fast pass (prepass.py) found nothing in: its text-level signals only."""
+    scan = FactsBuilder(path)
+    scan_text_patterns(scan, text, Lines(text))
+    return scan.freeze()
+
+
 def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | None = None) -> FileFacts:
     """Scan one decoded Python file; never raises for content problems (a parse failure is recorded)."""
     scan = FactsBuilder(path)

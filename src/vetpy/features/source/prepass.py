@@ -1,0 +1,261 @@
+"""The fast pass: which Python files need the syntax-tree analysis.
+
+Every Python file of a package goes through one multi-pattern search (Aho-Corasick over the lower-cased
+text, plus a handful of shape regexes); only files with a *mark* (a name or string the syntax-tree
+detectors could fire on), and files that run at install or import time (``setup.py``, ``__init__.py``,
+``__main__.py``), get the full pass. A file without marks gets the text-level signals only (hex escapes,
+obfuscator markers, long lines), which cost one regex scan.
+
+The marks are derived from the detectors' own tables where they exist (the notable calls of each family,
+the path and command hints of the string patterns, the script hints), so a new call in a family table
+is a new mark without an edit here. A call ``a.b.leaf`` can only be resolved by the walker when the file
+names ``leaf`` (``import a; a.b.leaf()``, ``from a.b import leaf``) or reaches it dynamically
+(``getattr``, ``__import__``, ``importlib``, ``__builtins__``: marks themselves); families that match a
+whole module (``subprocess.*``) mark the module name. String detectors see literal values after escape
+processing, so any escape sequence is a mark too.
+
+Why ahocorasick-rs: it matches a few hundred literals in one linear pass over the text in compiled code
+(the Rust aho-corasick crate), with wheels for every CPython we support; a Python ``re`` alternation of
+the same literals backtracks per position and measured several times slower, and hyperscan and yara-x
+are larger native dependencies for a job that needs only literal sets.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+import ahocorasick_rs
+
+from vetpy.features import calls
+from vetpy.features import strings as st
+from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
+from vetpy.features.urls import find_urls
+
+#: Files that run when the package is installed or imported: always analysed in full.
+ALWAYS_FULL_NAMES = frozenset({"setup.py", "__init__.py", "__main__.py"})
+
+# Module roots too common to mark as a whole: their notable calls are marked by the called name instead.
+_LEAF_ROOTS = frozenset(
+    {"os", "nt", "posix", "builtins", "http", "httplib", "importlib", "socket", "uuid", "commands"}
+)
+# Called names that are common words or substrings of common words ("empty" holds "pty"): matched as
+# whole words by _SHAPES instead (bare exec/eval/compile only when not a method: `cursor.execute`,
+# `model.eval()` and `re.compile` are not the builtins; `os.system` only as an attribute or an import).
+_WORD_MARKS = frozenset({"exec", "eval", "compile", "execfile", "chr", "pty", "system"})
+
+# Names the walker reacts to beyond the call tables (dynamic access, decoding helpers, environment,
+# ctypes, process tricks, the destinations and sends of network calls).
+_WALKER_MARKS = (
+    "__import__",
+    "__builtins__",
+    "builtins",
+    "environ",
+    "windll",
+    "ctypes",
+    "winreg",
+    "win32",
+    "dup2",
+    "chmod",
+    "startfile",
+    ".urlopen",
+    ".urlretrieve",
+    ".connect((",
+    "create_connection",
+    "smtp",
+)
+
+# Shapes rather than words, each starting with a literal so the regex engine can skip ahead (a pattern
+# starting with a class or a look-behind is tried at every position: 40x slower): an IPv4 address, an
+# escape sequence, a NUL byte, `bytes([...])`, whole-word call names, a line of packed data, and the script
+# patterns whose hints are common words. ``(pattern, left)``: ``left`` lists the characters that must not
+# come just before a match (a word boundary the pattern cannot start with).
+_WORD = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.MULTILINE), left)
+    for pattern, left in (
+        (r"\.\d{1,3}\.\d", ""),  # checked in full by _ip below
+        (r"\\x", ""),
+        (r"\\u", ""),
+        (r"\\[0-7]", ""),
+        (r"\\n\{", ""),
+        (r"\x00", ""),
+        (r"bytes\s*\(\s*[\[(]", ""),
+        (r"bytearray\s*\(\s*[\[(]", ""),
+        (r"exec(?:file)?\b(?!-)", _WORD + ".-"),
+        (r"exec[lv]p?e?\b", _WORD),
+        (r"eval\b(?!-)", _WORD + ".-"),
+        (r"compile\b(?!-)", _WORD + ".-"),
+        (r"chr\b", _WORD),
+        (r"pty\b", _WORD),
+        (r"ncat\b", _WORD),
+        (r"tdata\b", _WORD),
+        (r"iwr\b", _WORD),
+        (r"nc\s", _WORD),
+        (r"system\b", ""),  # checked by _system_call below
+        (r"/bin/(?:ba)?sh\s+-i", ""),
+        (r"\.post\s*\(|\.request\s*\(|\.send(?:all|to|_message)?\s*\(", ""),
+        (r"^[a-z0-9+/=_-]{64,}$", ""),
+        (r"-e(?:nc(?:odedcommand)?)?\s+[a-z0-9+/=]{20,}", _WORD),
+        (r"-w(?:indowstyle)?\s+hidden", ""),
+        (r"wscript", _WORD),
+        (r"cscript", _WORD),
+        (r"reg(?:\.exe)?\s+add", _WORD),
+        (r"ignore\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions", ""),
+        (r"disregard\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions", ""),
+        (r"not\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user", ""),
+        (r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user", ""),
+    )
+)
+_IP = re.compile(r"(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+# Script hints that are common English or code words: covered by their regexes in _SHAPES instead.
+_COMMON_HINTS = frozenset({"-e ", "hidden", "script", "ignore", "disregard", "do not tell", "do not mention"})
+_COMMON_HINTS |= {"don't tell", "reg add", "nc", "iwr", "-enc", "/bin/", "tdata"}
+# A long literal with many distinct characters may be a high-entropy string (strings.is_high_entropy).
+_LONG_RUN = re.compile(r"'([^'\n]{64,})|\"([^\"\n]{64,})")
+# A literal that may decode to something (scripts.decoded_tokens) or be packed data.
+_ENCODED = re.compile(r"[\"']\s*([A-Za-z0-9+/=_-]{24,})\s*[\"']")
+_HIGH_ENTROPY = 5.0  # strings.is_high_entropy's 5.2, less a margin: the source text holds escapes
+# Calls whose argument decides whether the walker fires: (name, argument index).
+_DYNAMIC_CALLS = (("getattr", 1), ("import_module", 0))
+_LITERAL_ARG = re.compile(r"\s*[rRuUbB]{0,2}([\"'])")
+
+
+def _call_marks() -> set[str]:
+    marks: set[str] = set()
+    for name in calls.EXACT:
+        parts = name.split(".")
+        marks.add(parts[-1] if len(parts) == 1 or parts[0] in _LEAF_ROOTS else parts[0])
+    for prefix, _ in calls.PREFIX:
+        parts = prefix.rstrip(".").split(".")
+        marks.add(parts[-1] if parts[0] in _LEAF_ROOTS else parts[0])
+    return marks - _WORD_MARKS
+
+
+def mark_words() -> tuple[str, ...]:
+    """Every literal mark, lower-case and sorted (for tests and the docs)."""
+    words = _call_marks() | set(_WALKER_MARKS) | set(_REVERSED_HINTS)
+    for hints in st.PATTERN_HINTS.values():
+        words.update(hints)
+    for _, hints, _ in SCRIPT_PATTERNS:
+        words.update(hints)
+    words.update(("/dev/tcp", "socat"))
+    return tuple(sorted(w.lower() for w in words if w and w.lower() not in _COMMON_HINTS))
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(list(mark_words()))
+
+
+def _packed_literal(text: str) -> bool:
+    """A literal the string detectors would call high-entropy, or that decodes to something telling."""
+    if any(st.shannon_entropy(m.group(m.lastindex or 1)) >= _HIGH_ENTROPY for m in _LONG_RUN.finditer(text)):
+        return True
+    for m in _ENCODED.finditer(text):
+        run = m.group(1)
+        if st.is_high_entropy(run) or decoded_tokens(run):
+            return True
+    return False
+
+
+def _argument_start(text: str, open_paren: int, index: int) -> int | None:
+    """Where argument ``index`` of the call whose ``(`` is at ``open_paren`` starts (None: not found)."""
+    depth, pos, seen = 0, open_paren, 0
+    while pos < len(text):
+        ch = text[pos]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return None
+        elif ch == "," and depth == 1:
+            seen += 1
+            if seen == index:
+                return pos + 1
+        elif ch in "\"'" and depth >= 1:
+            end = text.find(ch, pos + 1)
+            pos = end if end > 0 else len(text)
+        pos += 1
+        if index == 0 and depth == 1 and seen == 0:
+            return open_paren + 1
+    return None
+
+
+def _dynamic_call(text: str) -> bool:
+    """A getattr with a computed or dangerous attribute name, an import_module with a computed module
+    name, or either taken as a value (an alias the walker would follow)."""
+    for name, index in _DYNAMIC_CALLS:
+        start = text.find(name)
+        while start >= 0:
+            after = start + len(name)
+            rest = text[after : after + 200].lstrip()
+            if not rest.startswith("("):
+                return True  # named without a call: an alias, or a call spread over lines
+            arg = _argument_start(text, text.index("(", after), index)
+            literal = _LITERAL_ARG.match(text, arg) if arg is not None else None
+            if literal is None:
+                return True
+            quote = literal.group(1)
+            end = text.find(quote, literal.end())
+            value = text[literal.end() : end]
+            follow = text[end + 1 : end + 40].lstrip()[:1]
+            if end < 0 or follow not in (",", ")") or value in calls.DANGEROUS_ATTRS:
+                return True
+            start = text.find(name, after)
+    return False
+
+
+def _suspicious_url(text: str) -> bool:
+    """A URL the detectors would count (insecure, raw IP, unknown host, webhook, paste), outside comments."""
+    for offset, hit in find_urls(text):
+        if hit.suspicious:
+            line_start = text.rfind("\n", 0, offset) + 1
+            if not text[line_start:offset].lstrip().startswith("#"):
+                return True
+    return False
+
+
+def _system_call(low: str, start: int) -> bool:
+    """``system`` as an attribute (``os.system``) or an imported name (``import system``, ``(a, system``)."""
+    before = low[max(0, start - 40) : start].rstrip()
+    return before.endswith((".", "(", ",", "import"))
+
+
+def _shape(low: str) -> bool:
+    for pattern, left in _SHAPES:
+        for m in pattern.finditer(low):
+            start = m.start()
+            if left and start and low[start - 1] in left:
+                continue
+            if pattern is _SHAPES[0][0]:
+                if _IP.search(low, max(0, start - 3), m.end() + 6):
+                    return True
+                continue
+            if m.group(0) == "system" and not _system_call(low, start):
+                continue
+            return True
+    return False
+
+
+def always_full(path: str, is_setup: bool) -> bool:
+    """Files that run at install or import time."""
+    return is_setup or PurePosixPath(path).name in ALWAYS_FULL_NAMES
+
+
+def has_marks(text: str) -> bool:
+    """Whether any syntax-tree detector could fire on this source text (a superset: false marks cost
+    time, a missed mark would lose a signal; benchmarks/prepass_check.py measures it on the corpus)."""
+    low = text.lower()
+    if _automaton().find_matches_as_indexes(low, overlapping=False) or _shape(low):
+        return True
+    if "://" in text and _suspicious_url(text):
+        return True
+    return _dynamic_call(text) or _packed_literal(text)
+
+
+def needs_tree(path: str, text: str, is_setup: bool) -> bool:
+    """The fast pass's verdict for one file: analyse it in full, or read only its text-level signals."""
+    return always_full(path, is_setup) or has_marks(text)
