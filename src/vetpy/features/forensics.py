@@ -133,3 +133,7 @@ def detect(facts: PackageFacts, out: Collector) -> None:
     paths = [m.path for m in facts.py_members]
     if shadowed_projects(_dist_name(filename), paths, wheel=filename.endswith(".whl")):
         out.token("clone:shadows_popular_module")
+    if facts.known_files:  # unmodified copies of popular projects' files (not scanned; clones.py)
+        out.token("clone:known_files")
+        if 2 * len(facts.known_files) >= len(paths):
+            out.token("clone:mostly_known_files")

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 from vetpy.acquire.interface import Archive, Member
 from vetpy.features import strings as st
+from vetpy.features.clones import known_file
 from vetpy.features.paper import iter_suspicious_lines
 from vetpy.features.roles import SourceFile, install_time_setup, looks_like_test, suite_only_files
 from vetpy.features.source.facts import FileFacts
@@ -85,7 +86,9 @@ class PthLine:
 @dataclass(frozen=True)
 class PackageFacts:
     """Everything the detectors read about one package (``files``: ``.pth`` code first, then Python files
-    with setup.py first; ``url_hits``: text files first, then Python files)."""
+    with setup.py first; ``url_hits``: text files first, then Python files; ``known_files``: Python files
+    that are unmodified copies of a popular project's files (clones.py), which are not scanned: a package
+    is judged on what it adds or changes)."""
 
     archive: Archive
     py_members: tuple[Member, ...]
@@ -96,6 +99,7 @@ class PackageFacts:
     pth_lines: tuple[PthLine, ...]
     scripts: tuple[ScriptMatch, ...]
     suspicious_lines: tuple[str, ...]
+    known_files: tuple[str, ...] = ()
 
 
 def _depth(path: str) -> int:
@@ -191,6 +195,10 @@ def gather(archive: Archive) -> PackageFacts:
     susp_chars = 0
     tests_only = _test_suite(py)  # never run on install or import (roles.py)
     ordered = [m for m in sorted(py, key=lambda m: m.path != setup) if m.path not in tests_only]
+    known = tuple(m.path for m in ordered if known_file(m.data))
+    if known:
+        skip = set(known)
+        ordered = [m for m in ordered if m.path not in skip]
     for m, facts in zip(ordered, scan_members(ordered, setup), strict=True):  # acquire bounds their number
         files.append(facts)
         url_hits.extend((m.path, line, hit) for line, hit in facts.urls)
@@ -214,4 +222,5 @@ def gather(archive: Archive) -> PackageFacts:
         pth_lines=tuple(pth_lines),
         scripts=tuple(scripts),
         suspicious_lines=tuple(susp),
+        known_files=known,
     )

@@ -46,7 +46,7 @@ def extractor_fingerprint() -> str:
     for package in (acquire_pkg, features_pkg):
         digest.update(code_digest(Path(str(package.__file__)).parent).encode())
     for item in sorted(resources.files("vetpy.data").iterdir(), key=lambda t: t.name):
-        if item.name.endswith(".txt"):
+        if item.name.endswith((".txt", ".csv", ".npz")):  # word lists, the lexicon, the clone index
             digest.update(item.name.encode())
             digest.update(item.read_bytes())
     return digest.hexdigest()[:16]
