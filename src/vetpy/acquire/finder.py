@@ -14,17 +14,19 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from unearth import Package, PackageFinder
 
 from vetpy.acquire.http import HttpClient
 from vetpy.acquire.release import Artifact, FileKind, ReleaseFile
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
+
+if TYPE_CHECKING:  # unearth (and its HTTP client) is imported when files are first chosen, not before
+    from unearth import Package, PackageFinder
 
 PAGE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
@@ -143,6 +145,8 @@ class Finder:
         self._finders: dict[bool, PackageFinder] = {}
 
     def _finder(self, any_platform: bool) -> PackageFinder:
+        from unearth import PackageFinder
+
         if not self.index_urls:
             raise IndexLookupError("no http(s) package index configured (pip's index-url, PIP_INDEX_URL)")
         if any_platform not in self._finders:

@@ -10,15 +10,15 @@ to scan it: editable, URL, options).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.hashes import verify
-from vetpy.acquire.index import ARTIFACTS, Artifact, IndexClient, ReleaseFile
 from vetpy.acquire.installed import (
     InstalledDistribution,
     default_site_packages,
@@ -29,11 +29,18 @@ from vetpy.acquire.interface import Archive, ArchiveFormat, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
 from vetpy.acquire.projects import looks_like_project, read_project
+from vetpy.acquire.release import ARTIFACTS, Artifact, ReleaseFile
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.redact import redact
 from vetpy.settings import URL_VARIABLE_NAME
 from vetpy.settings import current as current_settings
+
+if TYPE_CHECKING:  # the index client (and its HTTP stack) is imported only when an index is asked
+    from vetpy.acquire.index import IndexClient
+
+#: An index client, or a function that makes one on first use (None: no index configured).
+ClientSource: TypeAlias = "IndexClient | Callable[[], IndexClient | None] | None"
 
 _VARIABLE = re.compile(r"\$\{(" + URL_VARIABLE_NAME.pattern + r")\}")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
@@ -61,14 +68,18 @@ class _LazyClient:
     """
 
     def __init__(
-        self, client: IndexClient | None, index_url: str | None = None, extra: tuple[str, ...] = ()
+        self, client: ClientSource, index_url: str | None = None, extra: tuple[str, ...] = ()
     ) -> None:
         self._client = client
         self._index_url = index_url
         self._extra = extra
 
     def get(self) -> IndexClient:
-        if self._client is None or self._index_url or self._extra:
+        from vetpy.acquire.index import IndexClient
+
+        if callable(self._client) and not (self._index_url or self._extra):
+            self._client = self._client()
+        if self._client is None or callable(self._client) or self._index_url or self._extra:
             settings = read_settings(self._index_url)
             extra = settings.extra_index_urls + self._extra
             self._client = IndexClient(settings=replace(settings, extra_index_urls=extra))
@@ -189,7 +200,7 @@ def resolve_targets(
     requirements: Sequence[Path] = (),
     *,
     artifact: Artifact = Artifact.AUTO,
-    client: IndexClient | None = None,
+    client: ClientSource = None,
     trust_requirements_indexes: bool = False,
 ) -> list[Target]:
     """Targets for the given strings (archives, folders, names, project files), then ``-r`` files.
@@ -236,6 +247,8 @@ def load_target(
             verify(target.path.read_bytes(), target.path.name, pins=target.hashes)
         return open_archive(target.path, target=target.label, limits=limits)
     if target.release is not None:
+        from vetpy.acquire.index import IndexClient
+
         index = client or IndexClient()
         data = index.download(target.release, max_bytes=limits.max_archive_bytes, pins=target.hashes)
         return open_archive(data, target=target.label, filename=target.release.filename, limits=limits)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vetpy.acquire.index import ARTIFACTS, Artifact
+from vetpy.acquire.release import ARTIFACTS, Artifact
 from vetpy.errors import VetpyError
 from vetpy.projectconfig import ProjectConfig, apply_ignores, find_config, load_config
 from vetpy.report import Format

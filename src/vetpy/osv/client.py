@@ -7,9 +7,7 @@ Every call has a tight time-out and a size cap; any failure (no network, HTTP er
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +75,9 @@ class OsvClient:
         return page
 
     def _request(self, path: str, body: dict[str, Any] | None) -> Any:
+        import urllib.error  # with urllib.request, its HTTP and TLS stack: only when OSV is asked
+        import urllib.request
+
         data = None if body is None else json.dumps(body).encode()
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if data is not None:
