@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ArchiveBuilder
-from vetpy.acquire.interface import Archive, Member
+from vetpy.acquire.interface import Archive, ArchiveFormat, Member
 from vetpy.acquire.targets import Target
 from vetpy.errors import ModelError
 from vetpy.features.extract import extract_features
@@ -126,7 +126,13 @@ def _archive(
     members = tuple(Member(f"p-1.0/{path}", data) for path, data in files.items())
     digest = hashlib.sha256(b"".join(m.data for m in members)).hexdigest()
     return Archive(
-        "p-1.0.tar.gz", "p-1.0.tar.gz", digest, "tar.gz", members, notes=notes, limit_hit=limit_hit
+        "p-1.0.tar.gz",
+        "p-1.0.tar.gz",
+        digest,
+        ArchiveFormat.TAR_GZ,
+        members,
+        notes=notes,
+        limit_hit=limit_hit,
     )
 
 

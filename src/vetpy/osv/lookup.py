@@ -7,7 +7,6 @@ OSV cannot be asked in time, each result it should have covered gets a note inst
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -25,8 +24,6 @@ from vetpy.settings import current as current_settings
 
 MAL_PREFIX = "MAL-"
 MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
-TTL_ENV = "VETPY_OSV_CACHE_SECONDS"
-DEFAULT_TTL = 3600.0
 REASON_FEATURE = "known_malicious"
 T = TypeVar("T")
 
@@ -210,9 +207,6 @@ def lookup_from_options(
     """The lookup a command should use (None when ``--no-osv``), cached in vetpy's cache folder."""
     if not enabled:
         return None
-    try:
-        ttl = float(os.environ.get(TTL_ENV, DEFAULT_TTL))
-    except ValueError:
-        ttl = DEFAULT_TTL
-    cache = OsvCache(current_settings().cache_dir / "osv.sqlite", ttl)
+    configured = current_settings()
+    cache = OsvCache(configured.cache_dir / "osv.sqlite", configured.osv_cache_seconds)
     return KnownMaliciousLookup(OsvClient(url, timeout=timeout), cache)
