@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.projectfile import ProjectFileError
+from vetpy.acquire.release import Artifact
 from vetpy.acquire.targets import ClientSource, Target, load_target, resolve_targets
 from vetpy.cache.results import ResultCache, file_sha256
 from vetpy.errors import ModelError, VetpyError
@@ -61,7 +62,12 @@ def load_scorer(spec: str) -> Scorer:
 
 
 def error_result(
-    target: str, message: object, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
+    target: str,
+    message: object,
+    *,
+    seconds: float = 0.0,
+    notes: tuple[str, ...] = (),
+    out_of_memory: bool = False,
 ) -> ScanResult:
     """A result for a package that could not be scanned (outcome ``failed``: exit 3 unless flagged)."""
     return ScanResult(
@@ -75,6 +81,16 @@ def error_result(
         error=one_line(message),
         seconds=seconds,
         notes=notes,
+        out_of_memory=out_of_memory,
+    )
+
+
+def failed_result(
+    target: str, exc: BaseException, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
+) -> ScanResult:
+    """The error result for ``exc`` raised while scanning ``target`` (a MemoryError is marked as such)."""
+    return error_result(
+        target, _describe(exc), seconds=seconds, notes=notes, out_of_memory=isinstance(exc, MemoryError)
     )
 
 
@@ -129,7 +145,7 @@ class Scanner:
         limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
         client: ClientSource = None,
         threshold: float | None = None,
-        artifact: str = "auto",
+        artifact: Artifact = Artifact.AUTO,
         trust_requirements_indexes: bool = False,
         cache: ResultCache | None = None,
         deep: bool = False,
@@ -168,7 +184,7 @@ class Scanner:
             malicious = score >= self.threshold or bool(findings) or bool(archive.limit_hit)
             reasons = policy_reasons(findings) + self._reasons(archive, features, malicious=malicious)
         except Exception as exc:
-            failed = error_result(archive.target, _describe(exc), notes=notes + archive.notes)
+            failed = failed_result(archive.target, exc, notes=notes + archive.notes)
             return replace(failed, filename=archive.filename, seconds=time.perf_counter() - start)
         flagged = score >= self.threshold or bool(findings)
         verdict = Verdict.MALICIOUS if flagged else Verdict.BENIGN
@@ -249,7 +265,7 @@ class Scanner:
             archive = load_target(target, client=client, limits=self.limits)
         except Exception as exc:
             seconds = time.perf_counter() - start
-            result = error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            result = failed_result(target.label, exc, seconds=seconds, notes=notes)
             return replace(result, filename=target.release.filename if target.release else None)
         result = self.scan_archive(archive, notes=notes)
         if self.cache is not None:
@@ -305,7 +321,7 @@ class Scanner:
             except ProjectFileError:
                 raise
             except Exception as exc:
-                resolved.append(error_result(label, _describe(exc)))
+                resolved.append(failed_result(label, exc))
         return resolved
 
     def scan(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[ScanResult]:

@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from vetpy.acquire.http import HttpClient
-from vetpy.acquire.release import ReleaseFile
+from vetpy.acquire.release import Artifact, FileKind, ReleaseFile
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 
@@ -170,7 +170,7 @@ class Finder:
         return [p for p in matches if urllib.parse.urlsplit(p.link.url).scheme.lower() in ("http", "https")]
 
     def choose(
-        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+        self, requirement: Requirement, artifact: Artifact = Artifact.AUTO, hashes: Iterable[str] = ()
     ) -> Selection:
         """The files to scan for ``requirement`` (see ``--artifact`` in the README)."""
         name = requirement.name
@@ -189,14 +189,14 @@ class Finder:
             return Selection(name, version, tuple(to_release(p) for p in files), tuple(notes))
         version = str(best[0].version)
         same = [p for p in best if _same(p.version, version)]
-        if artifact == "all":
+        if artifact == Artifact.ALL:
             every = self.candidates(Requirement(f"{name}=={version}"), any_platform=True)
             files = [p for p in every if _same(p.version, version)]
-        elif artifact == "wheel":
+        elif artifact == Artifact.WHEEL:
             files = [p for p in same if p.link.is_wheel][:1]
             if not files:
                 raise IndexLookupError(f"{name}=={version}: no wheel for this machine on the index")
-        elif artifact == "sdist":
+        elif artifact == Artifact.SDIST:
             files = [p for p in same if not p.link.is_wheel][:1]
             if not files:
                 raise IndexLookupError(f"{name}=={version}: no sdist on the index")
@@ -241,7 +241,7 @@ def to_release(package: Package) -> ReleaseFile:
         filename=link.filename,
         url=url,
         sha256=hashes.get("sha256"),
-        packagetype="wheel" if link.is_wheel else "sdist",
+        packagetype=FileKind.WHEEL if link.is_wheel else FileKind.SDIST,
         yanked=link.is_yanked,
         hashes=hashes,
         requires_python=link.requires_python,

@@ -9,7 +9,6 @@ to scan it: editable, URL, options).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -26,14 +25,16 @@ from vetpy.acquire.installed import (
     distributions,
     open_installed,
 )
-from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.interface import Archive, ArchiveFormat, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
 from vetpy.acquire.projects import looks_like_project, read_project
-from vetpy.acquire.release import ARTIFACTS, ReleaseFile
+from vetpy.acquire.release import ARTIFACTS, Artifact, ReleaseFile
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.redact import redact
+from vetpy.settings import URL_VARIABLE_NAME
+from vetpy.settings import current as current_settings
 
 if TYPE_CHECKING:  # the index client (and its HTTP stack) is imported only when an index is asked
     from vetpy.acquire.index import IndexClient
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # the index client (and its HTTP stack) is imported only when
 #: An index client, or a function that makes one on first use (None: no index configured).
 ClientSource: TypeAlias = "IndexClient | Callable[[], IndexClient | None] | None"
 
-_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_VARIABLE = re.compile(r"\$\{(" + URL_VARIABLE_NAME.pattern + r")\}")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
 
 
@@ -87,7 +88,11 @@ class _LazyClient:
 
 
 def _resolve_requirement(
-    requirement: Requirement, label: str, artifact: str, client: _LazyClient, hashes: tuple[str, ...] = ()
+    requirement: Requirement,
+    label: str,
+    artifact: Artifact,
+    client: _LazyClient,
+    hashes: tuple[str, ...] = (),
 ) -> list[Target]:
     """The files pip would choose for ``requirement`` (see ``Finder.choose``), one target each."""
     if requirement.url:
@@ -131,10 +136,10 @@ def _is_archive_file(path: Path) -> bool:
             head = handle.read(HEAD_BYTES)
     except OSError:
         return True  # let the archive reader report it
-    return detect_format(head, path.name) != "unknown"
+    return detect_format(head, path.name) is not ArchiveFormat.UNKNOWN
 
 
-def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
+def _resolve_one(text: str, artifact: Artifact, client: _LazyClient) -> list[Target]:
     if _exists(text):
         return [Target(text, path=Path(text))]
     if "/" in text or "\\" in text or text.lower().endswith(_ARCHIVE_SUFFIXES):
@@ -147,7 +152,7 @@ def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
     return _resolve_requirement(requirement, text, artifact, client)
 
 
-def _entry_targets(entry: ProjectEntry, artifact: str, client: _LazyClient) -> list[Target]:
+def _entry_targets(entry: ProjectEntry, artifact: Artifact, client: _LazyClient) -> list[Target]:
     if entry.requirement is None:
         reason = entry.skipped or "skipped: not a requirement"
         return [Target(entry.label, skipped=f"{reason} ({entry.origin})", origin=entry.origin)]
@@ -184,15 +189,17 @@ def _index_settings(items: Sequence[str | ProjectFile], trust: bool) -> tuple[st
 
 
 def expand_variables(url: str) -> str:
-    """``${NAME}`` (upper case, as pip allows) from the environment: only for trusted index URLs."""
-    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), m.group(0)), url)
+    """``${NAME}`` (upper case, as pip allows) from the environment as read into the settings: only for
+    trusted index URLs."""
+    variables = current_settings().url_variables
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), url)
 
 
 def resolve_targets(
     targets: Sequence[str],
     requirements: Sequence[Path] = (),
     *,
-    artifact: str = "auto",
+    artifact: Artifact = Artifact.AUTO,
     client: ClientSource = None,
     trust_requirements_indexes: bool = False,
 ) -> list[Target]:

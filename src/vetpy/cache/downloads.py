@@ -27,7 +27,7 @@ from vetpy.acquire.hashes import verify
 from vetpy.acquire.http import MAX_PAGE_BYTES, Fetched, HttpClient
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.pipconfig import IndexSettings
-from vetpy.acquire.release import ReleaseFile
+from vetpy.acquire.release import Artifact, ReleaseFile
 from vetpy.cache.store import KeyValueStore
 from vetpy.fsutil import replace_atomically
 
@@ -127,7 +127,7 @@ class CachingIndexClient(IndexClient):
         self.pinned_max_age = pinned_max_age
 
     def choose(
-        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+        self, requirement: Requirement, artifact: Artifact = Artifact.AUTO, hashes: Iterable[str] = ()
     ) -> Selection:
         """As the index client chooses, reusing a choice made for the same requirement, artifact, hashes,
         index settings and interpreter in the last ``pinned_max_age`` seconds when the requirement pins one

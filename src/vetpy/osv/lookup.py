@@ -7,7 +7,6 @@ OSV cannot be asked in time, each result it should have covered gets a note inst
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -26,8 +25,6 @@ from vetpy.settings import current as current_settings
 
 MAL_PREFIX = "MAL-"
 MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
-TTL_ENV = "VETPY_OSV_CACHE_SECONDS"
-DEFAULT_TTL = 3600.0
 RESOLVE_SECONDS = 2.0  # a name resolver that has not answered by then has lost the query (it retries at 5 s)
 SHARED_PAUSE = 60.0  # after a failure, other vetpy processes using the same cache skip OSV this long
 REASON_FEATURE = "known_malicious"
@@ -242,9 +239,6 @@ def lookup_from_options(
     """The lookup a command should use (None when ``--no-osv``), cached in vetpy's cache folder."""
     if not enabled:
         return None
-    try:
-        ttl = float(os.environ.get(TTL_ENV, DEFAULT_TTL))
-    except ValueError:
-        ttl = DEFAULT_TTL
-    cache = OsvCache(current_settings().cache_dir / "osv.sqlite", ttl)
+    configured = current_settings()
+    cache = OsvCache(configured.cache_dir / "osv.sqlite", configured.osv_cache_seconds)
     return KnownMaliciousLookup(OsvClient(url, timeout=timeout), cache)
