@@ -46,6 +46,17 @@ def make_archive() -> ArchiveBuilder:
 
 
 @pytest.fixture(autouse=True)
+def _settings_from_each_tests_environment() -> Iterator[None]:
+    """Library code reads the environment a test set up (with monkeypatch), not one an earlier test left
+    in :mod:`vetpy.settings`: the settings are read again on first use in each test."""
+    from vetpy import settings
+
+    settings.configure(None)
+    yield
+    settings.configure(None)
+
+
+@pytest.fixture(autouse=True)
 def _own_scan_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets an empty scan cache (results and downloads), never the user's."""
     import vetpy.cache

@@ -7,7 +7,7 @@ import io
 import tarfile
 import zipfile
 
-from vetpy.acquire.interface import Archive, Member
+from vetpy.acquire.interface import Archive, ArchiveFormat, Member
 
 DEFAULT = object()
 
@@ -51,7 +51,7 @@ def make_archive(
         target=f"{name}-{version}.tar.gz",
         filename=f"{name}-{version}.tar.gz",
         sha256=digest,
-        format="sdist",
+        format=ArchiveFormat.TAR_GZ,
         members=tuple(members),
         notes=notes,
         limit_hit=limit_hit,
@@ -66,13 +66,13 @@ def archive_from_bytes(data: bytes, filename: str) -> Archive:
     """Open a zip or tar archive in memory (sniffed by content) as an Archive; nothing touches disk."""
     members: list[Member] = []
     if data[:4] == b"PK\x03\x04":
-        fmt = "zip"
+        fmt = ArchiveFormat.ZIP
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 if not info.is_dir() and info.file_size <= 16 * 1024 * 1024:
                     members.append(Member(info.filename.lstrip("/"), zf.read(info)))
     else:
-        fmt = "tar"
+        fmt = ArchiveFormat.TAR
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
             for ti in tf:
                 if ti.isfile() and ti.size <= 16 * 1024 * 1024:

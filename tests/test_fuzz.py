@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import build_archive
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.interface import Archive, Limits, Member
+from vetpy.acquire.interface import Archive, ArchiveFormat, Limits, Member
 from vetpy.errors import AcquireError
 from vetpy.features.extract import extract_features
 from vetpy.features.registry import FEATURE_IDS
@@ -205,7 +205,11 @@ META_PATHS = st.sampled_from(
 
 def _archive(members: dict[str, bytes]) -> Archive:
     return Archive(
-        "fuzz", "demo-1.0.tar.gz", "0" * 64, "tar.gz", tuple(Member(p, d) for p, d in members.items())
+        "fuzz",
+        "demo-1.0.tar.gz",
+        "0" * 64,
+        ArchiveFormat.TAR_GZ,
+        tuple(Member(p, d) for p, d in members.items()),
     )
 
 

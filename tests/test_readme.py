@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
+import shlex
 from pathlib import Path
 
 from vetpy.cli.main import build_parser
@@ -39,3 +42,26 @@ def test_scan_options_table_matches_scan_help() -> None:
     unknown = sorted(listed - {s for o in options for s in o})
     assert missing == [], f"`vetpy scan` options missing from README's table: {missing}"
     assert unknown == [], f"README's table lists options `vetpy scan` does not have: {unknown}"
+
+
+def _readme_command_lines() -> list[list[str]]:
+    lines = (line for block in _code_blocks() for line in block.replace("\\\n", " ").splitlines())
+    words = (shlex.split(line, comments=True) for line in lines)
+    return [w[1:] for w in words if w[:1] == ["vetpy"]]
+
+
+def test_every_readme_command_line_parses_with_the_cli() -> None:
+    """Each ``vetpy ...`` line of the usage blocks is accepted by the parser as written (options, their
+    values, sub-commands); parsing runs nothing."""
+    lines = _readme_command_lines()
+    assert len(lines) >= len(_subparsers(build_parser()))
+    refused = []
+    for argv in lines:
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                build_parser().parse_args(argv)
+        except SystemExit as exc:  # --version exits 0 after printing; a usage error exits 2
+            if exc.code != 0:
+                refused.append(f"vetpy {shlex.join(argv)}: {err.getvalue().strip().splitlines()[-1]}")
+    assert refused == [], "README lines the CLI refuses"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ArchiveBuilder
-from vetpy.acquire.interface import Archive, Member
+from vetpy.acquire.interface import Archive, ArchiveFormat, Member
 from vetpy.acquire.targets import Target
 from vetpy.errors import ModelError
 from vetpy.features.extract import extract_features
@@ -65,6 +65,17 @@ def test_rule_scorer_is_monotonic_and_bounded() -> None:
         assert 0.0 <= value <= 1.0
 
 
+def test_rule_scorer_discounts_capabilities_that_wait_to_be_called() -> None:
+    """A library that can read a netrc, the environment and run exec (requests) is not a payload; the
+    same capabilities in code that runs by itself, or beside a payload's shape, count in full."""
+    scorer = RuleScorer()
+    library = {"code.credential_read": 1, "code.env_access": 3, "code.exec_eval": 1, "code.dunder_import": 1}
+    (waits,) = scorer.score([_features(**library)])
+    (runs,) = scorer.score([_features(**library, **{"install.import_time_payload": 1})])
+    (sends,) = scorer.score([_features(**library, **{"code.exfil_flow": 1})])
+    assert waits < scorer.threshold < min(runs, sends)
+
+
 def test_rule_scorer_counts_saturate() -> None:
     scorer = RuleScorer()
     once, often = scorer.score([_features(**{"code.subprocess": 1}), _features(**{"code.subprocess": 40})])
@@ -115,7 +126,13 @@ def _archive(
     members = tuple(Member(f"p-1.0/{path}", data) for path, data in files.items())
     digest = hashlib.sha256(b"".join(m.data for m in members)).hexdigest()
     return Archive(
-        "p-1.0.tar.gz", "p-1.0.tar.gz", digest, "tar.gz", members, notes=notes, limit_hit=limit_hit
+        "p-1.0.tar.gz",
+        "p-1.0.tar.gz",
+        digest,
+        ArchiveFormat.TAR_GZ,
+        members,
+        notes=notes,
+        limit_hit=limit_hit,
     )
 
 

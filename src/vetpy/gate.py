@@ -25,9 +25,10 @@ from typing import TextIO
 from packaging.requirements import InvalidRequirement, Requirement
 
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.index import IndexClient
+from vetpy.acquire.index import Artifact, IndexClient
 from vetpy.acquire.interface import Limits
 from vetpy.acquire.pipconfig import read_settings
+from vetpy.acquire.release import FileKind
 from vetpy.acquire.requirements import read_requirements
 from vetpy.acquire.resolve import Pin, resolve
 from vetpy.errors import VetpyError
@@ -122,7 +123,7 @@ def _scan_pin(
     """Download and scan the files of one pin (pip's file and the sdist) into ``folder``."""
     label = f"{pin.name}=={pin.version}"
     results = []
-    for release in client.choose(Requirement(label), "auto").files:
+    for release in client.choose(Requirement(label), Artifact.AUTO).files:
         try:
             data = client.download(release, max_bytes=limits.max_archive_bytes)
             (folder / release.filename).write_bytes(data)
@@ -181,6 +182,6 @@ def _install(
         str(folder),
     ]
     command += ["--require-hashes", "--no-deps", "--disable-pip-version-check", "-r", str(pins_file)]
-    if any(pin.release.packagetype == "sdist" for pin in pins):
+    if any(pin.release.packagetype is FileKind.SDIST for pin in pins):
         command.append("--no-build-isolation")  # build tools come from this environment, not the index
     return subprocess.run([*command, *passthrough], check=False).returncode

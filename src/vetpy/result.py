@@ -67,6 +67,7 @@ class ScanResult:
     known_malicious: tuple[str, ...] = field(default_factory=tuple)  # advisory ids (known-malicious lookup)
     origin: str | None = None  # "file:line" of the project file line that brought the package in
     ignored: Ignored | None = None  # matched by an entry of the [tool.vetpy] ignore list
+    out_of_memory: bool = False  # the scan failed with MemoryError (not reported: batch replaces the worker)
 
     @property
     def flagged(self) -> bool:

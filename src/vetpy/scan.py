@@ -10,11 +10,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Archive, Limits
 from vetpy.acquire.projectfile import ProjectFileError
-from vetpy.acquire.targets import Target, load_target, resolve_targets
+from vetpy.acquire.release import Artifact
+from vetpy.acquire.targets import ClientSource, Target, load_target, resolve_targets
 from vetpy.cache.results import ResultCache, file_sha256
 from vetpy.errors import ModelError, VetpyError
 from vetpy.features.extract import extract_features
@@ -25,6 +26,9 @@ from vetpy.model.rules import RuleScorer
 from vetpy.policy import hard_findings, policy_reasons
 from vetpy.redact import redact
 from vetpy.result import Outcome, Reason, ScanResult, Verdict, one_line
+
+if TYPE_CHECKING:  # imported only when an index is asked (local scans never load the HTTP stack)
+    from vetpy.acquire.index import IndexClient
 
 MAX_REASONS = 5
 
@@ -58,7 +62,12 @@ def load_scorer(spec: str) -> Scorer:
 
 
 def error_result(
-    target: str, message: object, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
+    target: str,
+    message: object,
+    *,
+    seconds: float = 0.0,
+    notes: tuple[str, ...] = (),
+    out_of_memory: bool = False,
 ) -> ScanResult:
     """A result for a package that could not be scanned (outcome ``failed``: exit 3 unless flagged)."""
     return ScanResult(
@@ -72,6 +81,16 @@ def error_result(
         error=one_line(message),
         seconds=seconds,
         notes=notes,
+        out_of_memory=out_of_memory,
+    )
+
+
+def failed_result(
+    target: str, exc: BaseException, *, seconds: float = 0.0, notes: tuple[str, ...] = ()
+) -> ScanResult:
+    """The error result for ``exc`` raised while scanning ``target`` (a MemoryError is marked as such)."""
+    return error_result(
+        target, _describe(exc), seconds=seconds, notes=notes, out_of_memory=isinstance(exc, MemoryError)
     )
 
 
@@ -124,21 +143,30 @@ class Scanner:
         self,
         scorer: Scorer | None = None,
         limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
-        client: IndexClient | None = None,
+        client: ClientSource = None,
         threshold: float | None = None,
-        artifact: str = "auto",
+        artifact: Artifact = Artifact.AUTO,
         trust_requirements_indexes: bool = False,
         cache: ResultCache | None = None,
         deep: bool = False,
     ) -> None:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.limits = limits
-        self.client = client
+        self._client = None if callable(client) else client
+        self._make_client = client if callable(client) else None
         self.threshold = float(self.scorer.threshold if threshold is None else threshold)
         self.artifact = artifact
         self.trust_requirements_indexes = trust_requirements_indexes
         self.cache = cache
         self.deep = deep
+
+    @property
+    def client(self) -> IndexClient | None:
+        """The index client; one given as a function is made on first use."""
+        if self._make_client is not None:
+            make, self._make_client = self._make_client, None
+            self._client = make()
+        return self._client
 
     # -- one archive ---------------------------------------------------------------------------------
     def scan_archive(self, archive: Archive, *, notes: tuple[str, ...] = ()) -> ScanResult:
@@ -156,7 +184,7 @@ class Scanner:
             malicious = score >= self.threshold or bool(findings) or bool(archive.limit_hit)
             reasons = policy_reasons(findings) + self._reasons(archive, features, malicious=malicious)
         except Exception as exc:
-            failed = error_result(archive.target, _describe(exc), notes=notes + archive.notes)
+            failed = failed_result(archive.target, exc, notes=notes + archive.notes)
             return replace(failed, filename=archive.filename, seconds=time.perf_counter() - start)
         flagged = score >= self.threshold or bool(findings)
         verdict = Verdict.MALICIOUS if flagged else Verdict.BENIGN
@@ -233,10 +261,11 @@ class Scanner:
             if cached is not None:
                 return _with_seconds(cached, time.perf_counter() - start)
         try:
-            archive = load_target(target, client=self.client, limits=self.limits)
+            client = self.client if target.release is not None else None  # local: no index client
+            archive = load_target(target, client=client, limits=self.limits)
         except Exception as exc:
             seconds = time.perf_counter() - start
-            result = error_result(target.label, _describe(exc), seconds=seconds, notes=notes)
+            result = failed_result(target.label, exc, seconds=seconds, notes=notes)
             return replace(result, filename=target.release.filename if target.release else None)
         result = self.scan_archive(archive, notes=notes)
         if self.cache is not None:
@@ -250,10 +279,15 @@ class Scanner:
         resolved = self._resolve(targets, requirements)
         if self.deep:
             from vetpy.acquire.deep import expand
+            from vetpy.acquire.index import IndexClient
 
             roots = [t for t in resolved if isinstance(t, Target)]
             resolved.extend(expand(roots, self.client or IndexClient(), self.artifact))
         return resolved
+
+    def _client_source(self) -> ClientSource:
+        """The client for resolving: as it is, or (not made yet) a function that makes it on first use."""
+        return self._client if self._make_client is None else lambda: self.client
 
     def _resolve(
         self, targets: Sequence[str], requirements: Sequence[Path] = ()
@@ -265,7 +299,7 @@ class Scanner:
                     targets,
                     requirements,
                     artifact=self.artifact,
-                    client=self.client,
+                    client=self._client_source(),
                     trust_requirements_indexes=trust,
                 )
             )
@@ -280,14 +314,14 @@ class Scanner:
                     [] if reqs else [label],
                     reqs,
                     artifact=self.artifact,
-                    client=self.client,
+                    client=self._client_source(),
                     trust_requirements_indexes=trust,
                 )
                 resolved.extend(items)
             except ProjectFileError:
                 raise
             except Exception as exc:
-                resolved.append(error_result(label, _describe(exc)))
+                resolved.append(failed_result(label, exc))
         return resolved
 
     def scan(self, targets: Sequence[str], requirements: Sequence[Path] = ()) -> list[ScanResult]:

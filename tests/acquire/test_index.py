@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from packaging.requirements import Requirement
 from conftest import ArchiveBuilder, FakeIndex
 from pyindex import isolate_pip
 from vetpy.acquire.index import IndexClient, configured_index_url, latest_version, verify_sha256
-from vetpy.acquire.release import file_kind
+from vetpy.acquire.release import FileKind, ReleaseFile, file_kind
 from vetpy.errors import IndexLookupError
 
 
@@ -71,6 +72,15 @@ def test_file_kind() -> None:
     assert file_kind("Foo_Bar-1.0.zip", "foo-bar") == ("sdist", "1.0")
     assert file_kind("x-1.0-py3-none-any.whl") == ("wheel", "1.0")
     assert file_kind("x-1.0.egg") == ("other", None)
+    assert file_kind("x-1.0.egg")[0] is FileKind.OTHER
+
+
+def test_a_release_files_kind_is_typed_even_when_read_back_as_text() -> None:
+    """A kind read back from the choice cache or a release list is a plain string; it becomes a FileKind."""
+    release = ReleaseFile("x", "1.0", "x-1.0.tar.gz", "u", None, "sdist", False)  # type: ignore[arg-type]
+    assert release.packagetype is FileKind.SDIST and json.dumps(release.packagetype) == '"sdist"'
+    with pytest.raises(ValueError, match="'egg' is not a valid FileKind"):
+        ReleaseFile("x", "1.0", "x-1.0.egg", "u", None, "egg", False)  # type: ignore[arg-type]
 
 
 def test_latest_is_what_pip_would_install(index: FakeIndex) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ArchiveBuilder, FakeIndex
 from pyindex import isolate_pip
-from vetpy.acquire import targets as targets_module
+from vetpy.acquire import index as index_module
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.interface import Limits
 from vetpy.acquire.projectfile import Origin, ProjectFileError
@@ -45,7 +45,7 @@ def test_local_paths_never_touch_the_network(
     def no_client(*args: object, **kwargs: object) -> IndexClient:
         raise AssertionError("an index client was created for a local target")
 
-    monkeypatch.setattr(targets_module, "IndexClient", no_client)
+    monkeypatch.setattr(index_module, "IndexClient", no_client)  # targets imports it when an index is asked
     archive = tmp_path / "demo-1.0.tar.gz"
     archive.write_bytes(make_archive({"demo-1.0/setup.py": b"x"}, "zip"))
     folder = tmp_path / "src"

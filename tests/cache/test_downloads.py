@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from conftest import FakeIndex
-from vetpy.cache.downloads import CachingIndexClient, DownloadCache
+from vetpy.cache.downloads import CachingIndexClient, DownloadCache, pins_one_version
 from vetpy.errors import IndexLookupError
 
 
@@ -57,3 +59,26 @@ def test_wrong_bytes_on_the_index_are_refused(tmp_path: Path, fake_index: FakeIn
     with pytest.raises(IndexLookupError):
         client.download(release)
     assert not list((tmp_path / "files").rglob("*0000*"))
+
+
+def test_a_pinned_choice_outlives_the_page_cache_and_an_unpinned_one_does_not(
+    tmp_path: Path, fake_index: FakeIndex
+) -> None:
+    fake_index.add_file("demo", "demo-1.0.tar.gz", b"one")
+    first = CachingIndexClient(tmp_path, index_url=fake_index.url)
+    pinned = first.choose(Requirement("demo==1.0"))
+    assert first.choose(Requirement("demo")).version == "1.0"
+    fake_index.add_file("demo", "demo-1.1.tar.gz", b"two")
+    time.sleep(0.05)
+    later = CachingIndexClient(tmp_path, index_url=fake_index.url, page_max_age=0.01)  # pages are stale now
+    before = len(fake_index.requests)
+    assert later.choose(Requirement("demo==1.0")) == pinned  # one release's files: reused, no request
+    assert len(fake_index.requests) == before
+    assert later.choose(Requirement("demo")).version == "1.1"  # unpinned: the index is asked again
+    assert len(fake_index.requests) == before + 1
+    time.sleep(0.05)
+    fresh = CachingIndexClient(tmp_path, index_url=fake_index.url, page_max_age=0.01, pinned_max_age=0.01)
+    assert fresh.choose(Requirement("demo==1.0")) == pinned
+    assert len(fake_index.requests) == before + 2  # past its own age a pinned choice is asked again too
+    assert pins_one_version(Requirement("demo===1.0")) and not pins_one_version(Requirement("demo==1.*"))
+    assert not pins_one_version(Requirement("demo>=1.0")) and not pins_one_version(Requirement("demo"))

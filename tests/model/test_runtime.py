@@ -16,7 +16,7 @@ from vetpy.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("sklearn", "scipy", "skops", "matplotlib")
-LIGHT = ("vetpy.lab.protocols",)  # names of model kinds and protocols, read by the CLI's --help
+LIGHT = ("vetpy.lab.protocols",)  # names of model kinds and protocols, read by train's and evaluate's --help
 
 # Runs the CLI with the training libraries made unimportable: any import of them fails the scan.
 _BLOCKED_SCAN = """
@@ -45,7 +45,8 @@ def test_scanning_never_imports_the_training_libraries() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120, check=False
     )
     last = json.loads(done.stdout.strip().splitlines()[-1])
-    assert last == {"code": 0, "loaded": list(LIGHT)}, done.stderr[-2000:]
+    assert last["code"] == 0, done.stderr[-2000:]
+    assert set(last["loaded"]) <= set(LIGHT)  # `vetpy scan` imports only the scan command's parser now
     report = json.loads("\n".join(done.stdout.strip().splitlines()[:-1]))
     assert report  # the scan wrote its JSON report before the probe line
 

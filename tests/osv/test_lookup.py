@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,10 @@ from conftest import build_archive
 from fake_osv import FakeOsv
 from vetpy.cli.main import main
 from vetpy.osv import KnownMaliciousLookup, OsvClient, apply_known_malicious
+from vetpy.osv import lookup as lookup_module
 from vetpy.osv.cache import OsvCache
-from vetpy.osv.client import Query, VulnRef
-from vetpy.osv.lookup import query_for
+from vetpy.osv.client import OsvUnavailable, Query, VulnRef
+from vetpy.osv.lookup import check_name, query_for
 from vetpy.result import ScanResult, Verdict
 
 GOOD = {
@@ -153,3 +156,58 @@ def test_a_hanging_lookup_is_abandoned_at_the_budget() -> None:
     lookup = KnownMaliciousLookup(_HangingClient("http://127.0.0.1:9"), budget_seconds=0.2)
     out = apply_known_malicious([_result("evil", "1.0")], lookup)
     assert out[0].notes == ("known-malicious lookup skipped: OSV did not answer within 0.2 s",)
+
+
+def test_a_failure_pauses_other_runs_sharing_the_cache(fake_osv: FakeOsv, tmp_path: Path) -> None:
+    """A second vetpy run right after OSV failed skips it at once, with the same note, not a new wait."""
+    fake_osv.status = 503
+    out = apply_known_malicious([_result("evil", "1.0")], _lookup(fake_osv, tmp_path))
+    assert out[0].notes == ("known-malicious lookup skipped: OSV: HTTP 503",)
+    fake_osv.status = 200
+    fake_osv.add("evil", "1.0", "MAL-2026-1")
+    asked = len(fake_osv.queries)
+    again = apply_known_malicious([_result("evil", "1.0")], _lookup(fake_osv, tmp_path))
+    assert again == out and len(fake_osv.queries) == asked  # not asked: paused
+    cache = OsvCache(tmp_path / "osv.sqlite", 3600)
+    assert cache.paused(fake_osv.url) == "OSV: HTTP 503" and cache.paused("http://other.invalid") is None
+    cache.pause(fake_osv.url, "OSV: HTTP 503", -1.0)  # the pause is over
+    flagged = apply_known_malicious([_result("evil", "1.0")], _lookup(fake_osv, tmp_path))
+    assert flagged[0].known_malicious == ("MAL-2026-1",)
+
+
+def test_a_name_resolver_that_fails_or_hangs_is_a_fast_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(*_: object, **__: object) -> None:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    def hangs(*_: object, **__: object) -> None:
+        time.sleep(5)
+
+    client = OsvClient("https://osv.invalid", timeout=3.0)
+    monkeypatch.setattr(lookup_module.socket, "getaddrinfo", unknown)
+    out = apply_known_malicious([_result("evil", "1.0")], KnownMaliciousLookup(client))
+    assert out[0].notes == (
+        "known-malicious lookup skipped: OSV unreachable: [Errno -2] Name or service not known",
+    )
+    monkeypatch.setattr(lookup_module.socket, "getaddrinfo", hangs)
+    start = time.monotonic()
+    out = apply_known_malicious([_result("evil", "1.0")], KnownMaliciousLookup(client, resolve_seconds=0.2))
+    assert time.monotonic() - start < 2.0
+    assert out[0].notes == (
+        "known-malicious lookup skipped: OSV unreachable: the name resolver did not answer within 0.2 s",
+    )
+
+
+def test_behind_a_proxy_the_name_is_left_to_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(*_: object, **__: object) -> None:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(lookup_module.socket, "getaddrinfo", unknown)
+    for name in [k for k in os.environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    with pytest.raises(OsvUnavailable, match="Name or service not known"):
+        check_name("https://osv.invalid", 1.0)
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    check_name("https://osv.invalid", 1.0)  # the proxy resolves it: nothing to check here
+    monkeypatch.setenv("no_proxy", "osv.invalid")
+    with pytest.raises(OsvUnavailable):
+        check_name("https://osv.invalid", 1.0)

@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 
 from vetpy.acquire import reader as reader_module
-from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.interface import Archive, ArchiveFormat, Limits
 from vetpy.acquire.reader import (
     RATIO_FLOOR,
     READ_ERRORS,
@@ -34,8 +34,6 @@ from vetpy.acquire.tar_reader import read_tar, resolve_links
 from vetpy.acquire.views import add_code_views
 from vetpy.acquire.zip_reader import read_zip
 from vetpy.errors import AcquireError, LimitExceeded
-
-_TAR_FORMATS = ("tar.gz", "tar.bz2", "tar.xz", "tar")
 
 
 def _read_folder(root: Path, reader: Reader) -> None:
@@ -74,7 +72,9 @@ def _read_folder(root: Path, reader: Reader) -> None:
         pending.extend(reversed(subfolders))
 
 
-def _finish(reader: Reader, stop: str | None, *, target: str, filename: str, sha: str, fmt: str) -> Archive:
+def _finish(
+    reader: Reader, stop: str | None, *, target: str, filename: str, sha: str, fmt: ArchiveFormat
+) -> Archive:
     if stop is None:
         try:
             resolve_links(reader)
@@ -136,7 +136,7 @@ def open_archive(
             _read_folder(source, reader)
         except Stop as exc:
             stop = str(exc)
-        return _finish(reader, stop, target=target, filename=name, sha="", fmt="folder")
+        return _finish(reader, stop, target=target, filename=name, sha="", fmt=ArchiveFormat.FOLDER)
     if isinstance(source, Path):
         name = filename or fix_name(source.name)
         data = _read_path(source, name, limits)
@@ -147,7 +147,7 @@ def open_archive(
         raise LimitExceeded(_too_big(name, len(data), limits))
 
     fmt, polyglot = unpack_format(data, name)
-    if fmt == "unknown":
+    if fmt is ArchiveFormat.UNKNOWN:
         why = "empty file" if not data else "unknown format"
         raise AcquireError(f"{name}: not a readable archive ({why})")
     sha = hashlib.sha256(data).hexdigest()
@@ -156,7 +156,7 @@ def open_archive(
         reader.find("polyglot", f"polyglot archive: {polyglot}")
     stop = None
     try:
-        if fmt in _TAR_FORMATS:
+        if fmt.is_tar:
             read_tar(data, fmt, reader)
         else:
             read_zip(data, reader)

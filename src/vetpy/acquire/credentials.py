@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import base64
 import netrc
-import os
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
+from vetpy import settings
 from vetpy.redact import register_secret
 
 
@@ -104,9 +103,9 @@ class Credentials:
 
 
 def _load_netrc() -> netrc.netrc | None:
-    path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
+    path = settings.current().netrc
     try:
-        if not path.is_file():
+        if path is None or not path.is_file():
             return None
         parsed = netrc.netrc(str(path))
     except (OSError, netrc.NetrcParseError):

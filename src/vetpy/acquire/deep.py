@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from vetpy.acquire.index import IndexClient
+from vetpy.acquire.index import Artifact, IndexClient
 from vetpy.acquire.resolve import resolve
 from vetpy.acquire.targets import Target
 from vetpy.errors import VetpyError
 from vetpy.redact import redact
 
 
-def expand(targets: Sequence[Target], client: IndexClient, artifact: str = "auto") -> list[Target]:
+def expand(
+    targets: Sequence[Target], client: IndexClient, artifact: Artifact = Artifact.AUTO
+) -> list[Target]:
     """Targets for the dependencies of the index releases among ``targets`` (not the targets themselves),
     and one ``error`` target for each thing that could not be resolved."""
     roots: dict[str, Requirement] = {}

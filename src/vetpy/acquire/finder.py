@@ -14,17 +14,19 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from unearth import Package, PackageFinder
 
 from vetpy.acquire.http import HttpClient
-from vetpy.acquire.release import ReleaseFile
+from vetpy.acquire.release import Artifact, FileKind, ReleaseFile
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
+
+if TYPE_CHECKING:  # unearth (and its HTTP client) is imported when files are first chosen, not before
+    from unearth import Package, PackageFinder
 
 PAGE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
@@ -143,6 +145,8 @@ class Finder:
         self._finders: dict[bool, PackageFinder] = {}
 
     def _finder(self, any_platform: bool) -> PackageFinder:
+        from unearth import PackageFinder
+
         if not self.index_urls:
             raise IndexLookupError("no http(s) package index configured (pip's index-url, PIP_INDEX_URL)")
         if any_platform not in self._finders:
@@ -166,7 +170,7 @@ class Finder:
         return [p for p in matches if urllib.parse.urlsplit(p.link.url).scheme.lower() in ("http", "https")]
 
     def choose(
-        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+        self, requirement: Requirement, artifact: Artifact = Artifact.AUTO, hashes: Iterable[str] = ()
     ) -> Selection:
         """The files to scan for ``requirement`` (see ``--artifact`` in the README)."""
         name = requirement.name
@@ -185,14 +189,14 @@ class Finder:
             return Selection(name, version, tuple(to_release(p) for p in files), tuple(notes))
         version = str(best[0].version)
         same = [p for p in best if _same(p.version, version)]
-        if artifact == "all":
+        if artifact == Artifact.ALL:
             every = self.candidates(Requirement(f"{name}=={version}"), any_platform=True)
             files = [p for p in every if _same(p.version, version)]
-        elif artifact == "wheel":
+        elif artifact == Artifact.WHEEL:
             files = [p for p in same if p.link.is_wheel][:1]
             if not files:
                 raise IndexLookupError(f"{name}=={version}: no wheel for this machine on the index")
-        elif artifact == "sdist":
+        elif artifact == Artifact.SDIST:
             files = [p for p in same if not p.link.is_wheel][:1]
             if not files:
                 raise IndexLookupError(f"{name}=={version}: no sdist on the index")
@@ -237,7 +241,7 @@ def to_release(package: Package) -> ReleaseFile:
         filename=link.filename,
         url=url,
         sha256=hashes.get("sha256"),
-        packagetype="wheel" if link.is_wheel else "sdist",
+        packagetype=FileKind.WHEEL if link.is_wheel else FileKind.SDIST,
         yanked=link.is_yanked,
         hashes=hashes,
         requires_python=link.requires_python,

@@ -24,12 +24,13 @@ from vetpy.acquire.finder import Finder, Selection
 from vetpy.acquire.hashes import verify
 from vetpy.acquire.http import MAX_PAGE_BYTES, HttpClient
 from vetpy.acquire.pipconfig import IndexSettings, read_settings
-from vetpy.acquire.release import ARTIFACTS, ReleaseFile, file_kind
+from vetpy.acquire.release import ARTIFACTS, Artifact, FileKind, ReleaseFile, file_kind
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 
 __all__ = [
     "ARTIFACTS",
+    "Artifact",
     "IndexClient",
     "ReleaseFile",
     "file_kind",
@@ -137,14 +138,14 @@ class IndexClient:
         return self.choose(Requirement(name)).version
 
     def choose(
-        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+        self, requirement: Requirement, artifact: Artifact = Artifact.AUTO, hashes: Iterable[str] = ()
     ) -> Selection:
         """The version pip would install for ``requirement`` and the files to scan (every index searched)."""
         if artifact not in ARTIFACTS:
             raise IndexLookupError(f"unknown artifact {artifact!r}: choose one of {', '.join(ARTIFACTS)}")
         return self.finder.choose(requirement, artifact, hashes)
 
-    def select(self, name: str, version: str | None, artifact: str = "auto") -> list[ReleaseFile]:
+    def select(self, name: str, version: str | None, artifact: Artifact = Artifact.AUTO) -> list[ReleaseFile]:
         """The files to scan for ``name`` (``==version``, else what pip would install) by artifact choice."""
         try:
             requirement = Requirement(f"{name}=={version}" if version else name)
@@ -172,7 +173,7 @@ def latest_version(files: Iterable[ReleaseFile], name: str, specifier: Specifier
     versions: set[Version] = set()
     for f in files:
         try:
-            if not f.yanked and f.packagetype != "other":
+            if not f.yanked and f.packagetype is not FileKind.OTHER:
                 versions.add(Version(f.version))
         except InvalidVersion:
             continue

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from vetpy.acquire.interface import Archive, Limits, Member
+from vetpy.acquire.interface import Archive, ArchiveFormat, Limits, Member
 from vetpy.acquire.projectfile import cut
 from vetpy.errors import AcquireError, LimitExceeded
 
@@ -199,7 +199,7 @@ def open_installed(dist: InstalledDistribution, *, limits: Limits = Limits()) ->
         target=dist.label,
         filename=dist.dist_info.name,
         sha256=record_digest.hexdigest(),
-        format="wheel",
+        format=ArchiveFormat.WHEEL,
         members=tuple(members),
         notes=tuple(notes),
         limit_hit=stop,

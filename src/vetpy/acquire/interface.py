@@ -4,8 +4,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
 
 from vetpy.errors import VetpyError
+
+
+class ArchiveFormat(StrEnum):
+    """How an archive's bytes are laid out (decided by content, see :mod:`vetpy.acquire.sniff`)."""
+
+    ZIP = "zip"
+    WHEEL = "wheel"  # a zip named .whl (or an installed distribution)
+    EGG = "egg"  # a zip named .egg
+    TAR_GZ = "tar.gz"
+    TAR_BZ2 = "tar.bz2"
+    TAR_XZ = "tar.xz"
+    TAR = "tar"
+    FOLDER = "folder"  # an unpacked source tree
+    UNKNOWN = "unknown"  # none of the above: not read
+
+    @property
+    def is_tar(self) -> bool:
+        return self in _TARS
+
+
+_TARS = frozenset({ArchiveFormat.TAR_GZ, ArchiveFormat.TAR_BZ2, ArchiveFormat.TAR_XZ, ArchiveFormat.TAR})
 
 
 @dataclass(frozen=True)
@@ -75,7 +97,7 @@ class Archive:
     target: str
     filename: str
     sha256: str
-    format: str
+    format: ArchiveFormat
     members: tuple[Member, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     limit_hit: str | None = None

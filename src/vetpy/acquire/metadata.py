@@ -18,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.interface import Limits
-from vetpy.acquire.release import ReleaseFile
+from vetpy.acquire.release import FileKind, ReleaseFile
 from vetpy.errors import AcquireError
 
 MAX_METADATA_BYTES = 4 * 1024 * 1024
@@ -65,7 +65,7 @@ def dependencies(
     fetch_file: Callable[[ReleaseFile], bytes],
 ) -> Dependencies:
     """The dependencies of ``release``: see the module docstring for the sources tried."""
-    sdist = release.packagetype == "sdist"
+    sdist = release.packagetype is FileKind.SDIST
     if release.core_metadata:
         try:
             text = fetch_metadata(release.url + ".metadata").decode("utf-8", "replace")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import zipfile
 
+from vetpy.acquire.interface import ArchiveFormat
+
 #: How many leading bytes ``detect_format`` needs to see (the tar header block).
 HEAD_BYTES = 512
-
-FORMATS = ("zip", "wheel", "egg", "tar.gz", "tar.bz2", "tar.xz", "tar", "folder", "unknown")
 
 
 def _is_tar_header(head: bytes) -> bool:
@@ -28,7 +28,7 @@ def _is_tar_header(head: bytes) -> bool:
     return stored == unsigned
 
 
-def detect_format(head: bytes, filename: str | None = None) -> str:
+def detect_format(head: bytes, filename: str | None = None) -> ArchiveFormat:
     """The format of an archive whose first bytes are ``head``, by content only.
 
     Returns "zip", "tar.gz", "tar.bz2", "tar.xz", "tar" or "unknown". A zip whose ``filename`` ends in
@@ -37,27 +37,26 @@ def detect_format(head: bytes, filename: str | None = None) -> str:
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         lower = (filename or "").lower()
         if lower.endswith(".whl"):
-            return "wheel"
+            return ArchiveFormat.WHEEL
         if lower.endswith(".egg"):
-            return "egg"
-        return "zip"
+            return ArchiveFormat.EGG
+        return ArchiveFormat.ZIP
     if head[:2] == b"\x1f\x8b":
-        return "tar.gz"
+        return ArchiveFormat.TAR_GZ
     if head[:3] == b"BZh":
-        return "tar.bz2"
+        return ArchiveFormat.TAR_BZ2
     if head[:6] == b"\xfd7zXZ\x00":
-        return "tar.xz"
+        return ArchiveFormat.TAR_XZ
     if _is_tar_header(head):
-        return "tar"
-    return "unknown"
+        return ArchiveFormat.TAR
+    return ArchiveFormat.UNKNOWN
 
 
 #: Names pip always unpacks as zips (pip._internal.utils.filetypes.ZIP_EXTENSIONS).
 PIP_ZIP_EXTENSIONS = (".zip", ".whl")
-_TARS = ("tar.gz", "tar.bz2", "tar.xz", "tar")
 
 
-def unpack_format(data: bytes, filename: str | None = None) -> tuple[str, str | None]:
+def unpack_format(data: bytes, filename: str | None = None) -> tuple[ArchiveFormat, str | None]:
     """The format pip's unpacker would use for ``data`` (pip._internal.utils.unpacking.unpack_file), and a
     message when the bytes are also valid as another format (a polyglot).
 
@@ -72,12 +71,18 @@ def unpack_format(data: bytes, filename: str | None = None) -> tuple[str, str | 
         is_zip = False
     if not is_zip:
         return by_content, None
-    as_zip = "wheel" if lower.endswith(".whl") else "egg" if lower.endswith(".egg") else "zip"
-    if by_content in _TARS:
+    as_zip = (
+        ArchiveFormat.WHEEL
+        if lower.endswith(".whl")
+        else ArchiveFormat.EGG
+        if lower.endswith(".egg")
+        else ArchiveFormat.ZIP
+    )
+    if by_content.is_tar:
         return (
             as_zip,
             f"valid as {by_content} and as zip: pip unpacks it as a zip, so the zip is what is read",
         )
-    if by_content == "unknown" and data[:4] not in (b"PK\x03\x04", b"PK\x05\x06"):
+    if by_content is ArchiveFormat.UNKNOWN and data[:4] not in (b"PK\x03\x04", b"PK\x05\x06"):
         return as_zip, "a zip behind other leading bytes: pip unpacks it as a zip"
     return as_zip, None

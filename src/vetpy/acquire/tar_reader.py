@@ -15,6 +15,7 @@ import lzma
 import posixpath
 import tarfile
 
+from vetpy.acquire.interface import ArchiveFormat
 from vetpy.acquire.reader import CHUNK, Link, Reader, fix_name, one_line, safe_path
 
 #: Most links followed one after another (a loop or a long chain stops here).
@@ -28,14 +29,14 @@ class _Inflated:
     of bzip2 can ask for gigabytes at once); the gzip/bz2/lzma file classes bound each read instead.
     """
 
-    def __init__(self, data: bytes, fmt: str, reader: Reader) -> None:
+    def __init__(self, data: bytes, fmt: ArchiveFormat, reader: Reader) -> None:
         raw = io.BytesIO(data)  # all in memory: nothing to close
         self.source: io.BufferedIOBase
-        if fmt == "tar.gz":
+        if fmt is ArchiveFormat.TAR_GZ:
             self.source = gzip.GzipFile(fileobj=raw, mode="rb")
-        elif fmt == "tar.bz2":
+        elif fmt is ArchiveFormat.TAR_BZ2:
             self.source = bz2.BZ2File(raw, mode="rb")
-        elif fmt == "tar.xz":
+        elif fmt is ArchiveFormat.TAR_XZ:
             self.source = lzma.LZMAFile(raw, mode="rb")  # noqa: SIM115
         else:
             self.source = raw
@@ -78,7 +79,7 @@ def _link(reader: Reader, info: tarfile.TarInfo, name: str) -> None:
     reader.links.append(Link(path, target, raw_target, info.islnk()))
 
 
-def read_tar(data: bytes, fmt: str, reader: Reader) -> None:
+def read_tar(data: bytes, fmt: ArchiveFormat, reader: Reader) -> None:
     """Read every member of a tar; links are collected for :func:`resolve_links`."""
     with tarfile.open(fileobj=_Inflated(data, fmt, reader), mode="r|") as tar:  # type: ignore[call-overload]
         for info in tar:

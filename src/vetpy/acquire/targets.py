@@ -9,32 +9,34 @@ to scan it: editable, URL, options).
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.hashes import verify
-from vetpy.acquire.index import ARTIFACTS, IndexClient, ReleaseFile
-from vetpy.acquire.installed import (
-    InstalledDistribution,
-    default_site_packages,
-    distributions,
-    open_installed,
-)
-from vetpy.acquire.interface import Archive, Limits
+from vetpy.acquire.interface import Archive, ArchiveFormat, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
-from vetpy.acquire.projects import looks_like_project, read_project
+from vetpy.acquire.release import ARTIFACTS, Artifact, ReleaseFile
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
 from vetpy.redact import redact
+from vetpy.settings import URL_VARIABLE_NAME
+from vetpy.settings import current as current_settings
 
-_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+if TYPE_CHECKING:  # the index client (and its HTTP stack) is imported only when an index is asked
+    from vetpy.acquire.index import IndexClient
+    from vetpy.acquire.installed import InstalledDistribution
+
+#: An index client, or a function that makes one on first use (None: no index configured).
+ClientSource: TypeAlias = "IndexClient | Callable[[], IndexClient | None] | None"
+
+_VARIABLE = re.compile(r"\$\{(" + URL_VARIABLE_NAME.pattern + r")\}")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".egg", ".tar")
 
 
@@ -60,14 +62,18 @@ class _LazyClient:
     """
 
     def __init__(
-        self, client: IndexClient | None, index_url: str | None = None, extra: tuple[str, ...] = ()
+        self, client: ClientSource, index_url: str | None = None, extra: tuple[str, ...] = ()
     ) -> None:
         self._client = client
         self._index_url = index_url
         self._extra = extra
 
     def get(self) -> IndexClient:
-        if self._client is None or self._index_url or self._extra:
+        from vetpy.acquire.index import IndexClient
+
+        if callable(self._client) and not (self._index_url or self._extra):
+            self._client = self._client()
+        if self._client is None or callable(self._client) or self._index_url or self._extra:
             settings = read_settings(self._index_url)
             extra = settings.extra_index_urls + self._extra
             self._client = IndexClient(settings=replace(settings, extra_index_urls=extra))
@@ -76,7 +82,11 @@ class _LazyClient:
 
 
 def _resolve_requirement(
-    requirement: Requirement, label: str, artifact: str, client: _LazyClient, hashes: tuple[str, ...] = ()
+    requirement: Requirement,
+    label: str,
+    artifact: Artifact,
+    client: _LazyClient,
+    hashes: tuple[str, ...] = (),
 ) -> list[Target]:
     """The files pip would choose for ``requirement`` (see ``Finder.choose``), one target each."""
     if requirement.url:
@@ -120,10 +130,10 @@ def _is_archive_file(path: Path) -> bool:
             head = handle.read(HEAD_BYTES)
     except OSError:
         return True  # let the archive reader report it
-    return detect_format(head, path.name) != "unknown"
+    return detect_format(head, path.name) is not ArchiveFormat.UNKNOWN
 
 
-def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
+def _resolve_one(text: str, artifact: Artifact, client: _LazyClient) -> list[Target]:
     if _exists(text):
         return [Target(text, path=Path(text))]
     if "/" in text or "\\" in text or text.lower().endswith(_ARCHIVE_SUFFIXES):
@@ -136,7 +146,7 @@ def _resolve_one(text: str, artifact: str, client: _LazyClient) -> list[Target]:
     return _resolve_requirement(requirement, text, artifact, client)
 
 
-def _entry_targets(entry: ProjectEntry, artifact: str, client: _LazyClient) -> list[Target]:
+def _entry_targets(entry: ProjectEntry, artifact: Artifact, client: _LazyClient) -> list[Target]:
     if entry.requirement is None:
         reason = entry.skipped or "skipped: not a requirement"
         return [Target(entry.label, skipped=f"{reason} ({entry.origin})", origin=entry.origin)]
@@ -152,11 +162,17 @@ def read_projects(targets: Sequence[str], requirements: Sequence[Path] = ()) -> 
     items: list[str | ProjectFile] = []
     for text in targets:
         path = Path(text)
-        if _exists(text) and not _is_archive_file(path) and looks_like_project(path):
-            items.append(read_project(path))
-        else:
-            items.append(text)
-    items += [read_project(Path(path), assume="requirements") for path in requirements]
+        if _exists(text) and not _is_archive_file(path):  # an archive never needs the project readers
+            from vetpy.acquire.projects import looks_like_project, read_project
+
+            if looks_like_project(path):
+                items.append(read_project(path))
+                continue
+        items.append(text)
+    if requirements:
+        from vetpy.acquire.projects import read_project
+
+        items += [read_project(Path(path), assume="requirements") for path in requirements]
     return items
 
 
@@ -173,16 +189,18 @@ def _index_settings(items: Sequence[str | ProjectFile], trust: bool) -> tuple[st
 
 
 def expand_variables(url: str) -> str:
-    """``${NAME}`` (upper case, as pip allows) from the environment: only for trusted index URLs."""
-    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), m.group(0)), url)
+    """``${NAME}`` (upper case, as pip allows) from the environment as read into the settings: only for
+    trusted index URLs."""
+    variables = current_settings().url_variables
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), url)
 
 
 def resolve_targets(
     targets: Sequence[str],
     requirements: Sequence[Path] = (),
     *,
-    artifact: str = "auto",
-    client: IndexClient | None = None,
+    artifact: Artifact = Artifact.AUTO,
+    client: ClientSource = None,
     trust_requirements_indexes: bool = False,
 ) -> list[Target]:
     """Targets for the given strings (archives, folders, names, project files), then ``-r`` files.
@@ -223,12 +241,16 @@ def load_target(
     if target.skipped:
         raise AcquireError(target.skipped)
     if target.installed is not None:
+        from vetpy.acquire.installed import open_installed
+
         return open_installed(target.installed, limits=limits)
     if target.path is not None:
         if target.hashes and target.path.is_file():
             verify(target.path.read_bytes(), target.path.name, pins=target.hashes)
         return open_archive(target.path, target=target.label, limits=limits)
     if target.release is not None:
+        from vetpy.acquire.index import IndexClient
+
         index = client or IndexClient()
         data = index.download(target.release, max_bytes=limits.max_archive_bytes, pins=target.hashes)
         return open_archive(data, target=target.label, filename=target.release.filename, limits=limits)
@@ -237,5 +259,7 @@ def load_target(
 
 def installed_targets(site_packages: Path | None = None) -> list[Target]:
     """One target per distribution installed in ``site_packages`` (default: this interpreter's)."""
+    from vetpy.acquire.installed import default_site_packages, distributions
+
     sites = [site_packages] if site_packages is not None else default_site_packages()
     return [Target(d.label, installed=d) for site in sites for d in distributions(site)]

@@ -25,7 +25,7 @@ import tokenize
 import warnings
 from dataclasses import replace
 
-from vetpy.acquire.interface import Archive, CodeView, Finding, Limits, Member
+from vetpy.acquire.interface import Archive, ArchiveFormat, CodeView, Finding, Limits, Member
 from vetpy.acquire.pyc import read_pyc
 from vetpy.acquire.reader import CODE_SUFFIXES, human_bytes, one_line
 from vetpy.acquire.render import render_bytecode, render_notebook, unpad
@@ -141,8 +141,9 @@ def _is_pure_wheel(archive: Archive) -> bool:
 
 def _sourceless(builder: _Builder) -> None:
     archive = builder.archive
-    where = "sdist" if archive.format not in ("wheel", "egg", "folder") else None
-    if archive.format == "wheel" and _is_pure_wheel(archive):
+    installed_as_is = (ArchiveFormat.WHEEL, ArchiveFormat.EGG, ArchiveFormat.FOLDER)
+    where = "sdist" if archive.format not in installed_as_is else None
+    if archive.format == ArchiveFormat.WHEEL and _is_pure_wheel(archive):
         where = "pure-Python wheel"
     packages = {posixpath.dirname(p) for p in builder.paths if posixpath.basename(p).startswith("__init__.")}
     roots = {posixpath.dirname(p) for p in builder.paths if posixpath.basename(p) in ("setup.py", "PKG-INFO")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from vetpy.acquire.interface import ArchiveFormat
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import VetpyError
 
@@ -16,7 +17,7 @@ def is_archive(path: Path) -> bool:
             head = handle.read(HEAD_BYTES)
     except OSError:
         return False
-    return detect_format(head, path.name) != "unknown"
+    return detect_format(head, path.name) is not ArchiveFormat.UNKNOWN
 
 
 def archives_under(folder: Path) -> list[str]:

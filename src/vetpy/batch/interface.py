@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from vetpy.acquire.interface import Limits
+from vetpy.acquire.release import Artifact
 from vetpy.result import ScanResult, Verdict, one_line
 from vetpy.scan import error_result
 
@@ -69,7 +70,7 @@ class WorkerSettings:
     threshold: float | None = None
     limits: Limits = field(default_factory=Limits)
     max_memory_mb: int | None = 2048  # address-space cap per local worker; None = no cap
-    artifact: str = "auto"  # which index files of a name==version target (see ``vetpy scan --artifact``)
+    artifact: Artifact = Artifact.AUTO  # which index files of a name==version target (``scan --artifact``)
     factory: Callable[[WorkerSettings], ScanFn] = scanner_factory
 
 
@@ -107,12 +108,6 @@ def safe_scan(scan: ScanFn, target: str, max_memory_mb: int | None) -> ScanOutco
         return ScanOutcome(error_result(target, f"out of memory{limit}"), out_of_memory=True)
     except Exception as exc:
         return ScanOutcome(error_result(target, f"internal error: {type(exc).__name__}: {exc}"))
-    if _scanner_ran_out_of_memory(result):
+    if result.out_of_memory:  # the Scanner caught a MemoryError of its own
         return ScanOutcome(replace(result, error=f"out of memory{limit}"), out_of_memory=True)
     return ScanOutcome(result)
-
-
-def _scanner_ran_out_of_memory(result: ScanResult) -> bool:
-    """The Scanner turns its own exceptions into ``internal error: <type>: ...`` results; a MemoryError
-    among them means this worker ran out of memory."""
-    return result.verdict is Verdict.ERROR and (result.error or "").startswith("internal error: MemoryError")

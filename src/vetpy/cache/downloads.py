@@ -5,7 +5,9 @@ bytes only when they still hash to ``sha256``; ``put`` writes a temporary file a
 concurrent writers and a kill mid-write never leave a partial file under a final name.
 :class:`CachingIndexClient` is an :class:`~vetpy.acquire.index.IndexClient` that uses it, and keeps project
 pages for a few minutes (as pip's own HTTP cache does), so scanning the same requirements again needs no
-network at all.
+network at all. The files chosen for a requirement pinned to one version (``name==1.2``) are reused for a
+day: a release's files rarely change once uploaded; an unpinned requirement asks the index again after a
+few minutes, because a new release changes the answer.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from vetpy.acquire.hashes import verify
 from vetpy.acquire.http import MAX_PAGE_BYTES, Fetched, HttpClient
 from vetpy.acquire.index import IndexClient
 from vetpy.acquire.pipconfig import IndexSettings
-from vetpy.acquire.release import ReleaseFile
+from vetpy.acquire.release import Artifact, ReleaseFile
 from vetpy.cache.store import KeyValueStore
 from vetpy.fsutil import replace_atomically
 
 PAGE_MAX_AGE = 600.0  # seconds an index page is reused (the simple API's own cache lifetime)
+PINNED_MAX_AGE = 86_400.0  # seconds the files chosen for one pinned version (name==1.2) are reused
 _SHA256_HEX = frozenset("0123456789abcdef")
 
 
@@ -109,19 +112,27 @@ class CachingIndexClient(IndexClient):
     (checked against every listed digest and pin, as a fresh download is), and whose pages are reused for
     ``page_max_age`` seconds."""
 
-    def __init__(self, root: Path, index_url: str | None = None, page_max_age: float = PAGE_MAX_AGE) -> None:
+    def __init__(
+        self,
+        root: Path,
+        index_url: str | None = None,
+        page_max_age: float = PAGE_MAX_AGE,
+        pinned_max_age: float = PINNED_MAX_AGE,
+    ) -> None:
         super().__init__(index_url)
         self.files = DownloadCache(root)
         self.http = CachingHttpClient(self.settings, root, page_max_age)
         self.choices = KeyValueStore(root / "choices.sqlite")
         self.page_max_age = page_max_age
+        self.pinned_max_age = pinned_max_age
 
     def choose(
-        self, requirement: Requirement, artifact: str = "auto", hashes: Iterable[str] = ()
+        self, requirement: Requirement, artifact: Artifact = Artifact.AUTO, hashes: Iterable[str] = ()
     ) -> Selection:
-        """As the index client chooses, reusing a choice made in the last ``page_max_age`` seconds for the
-        same requirement, artifact, hashes, index settings and interpreter (choosing evaluates every file
-        of every release against this machine's wheel tags: most of a cached scan's time otherwise)."""
+        """As the index client chooses, reusing a choice made for the same requirement, artifact, hashes,
+        index settings and interpreter in the last ``pinned_max_age`` seconds when the requirement pins one
+        version, else in the last ``page_max_age`` seconds (choosing evaluates every file of every release
+        against this machine's wheel tags: most of a cached scan's time otherwise)."""
         hashes = tuple(hashes)
         where = [
             repr(self.settings),
@@ -132,7 +143,8 @@ class CachingIndexClient(IndexClient):
             sorted(hashes),
         ]
         key = hashlib.sha256(json.dumps(["choose", *where]).encode()).hexdigest()  # settings may hold logins
-        raw = self.choices.get(key, max_age=self.page_max_age) if self.page_max_age > 0 else None
+        max_age = self.pinned_max_age if pins_one_version(requirement) else self.page_max_age
+        raw = self.choices.get(key, max_age=max_age) if self.page_max_age > 0 and max_age > 0 else None
         if raw is not None:
             try:
                 data = json.loads(raw)
@@ -154,3 +166,9 @@ class CachingIndexClient(IndexClient):
         if release.sha256:
             self.files.put(data, release.sha256)
         return data
+
+
+def pins_one_version(requirement: Requirement) -> bool:
+    """``name==1.2`` or ``name===1.2`` (no wildcard): the index's answer is one release's files."""
+    specs = list(requirement.specifier)
+    return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from vetpy.acquire.release import ARTIFACTS
+from vetpy.acquire.release import ARTIFACTS, Artifact
 from vetpy.batch import BatchSummary, LocalEngine, WorkerSettings, discover, run_batch
 from vetpy.batch.interface import Engine
 from vetpy.cli.argtypes import positive_float, positive_int, probability
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         limits=replace(limits, max_seconds=min(limits.max_seconds, args.timeout)),
         max_memory_mb=args.max_memory,
-        artifact=args.artifact,
+        artifact=Artifact(args.artifact),
     )
     console = Console(stderr=True)
     with _progress(console, sys.stderr.isatty()) as (start, advance):

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Sequence
 
 from vetpy.osv import apply_known_malicious, lookup_from_options
-from vetpy.osv.client import OSV_URL_ENV
 from vetpy.result import ScanResult
+from vetpy.settings import OSV_URL_ENV
 
 
 def add_osv_arguments(parser: argparse.ArgumentParser) -> None:

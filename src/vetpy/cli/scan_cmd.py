@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vetpy.acquire.index import ARTIFACTS, IndexClient
 from vetpy.acquire.interface import Limits
+from vetpy.acquire.release import ARTIFACTS
 from vetpy.acquire.targets import installed_targets
 from vetpy.cli.argtypes import positive_int, probability
 from vetpy.cli.limits import add_limit_arguments, limits_from_args
 from vetpy.cli.osv_args import add_osv_arguments, check_known_malicious
 from vetpy.cli.scan_config import mark_ignored, scan_options
 from vetpy.cli.scan_progress import scan_progress
-from vetpy.diff import against_previous
 from vetpy.errors import VetpyError
-from vetpy.model.interface import Scorer
 from vetpy.parallel import scan_resolved
 from vetpy.redact import redact
 from vetpy.report import Format, render
@@ -26,6 +25,10 @@ from vetpy.report.escape import escape_text
 from vetpy.report.output import write_atomic
 from vetpy.result import Outcome, ScanResult
 from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
+
+if TYPE_CHECKING:
+    from vetpy.acquire.index import IndexClient
+    from vetpy.model.interface import Scorer
 
 
 def register(subparsers: Any) -> None:
@@ -102,20 +105,27 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def caching_client(root: Path) -> IndexClient | None:
+    """The index client with the download cache under ``root``; None when no index is configured (local
+    targets still scan). Made on first use: a scan of local files never reads pip's configuration."""
+    from vetpy.cache.downloads import CachingIndexClient
+
+    with contextlib.suppress(VetpyError):
+        return CachingIndexClient(root)
+    return None
+
+
 def caches(scorer: Scorer, limits: Limits, threshold: float | None) -> dict[str, Any]:
     """The Scanner arguments that turn on the result cache and the download cache."""
     from vetpy import cache
-    from vetpy.cache.downloads import CachingIndexClient
     from vetpy.cache.results import ResultCache, model_identity
 
     root = cache.scan_cache_root()
     used = scorer.threshold if threshold is None else threshold
-    found: dict[str, Any] = {
-        "cache": ResultCache(root, model_id=model_identity(scorer), threshold=used, limits=limits)
+    return {
+        "cache": ResultCache(root, model_id=model_identity(scorer), threshold=used, limits=limits),
+        "client": functools.partial(caching_client, root),
     }
-    with contextlib.suppress(VetpyError):  # no index configured: local targets still scan
-        found["client"] = CachingIndexClient(root)
-    return found
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
     with scan_progress(len(items)) as on_result:
         results = scan_resolved(scanner, items, jobs=args.jobs, on_result=on_result)
     if args.against_previous:
+        from vetpy.acquire.index import IndexClient
+        from vetpy.diff import against_previous
+
         client = scanner.client or IndexClient()
         results = [
             against_previous(r, client=client, limits=limits, artifact=options.artifact) for r in results

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vetpy.acquire.index import ARTIFACTS
+from vetpy.acquire.release import ARTIFACTS, Artifact
 from vetpy.errors import VetpyError
 from vetpy.projectconfig import ProjectConfig, apply_ignores, find_config, load_config
 from vetpy.report import Format
@@ -23,7 +23,7 @@ class ScanOptions:
     format: str
     threshold: float | None
     model: str | None
-    artifact: str
+    artifact: Artifact
     trust_requirements_indexes: bool
     targets: tuple[str, ...]
 
@@ -77,7 +77,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         format=fmt,
         threshold=threshold,
         model=model,
-        artifact=artifact,
+        artifact=Artifact(artifact),
         trust_requirements_indexes=trust,
         targets=tuple(args.targets) if given else _targets(settings.get("targets"), config),
     )

@@ -94,6 +94,49 @@ UNWEIGHTED: Mapping[str, str] = {
 
 DEFAULT_BIAS = -4.0
 
+#: Capabilities every library has (reading the environment or a netrc, running a process, calling HTTP,
+#: importing by name): alone they describe what a package *can* do. They count in full only when the
+#: package also runs code by itself (RUNS_ITSELF) or shows the shape of a payload (PAYLOAD_SHAPE); in code
+#: that waits to be called, with neither, they count at CALL_TIME_FACTOR of their weight. This is what
+#: kept `requests` (netrc reading, an `exec` of its own version file in setup.py, environment proxies,
+#: importlib) over the threshold (issue 18): capabilities, no behaviour.
+CAPABILITIES = frozenset(
+    {
+        "code.exec_eval",
+        "code.compile",
+        "code.dunder_import",
+        "code.dynamic_getattr",
+        "code.base64",
+        "code.marshal_zlib",
+        "code.subprocess",
+        "code.os_system",
+        "code.socket",
+        "code.http",
+        "code.credential_read",
+        "code.env_access",
+        "code.system_info",
+        "code.ctypes_win",
+    }
+)
+RUNS_ITSELF = frozenset(
+    {"install.setup_suspicious", "install.pth_exec", "install.init_suspicious", "install.import_time_payload"}
+)
+PAYLOAD_SHAPE = frozenset(
+    {
+        "code.decode_exec",
+        "code.download_exec",
+        "code.decoded_sink",
+        "code.exfil_flow",
+        "code.reverse_shell",
+        "code.webhook",
+        "code.paste_site",
+        "code.raw_ip",
+        "code.obfuscator",
+        "code.startup_write",
+    }
+)
+CALL_TIME_FACTOR = 0.25
+
 # Shannon entropy (bits/char) of ordinary text vs. packed data: rescaled to [0, 1] between these.
 _ENTROPY_LOW, _ENTROPY_HIGH = 4.5, 6.0
 
@@ -133,8 +176,12 @@ class RuleScorer:
         self.threshold = threshold
 
     def _terms(self, package: PackageFeatures) -> dict[str, float]:
+        values = package.values
+        acts = any(float(values.get(f, 0.0)) > 0 for f in RUNS_ITSELF | PAYLOAD_SHAPE)
         return {
-            feature: weight * _squash(feature, float(package.values.get(feature, 0.0)))
+            feature: weight
+            * _squash(feature, float(values.get(feature, 0.0)))
+            * (1.0 if acts or feature not in CAPABILITIES else CALL_TIME_FACTOR)
             for feature, weight in self.weights.items()
         }
 

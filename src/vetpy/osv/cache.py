@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, refs TEXT NOT NULL, fe
 CREATE TABLE IF NOT EXISTS vulns (
     id TEXT NOT NULL, modified TEXT NOT NULL, malicious INTEGER NOT NULL, PRIMARY KEY (id, modified)
 );
+CREATE TABLE IF NOT EXISTS pauses (url TEXT PRIMARY KEY, reason TEXT NOT NULL, until REAL NOT NULL);
 """
 
 
@@ -60,6 +61,15 @@ class OsvCache:
 
     def store_malicious(self, ref: VulnRef, malicious: bool) -> None:
         self._write("INSERT OR REPLACE INTO vulns VALUES (?, ?, ?)", (ref.id, ref.modified, int(malicious)))
+
+    def paused(self, url: str) -> str | None:
+        """Why the OSV service at ``url`` was found unreachable, while the pause after that lasts."""
+        row = self._fetch("SELECT reason, until FROM pauses WHERE url = ?", (url,))
+        return str(row[0]) if row is not None and float(str(row[1])) > time.time() else None
+
+    def pause(self, url: str, reason: str, seconds: float) -> None:
+        """Let other vetpy processes skip ``url`` for ``seconds`` (it just failed with ``reason``)."""
+        self._write("INSERT OR REPLACE INTO pauses VALUES (?, ?, ?)", (url, reason, time.time() + seconds))
 
     def close(self) -> None:
         if self._db is not None:

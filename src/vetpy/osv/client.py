@@ -7,17 +7,14 @@ Every call has a tight time-out and a size cap; any failure (no network, HTTP er
 from __future__ import annotations
 
 import json
-import os
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from vetpy import settings
 from vetpy.result import one_line
 
 DEFAULT_OSV_URL = "https://api.osv.dev"  # OSV's public service (not a package registry)
-OSV_URL_ENV = "VETPY_OSV_URL"
 ECOSYSTEM = "PyPI"  # OSV's name for the Python ecosystem
 MAX_BATCH = 1000  # OSV's documented limit of queries per querybatch
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
@@ -45,8 +42,9 @@ class VulnRef:
 
 
 def osv_url(explicit: str | None = None) -> str:
-    """The OSV API base: ``explicit``, else ``VETPY_OSV_URL``, else the public service."""
-    return (explicit or os.environ.get(OSV_URL_ENV) or DEFAULT_OSV_URL).rstrip("/")
+    """The OSV API base: ``explicit``, else ``VETPY_OSV_URL`` (read into the settings), else the public
+    service."""
+    return (explicit or settings.current().osv_url or DEFAULT_OSV_URL).rstrip("/")
 
 
 class OsvClient:
@@ -77,6 +75,9 @@ class OsvClient:
         return page
 
     def _request(self, path: str, body: dict[str, Any] | None) -> Any:
+        import urllib.error  # with urllib.request, its HTTP and TLS stack: only when OSV is asked
+        import urllib.request
+
         data = None if body is None else json.dumps(body).encode()
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if data is not None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -25,8 +28,8 @@ from vetpy.settings import current as current_settings
 
 MAL_PREFIX = "MAL-"
 MALICIOUS_SUMMARY_RE = re.compile(r"\bmalicious\b|\bmalware\b", re.IGNORECASE)
-TTL_ENV = "VETPY_OSV_CACHE_SECONDS"
-DEFAULT_TTL = 3600.0
+RESOLVE_SECONDS = 2.0  # a name resolver that has not answered by then has lost the query (it retries at 5 s)
+SHARED_PAUSE = 60.0  # after a failure, other vetpy processes using the same cache skip OSV this long
 REASON_FEATURE = "known_malicious"
 T = TypeVar("T")
 
@@ -52,12 +55,14 @@ class KnownMaliciousLookup:
         budget_seconds: float = 8.0,
         max_details: int = 40,
         retry_after: float = 300.0,
+        resolve_seconds: float = RESOLVE_SECONDS,
     ) -> None:
         self.client = client
         self.cache = cache or OsvCache(None, 0.0)
         self.budget_seconds = budget_seconds
         self.max_details = max_details
         self.retry_after = retry_after
+        self.resolve_seconds = resolve_seconds
         self._down_until = 0.0
         self._down_reason = ""
 
@@ -94,11 +99,17 @@ class KnownMaliciousLookup:
     def _ask(self, missing: list[Query], answers: dict[Query, list[VulnRef]]) -> str | None:
         if time.monotonic() < self._down_until:
             return f"known-malicious lookup skipped: {self._down_reason}"
+        shared = self.cache.paused(self.client.base_url)  # another run just found it unreachable
+        if shared is not None:
+            self._down_until, self._down_reason = time.monotonic() + self.retry_after, shared
+            return f"known-malicious lookup skipped: {shared}"
         try:
+            check_name(self.client.base_url, self.resolve_seconds)
             fetched = within(self.budget_seconds, lambda: self.client.querybatch(missing))
         except OsvUnavailable as exc:
             self._down_until = time.monotonic() + self.retry_after
             self._down_reason = one_line(exc)
+            self.cache.pause(self.client.base_url, self._down_reason, min(SHARED_PAUSE, self.retry_after))
             return f"known-malicious lookup skipped: {self._down_reason}"
         for query, refs in zip(missing, fetched, strict=True):
             answers[query] = refs
@@ -144,6 +155,35 @@ def within(seconds: float, call: Callable[[], T]) -> T:
         raise box["error"]
     value: T = box["value"]
     return value
+
+
+def check_name(url: str, seconds: float) -> None:
+    """Raise OsvUnavailable when the host of ``url`` does not resolve, or not within ``seconds``: a resolver
+    that lost the query blocks for its own time-out (5 s, then again), out of reach of socket time-outs.
+    Behind a proxy the proxy resolves the name, so nothing is checked here."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname
+    if not host or _proxied(parts.scheme, host):
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        within(seconds, lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    except OsvUnavailable:
+        raise OsvUnavailable(
+            f"OSV unreachable: the name resolver did not answer within {seconds:g} s"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise OsvUnavailable(one_line(f"OSV unreachable: {exc}")) from exc
+
+
+def _proxied(scheme: str, host: str) -> bool:
+    """Whether urllib sends requests for ``host`` through a proxy (read from the environment on Linux:
+    without a ``*_proxy`` variable there is none, and urllib's HTTP stack need not be imported to see it)."""
+    if sys.platform.startswith("linux") and not any(k.lower().endswith("_proxy") for k in os.environ):
+        return False
+    import urllib.request
+
+    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
 
 
 def _key(query: Query) -> str:
@@ -210,9 +250,6 @@ def lookup_from_options(
     """The lookup a command should use (None when ``--no-osv``), cached in vetpy's cache folder."""
     if not enabled:
         return None
-    try:
-        ttl = float(os.environ.get(TTL_ENV, DEFAULT_TTL))
-    except ValueError:
-        ttl = DEFAULT_TTL
-    cache = OsvCache(current_settings().cache_dir / "osv.sqlite", ttl)
+    configured = current_settings()
+    cache = OsvCache(configured.cache_dir / "osv.sqlite", configured.osv_cache_seconds)
     return KnownMaliciousLookup(OsvClient(url, timeout=timeout), cache)

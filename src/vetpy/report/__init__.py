@@ -18,17 +18,22 @@ class Format(StrEnum):
 
 def render(results: Sequence[ScanResult], fmt: Format | str, *, model: str, color: bool = False) -> str:
     """The whole report for ``results`` in one format, as a string ending with a newline."""
-    from vetpy.report import json as json_report
-    from vetpy.report import markdown, sarif, text
-
-    match Format(fmt):
+    match Format(fmt):  # each format's module is imported only when it is asked for
         case Format.TEXT:
+            from vetpy.report import text
+
             report = text.render(results, model=model, color=color)
         case Format.JSON:
+            from vetpy.report import json as json_report
+
             report = json_report.render(results, model=model)
         case Format.SARIF:
+            from vetpy.report import sarif
+
             report = sarif.render(results, model=model)
         case Format.MARKDOWN:
+            from vetpy.report import markdown
+
             report = markdown.render(results, model=model)
     return redact(report)  # the last edge before any report leaves vetpy: no login or token in it
 
