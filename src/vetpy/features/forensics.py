@@ -133,7 +133,6 @@ def detect(facts: PackageFacts, out: Collector) -> None:
     paths = [m.path for m in facts.py_members]
     if shadowed_projects(_dist_name(filename), paths, wheel=filename.endswith(".whl")):
         out.token("clone:shadows_popular_module")
-    if facts.known_files:  # unmodified copies of popular projects' files (not scanned; clones.py)
-        out.token("clone:known_files")
-        if 2 * len(facts.known_files) >= len(paths):
-            out.token("clone:mostly_known_files")
+    # Known files (clones.py) are simply not scanned, and leave no token: in the development data only
+    # malware clones hold them (the index has the latest releases), so a token taught "holds a popular
+    # project's file = malicious" and pushed up every benign package that vendors one.

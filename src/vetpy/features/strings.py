@@ -65,9 +65,11 @@ def find_hex_escapes(text: str) -> list[tuple[int, str]]:
 _BASE64ISH_RE = re.compile(r"^[A-Za-z0-9+/=_-]+$")
 _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 
+# Not `.netrc`: it is the client configuration every network client reads for the host its caller
+# chose (the netrc module, ftplib, curl, pip, requests); counting it made requests look like a stealer.
 CREDENTIAL_RE = re.compile(
     r"\.ssh[/\\]|id_rsa|id_ed25519|id_ecdsa|\.aws[/\\]credentials|\.git-credentials|\.pypirc|\.npmrc|"
-    r"\.netrc|\.docker[/\\]config\.json|\.kube[/\\]config|login data|local state|"
+    r"\.docker[/\\]config\.json|\.kube[/\\]config|login data|local state|"
     r"local storage[/\\]+leveldb|discord(?:canary|ptb)?[/\\]|telegram desktop|\btdata\b|"
     r"exodus[/\\]|electrum[/\\]|metamask|nkbihfbeogaeaoehlefnkodbefgpgknn|/etc/shadow|\.bash_history|"
     r"chrome[/\\]+user data|mozilla[/\\]+firefox|cookies\.sqlite|logins\.json|key4\.db|"
@@ -103,7 +105,6 @@ PATTERN_HINTS: dict[str, tuple[str, ...]] = {
         ".git-credentials",
         ".pypirc",
         ".npmrc",
-        ".netrc",
         ".docker",
         ".kube",
         "login data",
