@@ -83,3 +83,24 @@ def test_scanning_a_local_archive_loads_neither_the_index_client_nor_the_lab(
     assert text & HEAVY == set()
     assert {"rich", "urllib.request"} <= text  # the table, and the OSV lookup
     assert (tmp_path / "cache" / "scan" / "results.sqlite").is_file()  # the result cache was used
+
+
+def test_blas_gets_one_thread_unless_training_or_chosen_by_the_user() -> None:
+    probe = "import os\nfrom vetpy.cli.main import main\nmain({argv!r})\nprint(os.environ.get({name!r}))"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+    }
+
+    def threads(argv: list[str], **extra: str) -> str:
+        code = probe.format(argv=argv, name="OPENBLAS_NUM_THREADS")
+        run = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env={**env, **extra}, timeout=120
+        )
+        return run.stdout.split()[-1]
+
+    assert threads(["--version"]) == "1"
+    assert threads(["train", "--help"]) == "None"  # training keeps every BLAS thread
+    assert threads(["--version"], OMP_NUM_THREADS="4") == "None"  # the user's choice stands
+    assert threads(["--version"], OPENBLAS_NUM_THREADS="3") == "3"

@@ -80,3 +80,16 @@ def test_huge_line_and_empty_archive() -> None:
 def test_malformed_metadata() -> None:
     f = extract_features(make_archive({}, pkg_info="\x00\xff garbage :: : \n\n\n" * 100))
     assert f.name == "demo"
+
+
+def test_regex_fallback_sees_decode_exec_and_module_level() -> None:
+    """Source the syntax tree cannot hold (Python 2 here) gets the same decode-exec signal, and an
+    unindented call counts as module level (what install.init_suspicious reads in an __init__.py)."""
+    src = "print 'py2'\nimport base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n"
+    init = run({"pkg/__init__.py": src})
+    assert init.values["code.parse_error"] == 1.0
+    assert init.values["code.decode_exec"] > 0
+    assert init.values["install.init_suspicious"] > 0
+    nested = run({"pkg/__init__.py": "print 'py2'\ndef f():\n    exec(__import__('zlib').decompress(b))\n"})
+    assert nested.values["code.decode_exec"] > 0
+    assert nested.values["install.init_suspicious"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from pathlib import Path
@@ -16,8 +17,8 @@ from vetpy.cli.main import main
 from vetpy.osv import KnownMaliciousLookup, OsvClient, apply_known_malicious
 from vetpy.osv import lookup as lookup_module
 from vetpy.osv.cache import OsvCache
-from vetpy.osv.client import Query, VulnRef
-from vetpy.osv.lookup import query_for
+from vetpy.osv.client import OsvUnavailable, Query, VulnRef
+from vetpy.osv.lookup import check_name, query_for
 from vetpy.result import ScanResult, Verdict
 
 GOOD = {
@@ -194,3 +195,19 @@ def test_a_name_resolver_that_fails_or_hangs_is_a_fast_note(monkeypatch: pytest.
     assert out[0].notes == (
         "known-malicious lookup skipped: OSV unreachable: the name resolver did not answer within 0.2 s",
     )
+
+
+def test_behind_a_proxy_the_name_is_left_to_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(*_: object, **__: object) -> None:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(lookup_module.socket, "getaddrinfo", unknown)
+    for name in [k for k in os.environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    with pytest.raises(OsvUnavailable, match="Name or service not known"):
+        check_name("https://osv.invalid", 1.0)
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    check_name("https://osv.invalid", 1.0)  # the proxy resolves it: nothing to check here
+    monkeypatch.setenv("no_proxy", "osv.invalid")
+    with pytest.raises(OsvUnavailable):
+        check_name("https://osv.invalid", 1.0)

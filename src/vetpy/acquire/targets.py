@@ -19,16 +19,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.hashes import verify
-from vetpy.acquire.installed import (
-    InstalledDistribution,
-    default_site_packages,
-    distributions,
-    open_installed,
-)
 from vetpy.acquire.interface import Archive, ArchiveFormat, Limits
 from vetpy.acquire.pipconfig import read_settings
 from vetpy.acquire.projectfile import Origin, ProjectEntry, ProjectFile
-from vetpy.acquire.projects import looks_like_project, read_project
 from vetpy.acquire.release import ARTIFACTS, Artifact, ReleaseFile
 from vetpy.acquire.sniff import HEAD_BYTES, detect_format
 from vetpy.errors import AcquireError, VetpyError
@@ -38,6 +31,7 @@ from vetpy.settings import current as current_settings
 
 if TYPE_CHECKING:  # the index client (and its HTTP stack) is imported only when an index is asked
     from vetpy.acquire.index import IndexClient
+    from vetpy.acquire.installed import InstalledDistribution
 
 #: An index client, or a function that makes one on first use (None: no index configured).
 ClientSource: TypeAlias = "IndexClient | Callable[[], IndexClient | None] | None"
@@ -168,11 +162,17 @@ def read_projects(targets: Sequence[str], requirements: Sequence[Path] = ()) -> 
     items: list[str | ProjectFile] = []
     for text in targets:
         path = Path(text)
-        if _exists(text) and not _is_archive_file(path) and looks_like_project(path):
-            items.append(read_project(path))
-        else:
-            items.append(text)
-    items += [read_project(Path(path), assume="requirements") for path in requirements]
+        if _exists(text) and not _is_archive_file(path):  # an archive never needs the project readers
+            from vetpy.acquire.projects import looks_like_project, read_project
+
+            if looks_like_project(path):
+                items.append(read_project(path))
+                continue
+        items.append(text)
+    if requirements:
+        from vetpy.acquire.projects import read_project
+
+        items += [read_project(Path(path), assume="requirements") for path in requirements]
     return items
 
 
@@ -241,6 +241,8 @@ def load_target(
     if target.skipped:
         raise AcquireError(target.skipped)
     if target.installed is not None:
+        from vetpy.acquire.installed import open_installed
+
         return open_installed(target.installed, limits=limits)
     if target.path is not None:
         if target.hashes and target.path.is_file():
@@ -257,5 +259,7 @@ def load_target(
 
 def installed_targets(site_packages: Path | None = None) -> list[Target]:
     """One target per distribution installed in ``site_packages`` (default: this interpreter's)."""
+    from vetpy.acquire.installed import default_site_packages, distributions
+
     sites = [site_packages] if site_packages is not None else default_site_packages()
     return [Target(d.label, installed=d) for site in sites for d in distributions(site)]

@@ -89,11 +89,15 @@ PACKAGING_ARTEFACTS: tuple[str, ...] = (
     "paper.license_mismatch",
 )
 ARTEFACT_TOKEN_PREFIXES = ("meta:", "file:")
+#: The code-token bag's tokens added in the 2026-12 detection round (strings as code, decoded constants,
+#: fixed vs caller-supplied destinations and secrets sent to them, archive forensics, clones): the
+#: ``default-no-new-tokens`` ablation leaves them out, for the selection check.
+NEW_TOKEN_PREFIXES = ("script:", "decoded:", "dest:", "flow:secret_to_", "forensic:", "clone:")
 
 
-def default_features(exclude: tuple[str, ...] = ()) -> FeatureUnion:
+def default_features(exclude: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> FeatureUnion:
     numeric = tuple(f for f in FEATURE_IDS if f not in exclude)
-    prefixes = ARTEFACT_TOKEN_PREFIXES if exclude else ()
+    prefixes = (ARTEFACT_TOKEN_PREFIXES if exclude else ()) + drop
     return FeatureUnion(
         [
             ("numeric", NumericColumns(numeric)),
@@ -183,11 +187,14 @@ def default_stack(random_state: int = 0) -> StackingClassifier:
 
 
 def default_pipeline(
-    random_state: int = 0, max_fpr: float = 0.001, exclude: tuple[str, ...] = ()
+    random_state: int = 0,
+    max_fpr: float = 0.001,
+    exclude: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
 ) -> Pipeline:
     stack = default_stack(random_state)
     stack.set_params(final_estimator=FprThresholdLogistic(max_fpr=max_fpr))
-    return Pipeline([("features", default_features(exclude)), ("stack", stack)])
+    return Pipeline([("features", default_features(exclude, drop)), ("stack", stack)])
 
 
 def fitted_threshold(model: Any) -> float:
@@ -210,8 +217,8 @@ class Recipe:
     augmentations: tuple[str, ...]
 
 
-def _default(exclude: tuple[str, ...]) -> Callable[[int], Pipeline]:
-    return lambda random_state: default_pipeline(random_state, exclude=exclude)
+def _default(exclude: tuple[str, ...], drop: tuple[str, ...] = ()) -> Callable[[int], Pipeline]:
+    return lambda random_state: default_pipeline(random_state, exclude=exclude, drop=drop)
 
 
 _BOTH_COPIES = (augment.RELOCATE, augment.DORMANT)
@@ -221,6 +228,7 @@ RECIPES: dict[str, Recipe] = {
     "seed": Recipe(seed_pipeline, grouped_stacking=False, cluster_cap=None, augmentations=()),
     "default": Recipe(_default(()), grouped_stacking=True, cluster_cap=3, augmentations=_BOTH_COPIES),
     "default-no-artefacts": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, _BOTH_COPIES),
+    "default-no-new-tokens": Recipe(_default((), NEW_TOKEN_PREFIXES), True, 3, _BOTH_COPIES),
     # the model shipped before the copies and the artefacts
     "default-plain": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, ()),
     "default-relocated": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, (augment.RELOCATE,)),

@@ -7,10 +7,13 @@ OSV cannot be asked in time, each result it should have covered gets a note inst
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -158,11 +161,9 @@ def check_name(url: str, seconds: float) -> None:
     """Raise OsvUnavailable when the host of ``url`` does not resolve, or not within ``seconds``: a resolver
     that lost the query blocks for its own time-out (5 s, then again), out of reach of socket time-outs.
     Behind a proxy the proxy resolves the name, so nothing is checked here."""
-    import urllib.request
-
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname
-    if not host or (parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)):
+    if not host or _proxied(parts.scheme, host):
         return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -173,6 +174,16 @@ def check_name(url: str, seconds: float) -> None:
         ) from None
     except (OSError, ValueError) as exc:
         raise OsvUnavailable(one_line(f"OSV unreachable: {exc}")) from exc
+
+
+def _proxied(scheme: str, host: str) -> bool:
+    """Whether urllib sends requests for ``host`` through a proxy (read from the environment on Linux:
+    without a ``*_proxy`` variable there is none, and urllib's HTTP stack need not be imported to see it)."""
+    if sys.platform.startswith("linux") and not any(k.lower().endswith("_proxy") for k in os.environ):
+        return False
+    import urllib.request
+
+    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
 
 
 def _key(query: Query) -> str:

@@ -16,6 +16,10 @@ _FROM_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)", re.M)
 _CALL_RE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*){0,5})\s*\(")
 # A backslash is only ever consumed as an escape (``[^\\]``): with ``.`` both branches could take it and an
 # unterminated string of escapes backtracked exponentially (a 100-character line took minutes).
+# A decoder called as a method of anything (``__import__('base64').b64decode(...)``), which _CALL_RE skips.
+_DECODER_METHOD_RE = re.compile(
+    r"\.(?:b64decode|b32decode|b16decode|a85decode|b85decode|decompress|fromhex|unhexlify)\s*\("
+)
 _STR_RE = re.compile(r"""(?P<q>['"])(?P<s>(?:\\.|(?!(?P=q))[^\\]){8,20000}?)(?P=q)""")
 
 
@@ -42,6 +46,8 @@ def scan_regex(scan: FactsBuilder, text: str, lines: Lines, is_setup: bool) -> N
         if line_no > 200_000:
             break
         line = raw[:20_000]
+        top = not raw[:1].isspace()  # an unindented line runs when the module does
+        called: set[str] = set()
         for m in _CALL_RE.finditer(line):
             dotted = m.group(1)
             head, _, rest = dotted.partition(".")
@@ -54,9 +60,15 @@ def scan_regex(scan: FactsBuilder, text: str, lines: Lines, is_setup: bool) -> N
             if q is None:
                 continue
             scan.token(f"call:{q}")
+            called.add(q)
             for f in calls.features_for(q):
-                scan.add(Hit(f, line_no, f"{signal(f)}: {q}", lines.get(line_no)))
+                scan.add(Hit(f, line_no, f"{signal(f)}: {q}", lines.get(line_no)), top)
             if is_setup and q in calls.SETUP_NAMES and "cmdclass" in text:
                 scan.add(Hit("install.cmdclass", line_no, "setup(cmdclass=...)", lines.get(line_no)))
+        decodes = any(calls.is_decoder(q) for q in called) or _DECODER_METHOD_RE.search(line)
+        if called & calls.EXEC_NAMES and decodes:
+            hit = Hit("code.decode_exec", line_no, "decoded data run by exec/eval", lines.get(line_no))
+            scan.add(hit, top)  # decoding and exec on one line: the syntax-tree pass's decode-exec
+            scan.token("flow:decode_exec")
         for m in _STR_RE.finditer(line):
             scan_string(scan, m.group("s"), line_no, lines, False)
