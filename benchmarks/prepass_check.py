@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import random
 import sys
 import time
 from collections import Counter
@@ -92,9 +93,10 @@ def _items(args: argparse.Namespace) -> list[tuple[str, str, int]]:
     items = []
     if args.malicious:
         items += [(str(s.path), s.sha256, 1) for s in malicious_samples(args.data)]
-    for name in args.lists:
-        items += [(str(s.path), s.sha256, 0) for s in benign_samples(args.data, list_name=name)]
-    return items
+    benign = [(str(s.path), s.sha256, 0) for n in args.lists for s in benign_samples(args.data, list_name=n)]
+    if args.sample:
+        benign = random.Random(0).sample(benign, min(args.sample, len(benign)))
+    return items + benign
 
 
 def summary(path: Path) -> dict[str, Any]:
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malicious", action="store_true")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--sample", type=int, default=0, help="a random sample of this many benign archives")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args(argv)
     if args.summary:
