@@ -49,3 +49,9 @@ def test_connected_components_over_shared_keys() -> None:
     assert ids[5] is None
     assert campaigns.benign_keys_ignored == 1
     assert campaigns.sizes()[0] == 3
+
+
+def test_dotted_digits_that_are_not_addresses_are_no_campaign_key() -> None:
+    from vetpy.lab.campaigns import campaign_keys
+
+    assert not [k for k in campaign_keys("version 0.2.00.3 and 1.2.3.4") if k == "ip:0.2.00.3"]

@@ -42,7 +42,10 @@ def _url_key(host: str, path: str) -> str | None:
 def _ip_keys(text: str) -> set[str]:
     keys = set()
     for raw in _IP.findall(text):
-        ip = ipaddress.ip_address(raw)
+        try:
+            ip = ipaddress.ip_address(raw)
+        except ValueError:  # dotted digits that are not an address ("0.2.00.3": a leading zero)
+            continue
         if raw in PUBLIC_RESOLVERS or not ip.is_global:
             continue
         keys.add(f"ip:{raw}")
