@@ -69,9 +69,16 @@ def detect(facts: PackageFacts, out: Collector) -> None:
         busiest, kinds = max(files, key=lambda pair: len(pair[1]), default=(None, []))
         if busiest is not None and kinds:
             names = ", ".join(k.split(".", 1)[1] for k in kinds)
+            first = min(
+                (h for k in kinds for h in busiest.examples.get(k, ()) if h.line),
+                key=lambda h: h.line,
+                default=None,
+            )  # evidence at the first line where one of the behaviours shows (file:line, not just a file)
             out.fire(
                 feature,
                 f"{len(kinds)} behaviours in one file: {names}",
                 busiest.path,
+                first.line if first else None,
+                first.snippet if first else "",
                 value=float(len(kinds)),
             )
