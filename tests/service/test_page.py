@@ -80,7 +80,7 @@ def test_triage_page_lists_flagged_and_stores_labels(server: Server, page: Any, 
     assert float(first.locator(".score").text_content()) > 0.5
     evidence = first.locator("ul.evidence").text_content()
     assert "evil1-0.1/setup.py:" in evidence
-    assert "base64.b64decode" in evidence
+    assert "base64" in evidence  # the behaviour, named in whichever of the model's top reasons shows it
 
     first.get_by_role("button", name="Confirmed malicious").click()
     expect(first.locator(".label")).to_have_text("malicious")
