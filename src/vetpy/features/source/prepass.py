@@ -23,6 +23,7 @@ are larger native dependencies for a job that needs only literal sets.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -69,13 +70,35 @@ _WALKER_MARKS = (
 # Shapes rather than words, each starting with a literal so the regex engine can skip ahead (a pattern
 # starting with a class or a look-behind is tried at every position: 40x slower): an IPv4 address, an
 # escape sequence, a NUL byte, `bytes([...])`, whole-word call names, a line of packed data, and the script
-# patterns whose hints are common words. ``(pattern, left)``: ``left`` lists the characters that must not
-# come just before a match (a word boundary the pattern cannot start with).
+# patterns whose hints are common words. ``(pattern, left, check)``: ``left`` lists the characters that
+# must not come just before a match (a word boundary the pattern cannot start with); ``check``, when
+# given, confirms a match the cheap pattern only suggests.
 _WORD = "abcdefghijklmnopqrstuvwxyz0123456789_"
-_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.MULTILINE), left)
-    for pattern, left in (
-        (r"\.\d{1,3}\.\d", ""),  # checked in full by _ip below
+_IP = re.compile(r"(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_Check = Callable[[str, "re.Match[str]"], bool]
+
+
+def _ip_around(low: str, m: re.Match[str]) -> bool:
+    """A whole IPv4 address around the ``.d.d`` the cheap pattern found."""
+    return _IP.search(low, max(0, m.start() - 3), m.end() + 6) is not None
+
+
+def _system_call(low: str, m: re.Match[str]) -> bool:
+    """``system`` as an attribute (``os.system``) or an imported name (``import system``, ``(a, system``)."""
+    before = low[max(0, m.start() - 40) : m.start()].rstrip()
+    return before.endswith((".", "(", ",", "import"))
+
+
+def _shape_entry(
+    pattern: str, left: str = "", check: _Check | None = None
+) -> tuple[re.Pattern[str], str, _Check | None]:
+    return re.compile(pattern, re.MULTILINE), left, check
+
+
+_SHAPES = tuple(
+    _shape_entry(*entry)
+    for entry in (
+        (r"\.\d{1,3}\.\d", "", _ip_around),
         (r"\\x", ""),
         (r"\\u", ""),
         (r"\\[0-7]", ""),
@@ -93,7 +116,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"tdata\b", _WORD),
         (r"iwr\b", _WORD),
         (r"nc\s", _WORD),
-        (r"system\b", ""),  # checked by _system_call below
+        (r"system\b", "", _system_call),
         (r"/bin/(?:ba)?sh\s+-i", ""),
         (r"\.post\s*\(|\.request\s*\(|\.send(?:all|to|_message)?\s*\(", ""),
         (r"^[a-z0-9+/=_-]{64,}$", ""),
@@ -108,7 +131,6 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user", ""),
     )
 )
-_IP = re.compile(r"(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 # Script hints that are common English or code words: covered by their regexes in _SHAPES instead.
 _COMMON_HINTS = frozenset({"-e ", "hidden", "script", "ignore", "disregard", "do not tell", "do not mention"})
 _COMMON_HINTS |= {"don't tell", "reg add", "nc", "iwr", "-enc", "/bin/", "tdata"}
@@ -218,25 +240,14 @@ def _suspicious_url(text: str) -> bool:
     return False
 
 
-def _system_call(low: str, start: int) -> bool:
-    """``system`` as an attribute (``os.system``) or an imported name (``import system``, ``(a, system``)."""
-    before = low[max(0, start - 40) : start].rstrip()
-    return before.endswith((".", "(", ",", "import"))
-
-
 def _shape(low: str) -> bool:
-    for pattern, left in _SHAPES:
+    for pattern, left, check in _SHAPES:
         for m in pattern.finditer(low):
             start = m.start()
             if left and start and low[start - 1] in left:
                 continue
-            if pattern is _SHAPES[0][0]:
-                if _IP.search(low, max(0, start - 3), m.end() + 6):
-                    return True
-                continue
-            if m.group(0) == "system" and not _system_call(low, start):
-                continue
-            return True
+            if check is None or check(low, m):
+                return True
     return False
 
 
