@@ -23,7 +23,11 @@ import posixpath
 import re
 import tokenize
 import warnings
+from collections.abc import Iterator
 from dataclasses import replace
+from functools import lru_cache
+
+import ahocorasick_rs
 
 from vetpy.acquire.interface import Archive, ArchiveFormat, CodeView, Finding, Limits, Member
 from vetpy.acquire.pyc import read_pyc
@@ -41,6 +45,11 @@ EXOTIC_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "pun
 EXEC_SINK_RE = re.compile(
     r"(?:(?<![\w.])(?:exec|eval|compile|execfile)|\b(?:run_path|run_module|spec_from_file_location|"
     r"SourceFileLoader|SourcelessFileLoader|load_source|load_compiled|marshal\.loads))\s*\("
+)
+#: Every match of EXEC_SINK_RE starts with one of these words.
+_SINK_WORDS = (
+    *("exec", "eval", "compile", "run_path", "run_module", "spec_from_file_location", "SourceFileLoader"),
+    *("SourcelessFileLoader", "load_source", "load_compiled", "marshal.loads"),
 )
 #: Lines before a call that runs a file in which the file's name is looked for.
 SINK_WINDOW = 6
@@ -185,7 +194,7 @@ def _literals_near_sinks(text: str) -> list[str]:
     """String literals on the lines around each call that runs a file's content (``SINK_WINDOW`` lines
     before it, where the path is usually built, to a few after)."""
     found: dict[str, None] = {}
-    for match in EXEC_SINK_RE.finditer(text):
+    for match in exec_sinks(text):
         start = match.start()
         for _ in range(SINK_WINDOW):
             start = max(0, text.rfind("\n", 0, start))
@@ -197,6 +206,22 @@ def _literals_near_sinks(text: str) -> list[str]:
         if len(found) > 10_000:
             break
     return list(found)
+
+
+@lru_cache(maxsize=1)
+def _sink_automaton() -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(list(_SINK_WORDS))
+
+
+def exec_sinks(text: str) -> Iterator[re.Match[str]]:
+    """Exactly ``EXEC_SINK_RE.finditer(text)``, tried only where one of its words starts (the pattern
+    starts with a look-behind, so the regex engine would try every position of the text): each such place
+    in order, past the end of the last match."""
+    end = 0
+    for start in sorted({s for _, s, _ in _sink_automaton().find_matches_as_indexes(text, overlapping=True)}):
+        if start >= end and (m := EXEC_SINK_RE.match(text, start)) is not None:
+            yield m
+            end = m.end()
 
 
 def _executed_view(builder: _Builder, m: Member, runner: str) -> None:

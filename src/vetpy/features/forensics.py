@@ -39,6 +39,7 @@ INVISIBLE = tuple(chr(c).encode() for c in (0x200B, 0x200C, 0x200D, 0x2060, 0x18
 MIXED_SCRIPT_RE = re.compile(
     r"[A-Za-z][^\W\d_]*[\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][^\W\d_]*[A-Za-z]"
 )
+_GREEK_CYRILLIC_RE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")  # both sides of MIXED_SCRIPT_RE need one
 MAX_SCAN_BYTES = 4_000_000
 
 
@@ -60,9 +61,14 @@ def _trailing_image_data(path: str, data: bytes) -> bool:
 
 
 def _mixed_script_name(text: str) -> bool:
-    """An identifier (not a string or comment) mixing Latin with Cyrillic or Greek letters."""
+    """An identifier (not a string or comment) mixing Latin with Cyrillic or Greek letters. The pattern has
+    no anchors, so a match inside a token is a match in the whole text: without one anywhere (or without
+    a Greek or Cyrillic letter, which it needs), no token can hold one and the tokenizer is not run."""
+    text = text[:1_000_000]
+    if _GREEK_CYRILLIC_RE.search(text) is None or MIXED_SCRIPT_RE.search(text) is None:
+        return False
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text[:1_000_000]).readline):
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.NAME and not tok.string.isascii() and MIXED_SCRIPT_RE.search(tok.string):
                 return True
     except (tokenize.TokenError, SyntaxError, ValueError):
@@ -78,7 +84,7 @@ def forensic_tokens(path: str, data: bytes) -> list[str]:
         out.append(f"forensic:disguised_{kind}")
     if _trailing_image_data(path, data):
         out.append("forensic:image_trailing_data")
-    if path.endswith(".py") and any(b >= 0x80 for b in data[:MAX_SCAN_BYTES]):
+    if path.endswith(".py") and not data[:MAX_SCAN_BYTES].isascii():
         head = data[:MAX_SCAN_BYTES]
         if any(mark in head for mark in BIDI):
             out.append("forensic:bidi_control")

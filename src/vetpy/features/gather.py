@@ -138,8 +138,11 @@ def _pth(m: Member, pth_lines: list[PthLine], files: list[FileFacts]) -> None:
 
 def _text_file(m: Member, url_hits: list[tuple[str, int, UrlHit]], scripts: list[ScriptMatch]) -> None:
     text = m.data[:MAX_TEXT_FILE_BYTES].decode("utf-8", "replace")
+    line, counted = 1, 0  # lines counted up to offset ``counted`` (each from the last: not from 0)
     for off, hit in find_urls(text):
-        url_hits.append((m.path, text.count("\n", 0, off) + 1, hit))
+        line += text.count("\n", counted, off)
+        counted = off
+        url_hits.append((m.path, line, hit))
         if len(url_hits) > MAX_URL_HITS:
             break
     if m.path.lower().endswith(SCRIPT_SUFFIXES):

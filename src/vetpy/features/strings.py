@@ -36,6 +36,25 @@ _OBFUSCATOR_WORD_HINTS = (
 )
 _HEX_NAME_RE = re.compile(r"\b_0x[0-9a-fA-F]{4,}\b")
 _LOOKALIKE_RUN_RE = re.compile(r"\b[IlO0]{10,}\b")
+_LOOKALIKE_SPAN_RE = re.compile(r"[IlO0]{10,}")  # no leading \b: the regex engine can skip ahead
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def is_word_char(c: str) -> bool:
+    """``\\w`` of a str pattern: a letter, digit or number of any script, or ``_``."""
+    return c in _WORD_CHARS or (c > "\x7f" and c.isalnum())
+
+
+def lookalike_runs(text: str) -> list[re.Match[str]]:
+    """Exactly the matches of ``_LOOKALIKE_RUN_RE`` (a whole word of 10 or more of I, l, O, 0): the
+    maximal runs of those letters, kept when no word character borders them."""
+    n = len(text)
+    return [
+        m
+        for m in _LOOKALIKE_SPAN_RE.finditer(text)
+        if not (m.start() and is_word_char(text[m.start() - 1]))
+        and not (m.end() < n and is_word_char(text[m.end()]))
+    ]
 
 
 def find_obfuscator(text: str) -> list[tuple[int, str]]:
@@ -47,7 +66,7 @@ def find_obfuscator(text: str) -> list[tuple[int, str]]:
         hits += [(m.start(), m.group(0)) for m in _OBFUSCATOR_WORDS_RE.finditer(text)]
     if "_0x" in low:
         hits += [(m.start(), m.group(0)) for m in _HEX_NAME_RE.finditer(text)]
-    for m in _LOOKALIKE_RUN_RE.finditer(text):
+    for m in lookalike_runs(text):
         run = m.group(0)
         if set(run.lower()) <= {"i", "l"} or set(run.lower()) <= {"o", "0"}:
             hits.append((m.start(), run))

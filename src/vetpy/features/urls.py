@@ -171,9 +171,26 @@ def bare_ip(value: str) -> UrlHit | None:
     return UrlHit(value.strip()[:200], m.group(1), False, True, False, False, False)
 
 
+def url_matches(text: str) -> Iterator[re.Match[str]]:
+    """Exactly ``URL_RE.finditer(text)``, tried only where a scheme can end at a ``://`` (the pattern starts
+    with ``\\b``, so the regex engine cannot skip ahead and tries every position of the text). A match at
+    ``s`` has its ``://`` at ``s + 2 .. s + 5`` (ws, ftp/tcp/wss, http, https), so trying those starts for
+    each ``://`` in turn, past the end of the last match, finds the same leftmost matches in order."""
+    end = 0
+    colon = text.find("://")
+    while colon >= 0:
+        for start in range(max(end, colon - 5), colon - 1):
+            m = URL_RE.match(text, start)
+            if m is not None:
+                yield m
+                end = m.end()
+                break
+        colon = text.find("://", max(colon + 3, end))
+
+
 def find_urls(text: str) -> Iterator[tuple[int, UrlHit]]:
     """Yield (offset, hit) for every classifiable URL in ``text``."""
-    for m in URL_RE.finditer(text):
+    for m in url_matches(text):
         hit = classify_url(m.group(1).rstrip(".,;:"))
         if hit is not None:
             yield m.start(), hit

@@ -1,0 +1,197 @@
+"""The fast searches find exactly what the plain regex scans they replace find (seeded random texts built
+from the pieces each pattern reacts to, plus real source files)."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import random
+import re
+import tokenize
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from vetpy.acquire import views
+from vetpy.features import forensics, paper, urls
+from vetpy.features import strings as st
+
+REAL = [Path(inspect.getfile(m)).read_text(encoding="utf-8") for m in (inspect, tokenize, re, random)]
+# Non-ASCII letters the case-insensitive regexes take for ASCII ones, word characters of other scripts,
+# whitespace that is not a line break, and the line breaks str.splitlines knows.
+ODD = [
+    "\u017fystem",
+    "\u212aill",
+    "\u0130",
+    "\u0131nput",
+    "\xe9",
+    "\u0663",
+    "\u216b",
+    "\u3000",
+    "\xa0",
+    "\x1f",
+]
+BREAKS = ["\n", "\r", "\r\n", "\x0c", "\u2028"]
+
+
+def _texts(seed: int, pieces: list[str], count: int = 3000, long_piece: str = "a") -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 50)))
+        if rng.random() < 0.1:  # a line around the cut at MAX_LINE_CHARS
+            text += long_piece * rng.randint(390, 410) + rng.choice(["get", " exec", "_", ""])
+        out.append(text)
+    return out + REAL
+
+
+def _same(texts: list[str], plain: Callable[[str], object], fast: Callable[[str], object]) -> None:
+    for text in texts:
+        assert fast(text) == plain(text), repr(text[:200])
+
+
+def _plain_suspicious(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and paper.SUSPICIOUS_LINE_RE.search(stripped[: paper.MAX_LINE_CHARS]):
+            out.append(stripped[: paper.MAX_LINE_CHARS].lower())
+    return out
+
+
+def test_line_words_are_the_regex_alternatives() -> None:
+    alternatives = paper.SUSPICIOUS_LINE_RE.pattern.removeprefix(r"\b(?:").removesuffix(r")\b").split("|")
+    literal = {a for a in alternatives if a.isidentifier()}
+    assert literal == set(paper._LINE_WORDS)
+    assert {a.split("\\")[0] for a in alternatives} - literal == set(paper._LINE_PREFIXES)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_suspicious_lines(seed: int) -> None:
+    pieces = ["exec", "Exec", "EVAL", "get", "getter", "_get", "spawnl", "HTTPS", "urllib2", "urllibx", "ord"]
+    pieces += ["Word", "call", "systemd", "readlines", "x", " ", "\t", ".", "(", "_", "9", *ODD, *BREAKS]
+    texts = _texts(seed, pieces)
+    _same(texts, _plain_suspicious, lambda t: list(paper.iter_suspicious_lines(t, whole_file=False)))
+    assert list(paper.iter_suspicious_lines("x\n  a = 1\nexec(b)", whole_file=True)) == [
+        "x",
+        "a = 1",
+        "exec(b)",
+    ]
+
+
+def test_url_matches() -> None:
+    pieces = [
+        "http",
+        "https",
+        "HTTPS",
+        "ftp",
+        "ws",
+        "wss",
+        "tcp",
+        "://",
+        ":/",
+        "x",
+        "a.b",
+        "_",
+        " ",
+        "'",
+        "/",
+    ]
+    pieces += ["\u017f", "\u0131", "\n", ")"]
+    texts = _texts(3, pieces, long_piece="b")
+    _same(
+        texts,
+        lambda t: [m.span() for m in urls.URL_RE.finditer(t)],
+        lambda t: [m.span() for m in urls.url_matches(t)],
+    )
+
+
+def test_exec_sinks() -> None:
+    pieces = [
+        "exec",
+        "execfile",
+        "eval",
+        "compile",
+        "re.compile",
+        "run_path",
+        "runpy.run_module",
+        "marshal.loads",
+    ]
+    pieces += ["SourceFileLoader", "load_source", "x", "_", ".", " ", "(", "\n", "\xe9"]
+    texts = _texts(4, pieces)
+    _same(
+        texts,
+        lambda t: [m.span() for m in views.EXEC_SINK_RE.finditer(t)],
+        lambda t: [m.span() for m in views.exec_sinks(t)],
+    )
+
+
+def test_lookalike_runs() -> None:
+    pieces = [
+        "I",
+        "l",
+        "O",
+        "0",
+        "IlIlIlIlIl",
+        "llllllllll",
+        "OOOO0000OO",
+        "a",
+        "_",
+        " ",
+        ".",
+        "\xe9",
+        "\u0663",
+    ]
+    texts = _texts(5, pieces)
+    _same(
+        texts,
+        lambda t: [m.span() for m in st._LOOKALIKE_RUN_RE.finditer(t)],
+        lambda t: [m.span() for m in st.lookalike_runs(t)],
+    )
+
+
+def _plain_mixed(text: str) -> bool:
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text[:1_000_000]).readline):
+            if (
+                tok.type == tokenize.NAME
+                and not tok.string.isascii()
+                and forensics.MIXED_SCRIPT_RE.search(tok.string)
+            ):
+                return True
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return False
+    return False
+
+
+def test_mixed_script_names() -> None:
+    pieces = [
+        "r\u0435quests",
+        "\u03bcs",
+        "# \u0435x",
+        "'\u0430b'",
+        "x",
+        " ",
+        "=",
+        "\n",
+        "(",
+        "\u0451",
+        "ab",
+        '"',
+    ]
+    _same(_texts(6, pieces, count=1500), _plain_mixed, forensics._mixed_script_name)
+
+
+def test_text_file_url_lines() -> None:
+    from vetpy.acquire.interface import Member
+    from vetpy.features.gather import _text_file
+
+    text = "a\nhttp://198.51.100.7/x http://198.51.100.8/y\n\n\nz https://198.51.100.9/\n"
+    hits: list[tuple[str, int, urls.UrlHit]] = []
+    _text_file(Member("d/urls.txt", text.encode()), hits, [])
+    assert [(line, hit.host) for _, line, hit in hits] == [
+        (2, "198.51.100.7"),
+        (2, "198.51.100.8"),
+        (5, "198.51.100.9"),
+    ]
