@@ -26,6 +26,7 @@ from vetpy.lab.evaluate import (
     EvalData,
     Progress,
     fit_predict,
+    highest_benign,
     model_threshold,
 )
 from vetpy.lab.metrics import classification_metrics, recall_at_fpr
@@ -98,6 +99,7 @@ def _pooled(data: EvalData, rows: np.ndarray, scores: np.ndarray, flagged: np.nd
         "own_threshold_fpr": float(flagged[~malicious].mean()) if (~malicious).any() else float("nan"),
         **{f"recall_at_fpr_{pct}%": recall_at_fpr(y, scores, pct / 100) for pct in (0.1, 1)},
         "benign_sets": benign_sets(sources, y, scores, flagged),
+        "highest_benign": highest_benign([data.samples[i] for i in rows], y, scores, flagged),
     }
 
 
