@@ -10,6 +10,7 @@ from vetpy.features.extract import extract_features
 from vetpy.features.roles import (
     SourceFile,
     dev_only_branches,
+    dev_only_spans,
     install_time_setup,
     looks_like_test,
     suite_only_files,
@@ -150,3 +151,44 @@ def test_a_package_made_only_of_test_named_files_is_judged_on_them() -> None:
     features = extract_features(make_archive(files, name="tests"))
     assert features.values["install.import_time_payload"] == 1.0
     assert suite_only_files([SourceFile("tests/__init__.py", BUSY)]) == frozenset()
+
+
+UPLOAD = (
+    "import os, sys\n"
+    "from setuptools import setup, Command\n"
+    "class UploadCommand(Command):\n"
+    "    user_options = []\n"
+    "    def run(self):\n"
+    "        os.system('twine upload dist/*')\n"
+    "        sys.exit()\n"
+    "setup(name='demo', cmdclass={{'{key}': UploadCommand}})\n"
+)
+
+
+def test_methods_of_a_maintainer_only_command_are_not_install_time() -> None:
+    code = UPLOAD.format(key="upload")
+    assert dev_only_spans(code) == [(6, 7)]
+    cleaned = install_time_setup(code)
+    assert "os.system" not in cleaned and cleaned.count("\n") == code.count("\n")
+    features = extract_features(make_archive({"setup.py": code}))
+    assert features.values["install.setup_suspicious"] == 0.0
+    assert features.values["code.os_system"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        UPLOAD.format(key="install"),  # replaces a command pip runs
+        UPLOAD.format(key="upload") + "UploadCommand().run()\n",  # also called directly
+        UPLOAD.format(key="upload").replace("'upload'", "name"),  # a computed key
+        UPLOAD.format(key="upload").replace("    user_options = []\n", "    os.system('id')\n"),  # class body
+    ],
+)
+def test_commands_pip_can_reach_stay_install_time(code: str) -> None:
+    features = extract_features(make_archive({"setup.py": code}))
+    assert features.values["install.setup_suspicious"] == 1.0
+
+
+def test_a_default_value_of_a_dev_only_method_still_runs() -> None:
+    code = UPLOAD.format(key="upload").replace("def run(self):", "def run(self, x=os.system('id')):")
+    assert "os.system('id')" in install_time_setup(code)

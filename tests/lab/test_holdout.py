@@ -75,6 +75,26 @@ def test_family_holdout_never_splits_a_campaign(monkeypatch: pytest.MonkeyPatch)
     assert result["own_threshold_recall"] == 1.0 and result["own_threshold_fp"] == 0
     assert set(result["benign_sets"]) == {"benign", "benign_recent", "benign_popular"}
     assert result["campaigns"] == 12
+    view = result["by_campaign"]
+    assert len(view["largest"]) == 10 and view["campaign_mean_recall"] == 1.0
+    assert view["without_largest"]["n_malicious"] == 60 - view["largest"][0]["size"]
+    text = "\n".join(holdout.family_markdown("default", result))
+    assert "| pooled | 60 |" in text and "benign_popular 0/20" in text
+
+
+def test_campaign_view_weighs_each_campaign_once() -> None:
+    """A big campaign missed and two small ones caught: pooled recall follows the big one, the mean over
+    campaigns does not, and leaving the largest out keeps every benign row."""
+    groups = np.array(["big"] * 8 + ["a", "b"] + ["project:x", "project:y"])
+    y = np.array([1] * 10 + [0, 0])
+    scores = np.array([0.2] * 8 + [0.9, 0.9] + [0.1, 0.3])
+    fold_of = np.array([0] * 8 + [1, 2] + [0, 1])
+    view = holdout.campaign_view(groups, y, scores, scores >= 0.5, fold_of)
+    assert view["largest"][0] == {"size": 8, "fold": 1, "recall": 0.0}
+    assert view["campaign_mean_recall"] == pytest.approx(2 / 3)
+    rest = view["without_largest"]
+    assert rest["n_malicious"] == 2 and rest["own_threshold_recall"] == 1.0
+    assert rest["recall_at_fpr_0.1%"] == 1.0
 
 
 def test_location_holdout_trains_on_one_location_and_tests_on_the_other(

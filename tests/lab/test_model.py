@@ -386,3 +386,11 @@ def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pyt
     assert result["n_malicious"] + result["n_benign"] == len(train)
     assert 0.0 <= result["recall_at_fpr_0.1%"] <= result["recall_at_fpr_1%"] <= 1.0
     assert 0 <= result["own_threshold_fp"] <= result["n_benign"]
+
+
+def test_no_lines_ablation_drops_only_the_word_bag() -> None:
+    def parts(kind: str) -> list[str]:
+        return [name for name, _ in pipelines.build(kind, 0).named_steps["features"].transformer_list]
+
+    full, bare = parts("default"), parts("default-no-lines")
+    assert full == ["numeric", "code", "lines"] and bare == ["numeric", "code"]

@@ -1,5 +1,5 @@
-"""Where a file of a package can run: which Python files are test code, and which branches of setup.py a
-pip install can never take.
+"""Where a file of a package can run: which Python files are test code, and which branches and commands
+of setup.py a pip install can never take.
 
 A user's machine runs three kinds of code from a package: setup.py (at install, sdists only), the
 modules it installs (when imported or called), and nothing else. Test suites run only under a test
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -149,15 +150,14 @@ def _never_on_install(test: ast.expr) -> bool:
     return False
 
 
-def dev_only_branches(text: str) -> list[tuple[int, int]]:
-    """Line ranges (1-based, inclusive) of the bodies of top-level ``if`` statements in a setup.py that
-    only a maintainer's own command line enters. Their ``else`` branches are kept."""
-    if "argv" not in text:  # no command-line test at all: no second parse
-        return []
+def _parse(text: str) -> ast.Module | None:
     try:
-        tree = ast.parse(text)
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+        return None
+
+
+def _branch_spans(tree: ast.Module) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for node in tree.body:
         if isinstance(node, ast.If) and node.body and _never_on_install(node.test):
@@ -166,6 +166,71 @@ def dev_only_branches(text: str) -> list[tuple[int, int]]:
             end = node.body[-1].end_lineno or node.body[-1].lineno
             spans.append((node.body[0].lineno, end))
     return spans
+
+
+def dev_only_branches(text: str) -> list[tuple[int, int]]:
+    """Line ranges (1-based, inclusive) of the bodies of top-level ``if`` statements in a setup.py that
+    only a maintainer's own command line enters. Their ``else`` branches are kept."""
+    if "argv" not in text:  # no command-line test at all: no parse
+        return []
+    tree = _parse(text)
+    return _branch_spans(tree) if tree else []
+
+
+def _cmdclass_dicts(tree: ast.Module) -> list[ast.Dict]:
+    """Literal dicts given as ``cmdclass=`` or assigned to a name ``cmdclass``."""
+    out: list[ast.Dict] = []
+    for node in ast.walk(tree):
+        named = (isinstance(node, ast.keyword) and node.arg == "cmdclass") or (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "cmdclass" for t in node.targets)
+        )
+        value = getattr(node, "value", None)
+        if named and isinstance(value, ast.Dict):
+            out.append(value)
+    return out
+
+
+def _dev_only_classes(tree: ast.Module) -> set[str]:
+    """Names of classes used nowhere but as values of literal ``cmdclass`` entries whose keys are commands
+    pip never issues (``{"upload": UploadCommand}``): their methods run only on the maintainer's command."""
+    dev: Counter[str] = Counter()
+    for table in _cmdclass_dicts(tree):
+        for key, value in zip(table.keys, table.values, strict=True):
+            if (
+                isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and key.value not in PIP_COMMANDS
+                and isinstance(value, ast.Name)
+            ):
+                dev[value.id] += 1
+    if not dev:
+        return set()
+    uses = Counter(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in dev)
+    return {name for name, count in dev.items() if uses[name] == count}
+
+
+def _command_spans(tree: ast.Module) -> list[tuple[int, int]]:
+    """Method bodies of top-level classes only a maintainer-only command runs. The class body itself, the
+    methods' decorators and default values run when setup.py defines the class, so they are kept."""
+    dev = _dev_only_classes(tree)
+    spans: list[tuple[int, int]] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.ClassDef) and node.name in dev):
+            continue
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.body[0].lineno > item.lineno:
+                spans.append((item.body[0].lineno, item.body[-1].end_lineno or item.body[-1].lineno))
+    return spans
+
+
+def dev_only_spans(text: str) -> list[tuple[int, int]]:
+    """Every line range of a setup.py that a pip install never runs: maintainer-only ``if`` branches and
+    the methods of maintainer-only commands."""
+    if "argv" not in text and "cmdclass" not in text:
+        return []
+    tree = _parse(text)
+    return sorted(_branch_spans(tree) + _command_spans(tree)) if tree else []
 
 
 def blank_lines(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -182,6 +247,6 @@ def blank_lines(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def install_time_setup(text: str) -> str:
-    """The setup.py source as a pip install runs it: maintainer-only branches blanked."""
-    spans = dev_only_branches(text)
+    """The setup.py source as a pip install runs it: maintainer-only branches and commands blanked."""
+    spans = dev_only_spans(text)
     return blank_lines(text, spans) if spans else text

@@ -212,6 +212,25 @@ def cross_validate(
     return summary
 
 
+def highest_benign(
+    samples: Sequence[Sample], y: np.ndarray, scores: np.ndarray, flagged: np.ndarray, limit: int = 25
+) -> list[dict[str, Any]]:
+    """The benign rows to read by hand: every flagged one, then the highest-scored others, up to ``limit``
+    rows beyond the flagged (name, version, list and score only)."""
+    order = sorted((i for i in range(len(y)) if y[i] == 0), key=lambda i: -float(scores[i]))
+    picked = [i for i in order if flagged[i]] + [i for i in order if not flagged[i]][:limit]
+    return [
+        {
+            "list": samples[i].source.split("-", 1)[0],
+            "name": samples[i].name,
+            "version": samples[i].version,
+            "score": round(float(scores[i]), 4),
+            "flagged": bool(flagged[i]),
+        }
+        for i in picked
+    ]
+
+
 def time_split_indices(data: EvalData) -> tuple[np.ndarray, np.ndarray]:
     train, test = [], []
     for i, s in enumerate(data.samples):
@@ -252,6 +271,8 @@ def time_split(kind: str, data: EvalData) -> TimeSplitResult:
         flagged = int((scores[mask] >= threshold).sum())
         metrics[f"fp_{stratum}"] = flagged
         metrics[f"fpr_{stratum}"] = flagged / int(mask.sum()) if mask.any() else float("nan")
+    test_samples = _subset(data.samples, te)
+    metrics["highest_benign"] = highest_benign(test_samples, data.y[te], scores, scores >= threshold)
     metrics.update(
         {
             "protocol": "time-split",

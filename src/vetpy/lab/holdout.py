@@ -1,6 +1,6 @@
 """Protocols that predict the future better than a random or time split:
 
-- ``family``: grouped K-fold where a group is a whole malware *campaign* (``model/campaigns.py``: shared
+- ``family``: grouped K-fold where a group is a whole malware *campaign* (``lab/campaigns.py``: shared
   endpoints, tokens, author e-mails, near-duplicate code) or a benign project, so every test malware
   belongs to a campaign its model never saw;
 - ``location``: train on malware whose payload runs by itself (install or import time), test on malware
@@ -26,6 +26,7 @@ from vetpy.lab.evaluate import (
     EvalData,
     Progress,
     fit_predict,
+    highest_benign,
     model_threshold,
 )
 from vetpy.lab.metrics import classification_metrics, recall_at_fpr
@@ -98,6 +99,40 @@ def _pooled(data: EvalData, rows: np.ndarray, scores: np.ndarray, flagged: np.nd
         "own_threshold_fpr": float(flagged[~malicious].mean()) if (~malicious).any() else float("nan"),
         **{f"recall_at_fpr_{pct}%": recall_at_fpr(y, scores, pct / 100) for pct in (0.1, 1)},
         "benign_sets": benign_sets(sources, y, scores, flagged),
+        "highest_benign": highest_benign([data.samples[i] for i in rows], y, scores, flagged),
+    }
+
+
+def campaign_view(
+    groups: np.ndarray,
+    y: np.ndarray,
+    scores: np.ndarray,
+    flagged: np.ndarray,
+    fold_of: np.ndarray,
+    top: int = 10,
+) -> dict[str, Any]:
+    """Recall campaign by campaign (out-of-fold, each at its fold's own threshold): the largest ones, the
+    mean over campaigns (each weighs one, however many copies it uploaded), and everything but the largest
+    (pooled scores, so recall at a budget is over all benign rows)."""
+    malicious = y == 1
+    names, index = np.unique(groups[malicious], return_inverse=True)
+    sizes = np.bincount(index, minlength=len(names))
+    per = np.bincount(index, weights=flagged[malicious], minlength=len(names)) / np.maximum(sizes, 1)
+    folds = np.zeros(len(names), dtype=int)
+    folds[index] = fold_of[malicious]
+    order = np.argsort(-sizes, kind="stable")
+    rest = ~malicious | (groups != (names[order[0]] if len(names) else None))
+    kept = malicious & rest
+    return {
+        "largest": [
+            {"size": int(sizes[c]), "fold": int(folds[c]) + 1, "recall": float(per[c])} for c in order[:top]
+        ],
+        "campaign_mean_recall": float(per.mean()) if len(names) else float("nan"),
+        "without_largest": {
+            "n_malicious": int(kept.sum()),
+            "own_threshold_recall": float(flagged[kept].mean()) if kept.any() else float("nan"),
+            **{f"recall_at_fpr_{pct}%": recall_at_fpr(y[rest], scores[rest], pct / 100) for pct in (0.1, 1)},
+        },
     }
 
 
@@ -109,6 +144,7 @@ def family_holdout(
     rows = np.arange(len(data.y))
     scores = np.zeros(len(rows))
     flagged = np.zeros(len(rows), dtype=bool)
+    fold_of = np.zeros(len(rows), dtype=int)
     per_fold: list[dict[str, Any]] = []
     splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=2)
     start = time.perf_counter()
@@ -116,6 +152,7 @@ def family_holdout(
         model, scores[b] = fit_predict(kind, data, a, b, f)
         threshold = model_threshold(model)
         flagged[b] = scores[b] >= threshold
+        fold_of[b] = f
         fold = classification_metrics(data.y[b], scores[b], threshold)
         fold["largest_campaign"] = max(Counter(groups[b][data.y[b] == 1].tolist()).values(), default=0)
         per_fold.append(fold)
@@ -131,6 +168,7 @@ def family_holdout(
         "campaigns": len(sizes),
         "largest_campaigns": sizes[:10],
         "per_fold": per_fold,
+        "by_campaign": campaign_view(groups, data.y, scores, flagged, fold_of),
         **_pooled(data, rows, scores, flagged),
     }
 
@@ -160,3 +198,42 @@ def location_holdout(kind: str, data: EvalData) -> dict[str, Any]:
         metrics.update(_pooled(data, b, scores, scores >= threshold))
         out[label] = metrics
     return out
+
+
+def family_markdown(kind: str, m: dict[str, Any]) -> list[str]:
+    """The family hold-out as summary lines: per fold, pooled, per benign list, campaign by campaign."""
+    lines = [
+        "",
+        f"`{kind}` family hold-out ({m['campaigns']} campaigns; largest {m['largest_campaigns'][:5]}):",
+        "",
+        "| fold | test malware | largest campaign | recall at own threshold | FP / benign |"
+        " recall@FPR0.1% | recall@FPR1% |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for i, f in enumerate(m["per_fold"], 1):
+        lines.append(
+            f"| {i} | {f['n_malicious']} | {f['largest_campaign']} | {f['malicious_recall']:.3f} |"
+            f" {f['fp']}/{f['n_benign']} | {f['recall_at_fpr_0.1%']:.3f} | {f['recall_at_fpr_1%']:.3f} |"
+        )
+    lines.append(
+        f"| pooled | {m['n_malicious']} | | {m['own_threshold_recall']:.3f} |"
+        f" {m['own_threshold_fp']}/{m['n_benign']} | {m['recall_at_fpr_0.1%']:.3f} |"
+        f" {m['recall_at_fpr_1%']:.3f} |"
+    )
+    sets = ", ".join(
+        f"{name} {b['fp']}/{b['n']} (recall@FPR0.1% {b['recall_at_fpr_0.1%']:.3f})"
+        for name, b in m["benign_sets"].items()
+    )
+    lines += ["", f"- per benign list: {sets}"]
+    view = m.get("by_campaign")
+    if view:
+        rest = view["without_largest"]
+        largest = "; ".join(f"{c['size']} (fold {c['fold']}) {c['recall']:.3f}" for c in view["largest"][:5])
+        lines += [
+            f"- campaign by campaign at own thresholds: largest {largest}; mean over campaigns"
+            f" {view['campaign_mean_recall']:.3f}",
+            f"- without the largest campaign ({rest['n_malicious']} malware): recall"
+            f" {rest['own_threshold_recall']:.3f}, @FPR0.1% {rest['recall_at_fpr_0.1%']:.3f},"
+            f" @FPR1% {rest['recall_at_fpr_1%']:.3f}",
+        ]
+    return lines

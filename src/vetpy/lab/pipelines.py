@@ -95,30 +95,35 @@ ARTEFACT_TOKEN_PREFIXES = ("meta:", "file:")
 NEW_TOKEN_PREFIXES = ("script:", "decoded:", "dest:", "flow:secret_to_", "forensic:", "clone:")
 
 
-def default_features(exclude: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> FeatureUnion:
+def default_features(
+    exclude: tuple[str, ...] = (), drop: tuple[str, ...] = (), lines: bool = True
+) -> FeatureUnion:
+    """Numeric features, the code-token bag and (unless ``lines`` is False) the suspicious-lines word bag."""
     numeric = tuple(f for f in FEATURE_IDS if f not in exclude)
     prefixes = (ARTEFACT_TOKEN_PREFIXES if exclude else ()) + drop
-    return FeatureUnion(
-        [
-            ("numeric", NumericColumns(numeric)),
-            (
-                "code",
-                Pipeline(
-                    [
-                        ("text", TextColumn("code_text", prefixes)),
-                        (
-                            "vec",
-                            CountVectorizer(
-                                binary=True,
-                                lowercase=False,
-                                token_pattern=CODE_TOKENS,
-                                min_df=5,
-                                max_features=600,
-                            ),
+    parts: list[tuple[str, Any]] = [
+        ("numeric", NumericColumns(numeric)),
+        (
+            "code",
+            Pipeline(
+                [
+                    ("text", TextColumn("code_text", prefixes)),
+                    (
+                        "vec",
+                        CountVectorizer(
+                            binary=True,
+                            lowercase=False,
+                            token_pattern=CODE_TOKENS,
+                            min_df=5,
+                            max_features=600,
                         ),
-                    ]
-                ),
+                    ),
+                ]
             ),
+        ),
+    ]
+    if lines:
+        parts.append(
             (
                 "lines",
                 Pipeline(
@@ -132,9 +137,9 @@ def default_features(exclude: tuple[str, ...] = (), drop: tuple[str, ...] = ()) 
                         ),
                     ]
                 ),
-            ),
-        ]
-    )
+            )
+        )
+    return FeatureUnion(parts)
 
 
 def default_stack(random_state: int = 0) -> StackingClassifier:
@@ -191,10 +196,11 @@ def default_pipeline(
     max_fpr: float = 0.001,
     exclude: tuple[str, ...] = (),
     drop: tuple[str, ...] = (),
+    lines: bool = True,
 ) -> Pipeline:
     stack = default_stack(random_state)
     stack.set_params(final_estimator=FprThresholdLogistic(max_fpr=max_fpr))
-    return Pipeline([("features", default_features(exclude, drop)), ("stack", stack)])
+    return Pipeline([("features", default_features(exclude, drop, lines)), ("stack", stack)])
 
 
 def fitted_threshold(model: Any) -> float:
@@ -217,8 +223,10 @@ class Recipe:
     augmentations: tuple[str, ...]
 
 
-def _default(exclude: tuple[str, ...], drop: tuple[str, ...] = ()) -> Callable[[int], Pipeline]:
-    return lambda random_state: default_pipeline(random_state, exclude=exclude, drop=drop)
+def _default(
+    exclude: tuple[str, ...], drop: tuple[str, ...] = (), lines: bool = True
+) -> Callable[[int], Pipeline]:
+    return lambda random_state: default_pipeline(random_state, exclude=exclude, drop=drop, lines=lines)
 
 
 _BOTH_COPIES = (augment.RELOCATE, augment.DORMANT)
@@ -229,6 +237,9 @@ RECIPES: dict[str, Recipe] = {
     "default": Recipe(_default(()), grouped_stacking=True, cluster_cap=3, augmentations=_BOTH_COPIES),
     "default-no-artefacts": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, _BOTH_COPIES),
     "default-no-new-tokens": Recipe(_default((), NEW_TOKEN_PREFIXES), True, 3, _BOTH_COPIES),
+    # no bag of words of the suspicious lines: prose and names in them ("requests", "try", "kwargs") move
+    # the score as much as behaviour does; the code-token bag and the numeric features stay
+    "default-no-lines": Recipe(_default((), (), lines=False), True, 3, _BOTH_COPIES),
     # the model shipped before the copies and the artefacts
     "default-plain": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, ()),
     "default-relocated": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, (augment.RELOCATE,)),

@@ -198,6 +198,9 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 + " | ".join(f"{m[f'recall_at_fpr_{pct}%']:.3f}" for pct in (0.1, 0.2, 0.5, 1))
                 + f" | {m['own_threshold_recall']:.3f} | {m['own_threshold_fp']}/{m['n_benign']} |"
             )
+    for kind, entry in results["models"].items():
+        if "family_holdout" in entry:
+            lines += holdout.family_markdown(kind, entry["family_holdout"])
     lines.append(f"\nWall time: {results.get('seconds', 0)} s.\n")
     return "\n".join(lines)
 
