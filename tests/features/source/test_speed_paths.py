@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ import vetpy.features.source.state as state_module
 from vetpy.acquire.interface import Member
 from vetpy.features import calls
 from vetpy.features.source import pool
-from vetpy.features.source.astutil import SUBTREE_BUDGET, bounded_walk
+from vetpy.features.source.astutil import LEAVES, NODE_KINDS, SUBTREE_BUDGET, bounded_walk, is_main_guard
+from vetpy.features.source.facts import FactsBuilder
 from vetpy.features.source.scan import scan_source
 from vetpy.features.source.state import may_reach_sink
+from vetpy.features.source.walker import Walker
 
 STDLIB_SAMPLES = [inspect, ast, pytest]
 
@@ -98,3 +101,73 @@ def test_files_on_several_processes_equal_one(monkeypatch: pytest.MonkeyPatch) -
         pool.set_file_jobs(1)
     assert parallel == serial
     assert [f.path for f in parallel] == [m.path for m in members]
+
+
+def _reference_nodes(tree: ast.AST) -> list[tuple[ast.AST, bool, str | None, bool]]:
+    """The walk as it was: every node with its context carried on the stack."""
+    out, stack = [], [(tree, False, None, False)]
+    while stack:
+        node, in_func, func, in_main = stack.pop()
+        out.append((node, in_func, func, in_main))
+        child_in_func = in_func or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        if func is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            func = node.name
+        main = in_main or (func is None and isinstance(node, ast.If) and is_main_guard(node.test))
+        kids = [c for c in ast.iter_child_nodes(node) if type(c) not in LEAVES]
+        stack.extend((c, child_in_func, func, main) for c in reversed(kids))
+    return out
+
+
+MAIN_GUARD_SAMPLE = """
+def outer(a):
+    def inner(b):
+        return lambda c: eval(c)
+    return inner
+class K:
+    def m(self):
+        x = os.environ
+if __name__ == "__main__":
+    def late():
+        exec(x)
+    late()
+y = [exec(z) for z in w]
+"""
+
+
+@pytest.mark.parametrize("source", ["inspect", "ast", "sample"])
+def test_walk_visits_each_node_in_its_context(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (
+        MAIN_GUARD_SAMPLE
+        if source == "sample"
+        else Path(inspect.getfile(inspect if source == "inspect" else ast)).read_text()
+    )
+    tree = ast.parse(text)
+    seen: list[tuple[ast.AST, bool, str | None, bool]] = []
+    walker = Walker(FactsBuilder("m.py"), text, False)
+    monkeypatch.setattr(walker, "_handlers", lambda: {kind: _recorder(walker, seen) for kind in NODE_KINDS})
+    walker.run(tree)
+    expected = [(n, f, fn, m) for n, f, fn, m in _reference_nodes(tree) if type(n) in NODE_KINDS]
+    assert [(id(n), f, fn, m) for n, f, fn, m in seen] == [(id(n), f, fn, m) for n, f, fn, m in expected]
+
+
+def _recorder(
+    walker: Walker, seen: list[tuple[ast.AST, bool, str | None, bool]]
+) -> Callable[[ast.AST, bool], None]:
+    return lambda node, top: seen.append((node, not top, walker.func, walker.in_main))
+
+
+@pytest.mark.parametrize("module", STDLIB_SAMPLES, ids=lambda m: m.__name__)
+def test_value_flow_is_the_three_walks(module: object) -> None:
+    text = Path(inspect.getfile(module)).read_text(encoding="utf-8")  # type: ignore[arg-type]
+    walker = Walker(FactsBuilder("m.py"), text, False)
+    walker.aliases.update({"b64decode": "base64.b64decode", "getuser": "getpass.getuser"})
+    walker.sourced.update({"name": False, "env": True, "result": True})
+    walker.secret_vars.update({(None, "module"), (None, "value")})
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Assign):
+            value = node.value
+            decoder = isinstance(value, ast.Call) and any(
+                q is not None and calls.is_decoder(q) for q, _ in walker.subtree_calls(value)
+            )
+            expected = (walker._carries_secret(value), walker.host_data(value), decoder)
+            assert walker.value_flow(value) == expected

@@ -37,6 +37,21 @@ LEAVES: frozenset[type] = frozenset(
 )
 
 
+def _node_types(cls: type) -> set[type]:
+    found = {cls}
+    sub: type
+    for sub in cls.__subclasses__():
+        found |= _node_types(sub)
+    return found
+
+
+#: Every node type the main walk pushes (all of ``ast``'s, less the leaves): ``type(x) in NODE_KINDS`` is
+#: ``isinstance(x, ast.AST) and type(x) not in LEAVES`` for anything ``ast.parse`` makes.
+NODE_KINDS: frozenset[type] = frozenset(_node_types(ast.AST) - LEAVES)
+#: :func:`child_fields` in reverse, per type: the main walk pushes children last to first.
+REVERSED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def walk_fields(kind: type) -> tuple[str, ...]:
     """The fields of a node type that may hold nodes, in ``_fields`` order (those ``iter_child_nodes``
     looks at, less the ones that only ever hold names or numbers)."""
@@ -58,6 +73,13 @@ def child_fields(kind: type) -> tuple[str, ...]:
             if f != "ctx" and not (f == "names" and issubclass(kind, _IMPORT_LIKE))
         )
         CHILD_FIELDS[kind] = fields
+    return fields
+
+
+def reversed_child_fields(kind: type) -> tuple[str, ...]:
+    fields = REVERSED_FIELDS.get(kind)
+    if fields is None:
+        fields = REVERSED_FIELDS[kind] = child_fields(kind)[::-1]
     return fields
 
 

@@ -78,25 +78,20 @@ class DestinationChecks(WalkState):
     def _carries_secret(self, value: ast.AST) -> bool:
         """An expression naming a secret: a variable, attribute or dict key called key/secret/token/...,
         or a variable of this function assigned from one."""
-        for sub in bounded_walk(value):
-            if isinstance(sub, ast.Name) and (
-                SECRET_NAME_RE.search(sub.id) or (self.func, sub.id) in self.secret_vars
-            ):
-                return True
-            if isinstance(sub, ast.Attribute) and SECRET_NAME_RE.search(sub.attr):
-                return True
-            if (  # {"private_key": ...} dict keys
-                isinstance(sub, ast.Constant)
-                and isinstance(sub.value, str)
-                and len(sub.value) < 40
-                and SECRET_NAME_RE.search(sub.value)
-            ):
-                return True
-        return False
+        return any(self.names_secret(sub) for sub in bounded_walk(value))
 
-    def note_secret_assignment(self, target: str, value: ast.expr) -> None:
-        if self._carries_secret(value):
-            self.secret_vars.add((self.func, target))
+    def names_secret(self, sub: ast.AST) -> bool:
+        """One node of :meth:`_carries_secret`'s walk names a secret."""
+        if isinstance(sub, ast.Name):
+            return bool(SECRET_NAME_RE.search(sub.id)) or (self.func, sub.id) in self.secret_vars
+        if isinstance(sub, ast.Attribute):
+            return bool(SECRET_NAME_RE.search(sub.attr))
+        return (  # {"private_key": ...} dict keys
+            isinstance(sub, ast.Constant)
+            and isinstance(sub.value, str)
+            and len(sub.value) < 40
+            and SECRET_NAME_RE.search(sub.value) is not None
+        )
 
     def _secret_data(self, node: ast.Call, dest: ast.expr | None) -> bool:
         values = [*node.args, *(kw.value for kw in node.keywords)]

@@ -9,6 +9,9 @@ from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.state import WHOLE_ENV, WalkState
 
+_GUARDS = ("get", "setdefault", "pop")
+_HOST_FEATURES = frozenset({"code.system_info", "code.credential_read"})
+
 
 class FlowChecks(WalkState):
     """Taint from decoders and host-data sources into exec/eval and network/process sinks."""
@@ -17,24 +20,30 @@ class FlowChecks(WalkState):
         """What host data an expression carries: user/host facts, credentials, or the whole environment."""
         guarded: set[int] = set()
         for sub in bounded_walk(node):
-            if isinstance(sub, ast.Subscript) or (
-                isinstance(sub, ast.Attribute) and sub.attr in ("get", "setdefault", "pop")
-            ):
-                guarded.add(id(sub.value))
-            elif isinstance(sub, ast.Name) and sub.id in self.sourced:
-                if not (self.sourced[sub.id] and id(sub) in guarded):
-                    return sub.id
-            elif isinstance(sub, ast.Call):
-                q = self.resolve(sub.func) or ""
-                if {"code.system_info", "code.credential_read"}.intersection(calls.features_for(q)):
-                    return q
-            elif (
-                isinstance(sub, ast.Attribute)
-                and sub.attr in ("environ", "environb")
-                and id(sub) not in guarded
-                and self.resolve(sub) in ("os.environ", "os.environb")
-            ):
-                return WHOLE_ENV
+            carried = self.host_node(sub, guarded, None)
+            if carried is not None:
+                return carried
+        return None
+
+    def host_node(self, sub: ast.AST, guarded: set[int], q: str | None) -> str | None:
+        """One node of :meth:`host_data`'s walk (``guarded``: ids of objects read by key so far; ``q``: the
+        resolved name of ``sub`` when it is a call and the caller has it, else None)."""
+        if isinstance(sub, ast.Subscript) or (isinstance(sub, ast.Attribute) and sub.attr in _GUARDS):
+            guarded.add(id(sub.value))
+        elif isinstance(sub, ast.Name) and sub.id in self.sourced:
+            if not (self.sourced[sub.id] and id(sub) in guarded):
+                return sub.id
+        elif isinstance(sub, ast.Call):
+            q = (self.resolve(sub.func) if q is None else q) or ""
+            if _HOST_FEATURES.intersection(calls.features_for(q)):
+                return q
+        elif (
+            isinstance(sub, ast.Attribute)
+            and sub.attr in ("environ", "environb")
+            and id(sub) not in guarded
+            and self.resolve(sub) in ("os.environ", "os.environb")
+        ):
+            return WHOLE_ENV
         return None
 
     def decoded(self, node: ast.AST) -> bool:

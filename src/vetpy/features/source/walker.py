@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
 from vetpy.features.scripts import script_kinds
-from vetpy.features.source.astutil import CHILD_FIELDS, LEAVES, child_fields, is_main_guard
+from vetpy.features.source.astutil import (
+    NODE_KINDS,
+    REVERSED_FIELDS,
+    bounded_walk,
+    is_main_guard,
+    reversed_child_fields,
+)
 from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
@@ -34,9 +42,7 @@ NOTABLE_BUILTINS = frozenset(
         "map",
     }
 )
-_VISITED: frozenset[type] = frozenset(
-    {ast.Call, ast.Constant, ast.Expr, ast.Import, ast.ImportFrom, ast.Attribute, ast.Assign, ast.ClassDef}
-)
+_FUNCDEFS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 
 
@@ -45,77 +51,101 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
 
     def run(self, tree: ast.AST) -> None:
         """Visit every node in pre-order. Leaves no check reads (names, contexts, operators) are never
-        pushed and each node type's child fields come from a table: the same visits, less work."""
-        stack: list[tuple[ast.AST, bool, str | None, bool]] = [(tree, False, None, False)]
-        visited, funcs, leaves, base = _VISITED, _FUNCS, LEAVES, ast.AST
+        pushed, each node type's child fields come from a table, and each visited type has its handler.
+        A node's context (inside a function, the outermost function's name, under a ``__main__`` guard)
+        is kept in three variables: a node that changes it for its children pushes the old one beneath
+        them, and it comes back when that is popped, after the last of them."""
+        handlers = self._handlers()
+        nodes, funcs, funcdefs, fields_of = NODE_KINDS, _FUNCS, _FUNCDEFS, REVERSED_FIELDS
+        in_func, in_main = False, False
+        func: str | None = None
+        stack: list[Any] = [tree]
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            node, in_func, func, in_main = stack.pop()
+            node = pop()
             kind = type(node)
-            if kind in visited:
+            if kind is tuple:
+                in_func, func, in_main = node
+                continue
+            handler = handlers.get(kind)
+            if handler is not None:
                 self.func, self.in_main = func, in_main
-                self.visit(node, in_func)
-            fields = CHILD_FIELDS.get(kind)
+                handler(node, not in_func)
+            fields = fields_of.get(kind)
             if fields is None:
-                fields = child_fields(kind)
+                fields = reversed_child_fields(kind)
             if not fields:
                 continue
-            child_in_func = in_func or kind in funcs
-            if func is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                func = node.name
-                self.defined.add(func)
-            if func is not None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.note_params(func, node)
-            child_main = in_main or (func is None and isinstance(node, ast.If) and is_main_guard(node.test))
-            children = []
+            child_in_func, child_func = in_func or kind in funcs, func
+            if kind in funcdefs:
+                if child_func is None:
+                    child_func = node.name
+                    self.defined.add(node.name)
+                self.note_params(node.name if func is None else func, node)
+            child_main = in_main or (func is None and kind is ast.If and is_main_guard(node.test))
+            if child_in_func != in_func or child_func is not func or child_main != in_main:
+                push((in_func, func, in_main))
+                in_func, func, in_main = child_in_func, child_func, child_main
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
-                    for child in value:
-                        if isinstance(child, base) and type(child) not in leaves:
-                            children.append((child, child_in_func, func, child_main))
-                elif isinstance(value, base) and type(value) not in leaves:
-                    children.append((value, child_in_func, func, child_main))
-            children.reverse()
-            stack.extend(children)
+                    extend([child for child in reversed(value) if type(child) in nodes])
+                elif type(value) in nodes:
+                    push(value)
         self.finish(tree)
 
-    def visit(self, node: ast.AST, in_func: bool) -> None:
-        top = not in_func
-        if isinstance(node, ast.Call):
-            self.visit_call(node, top)
-        elif isinstance(node, ast.Constant):
-            if id(node) not in self.skip and isinstance(node.value, str) and node.value:
-                scan_string(self.scan, node.value, node.lineno, self.lines, top)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+    def _handlers(self) -> dict[type, Callable[[Any, bool], None]]:
+        """The check of each visited node type (``top``: the node is not inside a function)."""
+        return {
+            ast.Call: self.visit_call,
+            ast.Constant: self.visit_constant,
+            ast.Expr: self.visit_expr,
+            ast.Import: self.visit_import,
+            ast.ImportFrom: self.visit_import_from,
+            ast.Attribute: self.visit_attribute,
+            ast.Assign: lambda node, _top: self.visit_assign(node),
+            ast.ClassDef: self.visit_class,
+        }
+
+    def visit_constant(self, node: ast.Constant, top: bool) -> None:
+        if id(node) not in self.skip and isinstance(node.value, str) and node.value:
+            scan_string(self.scan, node.value, node.lineno, self.lines, top)
+
+    def visit_expr(self, node: ast.Expr, top: bool) -> None:
+        if isinstance(node.value, ast.Constant):
             self.skip.add(id(node.value))  # docstrings and bare strings are comments
             if isinstance(node.value.value, str) and "prompt_injection" in script_kinds(node.value.value):
                 self.scan.token("script:prompt_injection")  # a tool description read by a language model
-        elif isinstance(node, ast.Import):
+
+    def visit_import(self, node: ast.Import, top: bool) -> None:
+        for a in node.names:
+            self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            self.import_token(a.name, node, top)
+
+    def visit_import_from(self, node: ast.ImportFrom, top: bool) -> None:
+        if node.level == 0 and node.module:
+            self.import_token(node.module, node, top)
             for a in node.names:
-                self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-                self.import_token(a.name, node, top)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module:
-                self.import_token(node.module, node, top)
-                for a in node.names:
-                    if a.name != "*":
-                        self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-        elif isinstance(node, ast.Attribute):
-            if node.attr in ("environ", "windll", "environb"):
-                q = self.resolve(node)
-                if q in ("os.environ", "os.environb"):
-                    self.hit("code.env_access", node, "reads os.environ", top)
-                    self.scan.token("attr:os.environ")
-                elif q and q.startswith("ctypes."):
-                    self.hit("code.ctypes_win", node, f"uses {q}", top)
-        elif isinstance(node, ast.Assign):
-            self.visit_assign(node)
-        elif isinstance(node, ast.ClassDef) and self.is_setup:
-            for b in node.bases:
-                q = self.resolve(b) or ""
-                if q.rsplit(".", 1)[-1] in calls.INSTALL_BASES:
-                    self.hit("install.cmdclass", node, f"class {node.name} overrides {q.lstrip('*.')}", top)
-                    self.scan.token(f"setup:override:{q.rsplit('.', 1)[-1]}")
+                if a.name != "*":
+                    self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+
+    def visit_attribute(self, node: ast.Attribute, top: bool) -> None:
+        if node.attr in ("environ", "windll", "environb"):
+            q = self.resolve(node)
+            if q in ("os.environ", "os.environb"):
+                self.hit("code.env_access", node, "reads os.environ", top)
+                self.scan.token("attr:os.environ")
+            elif q and q.startswith("ctypes."):
+                self.hit("code.ctypes_win", node, f"uses {q}", top)
+
+    def visit_class(self, node: ast.ClassDef, top: bool) -> None:
+        if not self.is_setup:
+            return
+        for b in node.bases:
+            q = self.resolve(b) or ""
+            if q.rsplit(".", 1)[-1] in calls.INSTALL_BASES:
+                self.hit("install.cmdclass", node, f"class {node.name} overrides {q.lstrip('*.')}", top)
+                self.scan.token(f"setup:override:{q.rsplit('.', 1)[-1]}")
 
     def import_token(self, module: str, node: ast.AST, top: bool) -> None:
         root = module.split(".")[0]
@@ -135,15 +165,32 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
         if not self.track_flow:  # no sink or exec can be called in this file: flows are never read
             return
         self.note_constant(target, value)
-        self.note_secret_assignment(target, value)
-        carried = self.host_data(value)
+        secret, carried, decoder = self.value_flow(value)
+        if secret:
+            self.secret_vars.add((self.func, target))
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
-        if isinstance(value, ast.Call):
-            for q, _ in self.subtree_calls(value):
-                if q and calls.is_decoder(q):
-                    self.tainted.add((self.func, target))
-                    break
+        if decoder:
+            self.tainted.add((self.func, target))
+
+    def value_flow(self, value: ast.expr) -> tuple[bool, str | None, bool]:
+        """What an assigned value carries, in one bounded walk: a secret (``names_secret``), host data
+        (:meth:`host_data`), and, for a call, a call of a decoder (``subtree_calls``). Each is the answer
+        of its own walk: every node is judged in the same order until that answer is known."""
+        secret, carried, decoder = False, None, not isinstance(value, ast.Call)
+        want_decoder = not decoder
+        guarded: set[int] = set()
+        for sub in bounded_walk(value):
+            q = self.resolve(sub.func) if isinstance(sub, ast.Call) else None
+            if not secret:
+                secret = self.names_secret(sub)
+            if carried is None:
+                carried = self.host_node(sub, guarded, q)
+            if not decoder and q:
+                decoder = calls.is_decoder(q)
+            if secret and carried is not None and decoder:
+                break
+        return secret, carried, decoder and want_decoder
 
     def visit_call(self, node: ast.Call, top: bool) -> None:
         q = self.resolve(node.func)
