@@ -388,9 +388,9 @@ def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pyt
     assert 0 <= result["own_threshold_fp"] <= result["n_benign"]
 
 
-def test_no_lines_ablation_drops_only_the_word_bag() -> None:
+def test_default_has_no_word_bag_and_the_with_lines_ablation_adds_it() -> None:
     def parts(kind: str) -> list[str]:
         return [name for name, _ in pipelines.build(kind, 0).named_steps["features"].transformer_list]
 
-    full, bare = parts("default"), parts("default-no-lines")
+    full, bare = parts("default-with-lines"), parts("default")
     assert full == ["numeric", "code", "lines"] and bare == ["numeric", "code"]

@@ -7,7 +7,7 @@ ABLATIONS = (
     "default-plain",  # no artefact features, no augmented copies: the model shipped before 2026-11-30
     "default-relocated",  # no artefact features, relocated copies only (no dormant ones)
     "default-no-new-tokens",  # default without the code tokens of the 2026-12 detectors (selection check)
-    "default-no-lines",  # default without the suspicious-lines word bag (selection check)
+    "default-with-lines",  # default plus the suspicious-lines word bag (the default until 2026-12-01 12:00)
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
