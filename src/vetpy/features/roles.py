@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 TEST_DIRS = frozenset({"tests", "test"})
@@ -74,11 +75,23 @@ def looks_like_test(path: str) -> bool:
 
 
 def imported_names(text: str) -> set[str]:
-    """Every identifier named in an import statement (modules and imported names, dotted parts split)."""
+    """Every identifier named in an import statement (modules and imported names, dotted parts split).
+
+    The same names as every match of ``_IMPORT`` over the whole text: a match starts at a line start and
+    ends before the line's end, and holds the word ``import``, so only the lines that hold it are tried
+    (a multi-line regex tried at every position cost as much as all the rest of test-suite detection)."""
     names: set[str] = set()
-    for module, imported in _IMPORT.findall(text):
-        names.update(_WORD.findall(module))
-        names.update(w for w in _WORD.findall(imported) if w != "as")
+    pos, tried = text.find("import"), -1
+    while pos >= 0:
+        start = text.rfind("\n", 0, pos) + 1
+        if start != tried:
+            tried = start
+            m = _IMPORT.match(text, start)
+            if m:
+                names.update(_WORD.findall(m.group(1) or ""))
+                names.update(w for w in _WORD.findall(m.group(2)) if w != "as")
+        end = text.find("\n", pos)
+        pos = -1 if end < 0 else text.find("import", end)
     return names
 
 
@@ -246,7 +259,9 @@ def blank_lines(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=4)
 def install_time_setup(text: str) -> str:
-    """The setup.py source as a pip install runs it: maintainer-only branches and commands blanked."""
+    """The setup.py source as a pip install runs it: maintainer-only branches and commands blanked (kept
+    for the last few texts: the source pass and the suspicious-lines text both ask for it)."""
     spans = dev_only_spans(text)
     return blank_lines(text, spans) if spans else text

@@ -171,6 +171,30 @@ def _automaton() -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(list(mark_words()))
 
 
+@lru_cache(maxsize=1)
+def _overlap() -> int:
+    return max(map(len, mark_words())) - 1
+
+
+# Where the word search stops to ask whether it found one: most marked files name one near the top.
+_WINDOW_ENDS = (4_096, 65_536)
+
+
+def _has_word(low: str) -> bool:
+    """Whether any mark word occurs in ``low``: searched window by window (each overlapping the one
+    before by the longest word less one character, so every occurrence lies whole in one window),
+    stopping at the first window with a match instead of listing every match of a large file."""
+    find, overlap = _automaton().find_matches_as_indexes, _overlap()
+    start = 0
+    for end in _WINDOW_ENDS:
+        if end >= len(low):
+            break
+        if find(low[start:end], overlapping=False):
+            return True
+        start = end - overlap
+    return bool(find(low[start:] if start else low, overlapping=False))
+
+
 def _packed_literal(text: str) -> bool:
     """A literal the string detectors would call high-entropy, or that decodes to something telling."""
     if any(st.shannon_entropy(m.group(m.lastindex or 1)) >= _HIGH_ENTROPY for m in _LONG_RUN.finditer(text)):
@@ -260,7 +284,7 @@ def has_marks(text: str) -> bool:
     """Whether any syntax-tree detector could fire on this source text (a superset: false marks cost
     time, a missed mark would lose a signal; benchmarks/prepass_check.py measures it on the corpus)."""
     low = text.lower()
-    if _automaton().find_matches_as_indexes(low, overlapping=False) or _shape(low):
+    if _has_word(low) or _shape(low):
         return True
     if "://" in text and _suspicious_url(text):
         return True
