@@ -94,3 +94,24 @@ def test_tokens_reach_the_code_token_bag() -> None:
     )
     plain = extract_features(make_archive({"pkg/mod.py": "X = 'hello world'\n"})).code_text
     assert not any(t.startswith(("decoded:", "script:", "infra:")) for t in plain.split())
+
+
+def test_script_kinds_are_those_of_a_hint_test_per_pattern() -> None:
+    """One pass for every hint finds the kinds a substring test per hint and pattern finds."""
+    import random
+
+    from vetpy.features.scripts import SCRIPT_PATTERNS
+
+    def plain(value: str) -> list[str]:
+        head = value[:20_000]
+        low = head.lower()
+        return [k for k, hints, p in SCRIPT_PATTERNS if any(h in low for h in hints) and p.search(head)]
+
+    pieces = [h for _, hints, _ in SCRIPT_PATTERNS for h in hints]
+    pieces += ["IEX ", " -E ", "A" * 24, " ", "x", "\n"]
+    pieces += ["mshta https://a", "/i:", "Previous instructions", "the user", "\u212a", "\u017f", ".vbs"]
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
+    for text in texts:
+        assert script_kinds(text) == plain(text), repr(text)
+    assert any(script_kinds(t) for t in texts) and any(not script_kinds(t) for t in texts)

@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import PurePosixPath
+
+from vetpy.features.paths import member_path
 
 TEST_DIRS = frozenset({"tests", "test"})
 
@@ -63,10 +64,11 @@ class SourceFile:
     text: str
 
 
+@lru_cache(maxsize=8192)
 def looks_like_test(path: str) -> bool:
     """A path that names test code: inside a ``tests``/``test`` directory, or ``test_*.py``,
     ``*_test.py``, ``tests.py`` or ``conftest.py``."""
-    parts = PurePosixPath(path).parts
+    parts = member_path(path).parts
     name = parts[-1].lower() if parts else ""
     if any(part.lower() in TEST_DIRS for part in parts[:-1]):
         return True
@@ -97,7 +99,7 @@ def imported_names(text: str) -> set[str]:
 
 def _test_names(path: str) -> set[str]:
     """The names under which a test file could be imported: its stem and its test directories."""
-    parts = PurePosixPath(path).parts
+    parts = member_path(path).parts
     stem = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
     return {stem, *(p for p in parts[:-1] if p.lower() in TEST_DIRS)}
 
@@ -107,7 +109,7 @@ def suite_only_files(files: Sequence[SourceFile]) -> frozenset[str]:
     file but setup.py looks like a test (a distribution named ``tests``, a payload in ``test_x.py``), none
     is left out."""
     candidates = [f for f in files if looks_like_test(f.path)]
-    others = [f for f in files if not looks_like_test(f.path) and PurePosixPath(f.path).name != "setup.py"]
+    others = [f for f in files if not looks_like_test(f.path) and member_path(f.path).name != "setup.py"]
     if not candidates or not others:  # a package that is nothing but "tests" is judged on them
         return frozenset()
     imported: set[str] = set()

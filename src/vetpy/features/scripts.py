@@ -19,6 +19,9 @@ import lzma
 import re
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
+
+import ahocorasick_rs
 
 from vetpy.features import strings as st
 from vetpy.features.lexicon import host_category
@@ -91,13 +94,27 @@ _HEX_RE = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _REVERSED_HINTS = ("//:ptth", "//:sptth", "tropmi", "llehsrewop", "cexe", "metsys.so")
 
 
+@lru_cache(maxsize=1)
+def _script_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
+    """Every hint of SCRIPT_PATTERNS once, and the patterns (by index) each is a hint of."""
+    kinds: dict[str, list[int]] = {}
+    for k, (_, hints, _) in enumerate(SCRIPT_PATTERNS):
+        for hint in hints:
+            kinds.setdefault(hint, []).append(k)
+    return ahocorasick_rs.AhoCorasick(list(kinds)), tuple(tuple(v) for v in kinds.values())
+
+
 def script_kinds(value: str) -> list[str]:
-    """The kinds of foreign-language code a string holds."""
-    low = value[:20_000].lower()
+    """The kinds of foreign-language code a string holds: a pattern is searched only when one of its hints
+    is in the lower-cased string (all hints found in one pass: most strings hold none)."""
+    head = value[:20_000]
+    automaton, kinds_of = _script_hints()
+    found = automaton.find_matches_as_indexes(head.lower(), overlapping=True)
+    if not found:
+        return []
+    possible = {k for i, _, _ in found for k in kinds_of[i]}
     return [
-        kind
-        for kind, hints, pattern in SCRIPT_PATTERNS
-        if any(h in low for h in hints) and pattern.search(value[:20_000])
+        kind for k, (kind, _, pattern) in enumerate(SCRIPT_PATTERNS) if k in possible and pattern.search(head)
     ]
 
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import PurePosixPath
 
 import ahocorasick_rs
 
 from vetpy.features import calls
 from vetpy.features import strings as st
+from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
 from vetpy.features.urls import find_urls
 
@@ -277,7 +277,7 @@ def _shape(low: str) -> bool:
 
 def always_full(path: str, is_setup: bool) -> bool:
     """Files that run at install or import time."""
-    return is_setup or PurePosixPath(path).name in ALWAYS_FULL_NAMES
+    return is_setup or member_path(path).name in ALWAYS_FULL_NAMES
 
 
 def has_marks(text: str) -> bool:
