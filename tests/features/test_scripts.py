@@ -115,3 +115,11 @@ def test_script_kinds_are_those_of_a_hint_test_per_pattern() -> None:
     for text in texts:
         assert script_kinds(text) == plain(text), repr(text)
     assert any(script_kinds(t) for t in texts) and any(not script_kinds(t) for t in texts)
+
+
+@pytest.mark.parametrize(
+    "head", ["a" * 30, " " + "a" * 30, "a" * 30 + "\u3000", "a\x1cb" * 10, "\xa0" * 30, "ab" * 15]
+)
+def test_a_whitespace_character_stops_decoding(head: str) -> None:
+    """str.split() splits at exactly the characters str.isspace() names."""
+    assert (head.split() != [head]) == any(c.isspace() for c in head)

@@ -195,7 +195,8 @@ def decode_layers(value: str, depth: int = MAX_DEPTH) -> list[tuple[str, str]]:
             current, chain = current[::-1], f"{chain}+reversed".lstrip("+")
             out.append((chain, current))
             continue
-        if len(current) < MIN_ENCODED or any(c.isspace() for c in current[:200]):
+        head = current[:200]
+        if len(current) < MIN_ENCODED or head.split() != [head]:  # a whitespace character in the head
             break
         raw, method = _first_decoding(current)
         if raw is None:
