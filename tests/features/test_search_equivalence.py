@@ -228,3 +228,8 @@ def test_long_lines() -> None:
     texts = [*_texts(8, pieces, long_piece="c" * 3), *_texts(9, pieces, long_piece="cc"), *edges]
     _same(texts, lambda t: any(len(line) > st.LONG_LINE for line in t.split("\n")), has_long_line)
     assert has_long_line("a\n" + "x" * 1001 + "\nb") and not has_long_line("a\n" + "x" * 1000 + "\nb")
+
+
+def test_obfuscator_markers_with_a_lone_surrogate() -> None:
+    for text in ["\ud800 pyarmor _0x1a2b3c", "\udfff plain", "_0xabcd \ud800", "llllllllll \udc80"]:
+        assert st.find_obfuscator(text) == _plain_obfuscator(text), repr(text)

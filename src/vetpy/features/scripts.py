@@ -108,8 +108,16 @@ def script_kinds(value: str) -> list[str]:
     """The kinds of foreign-language code a string holds: a pattern is searched only when one of its hints
     is in the lower-cased string (all hints found in one pass: most strings hold none)."""
     head = value[:20_000]
+    low = head.lower()
     automaton, kinds_of = _script_hints()
-    found = automaton.find_matches_as_indexes(head.lower(), overlapping=True)
+    try:
+        found = automaton.find_matches_as_indexes(low, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in a literal): no UTF-8 for the automaton
+        return [
+            kind
+            for kind, hints, pattern in SCRIPT_PATTERNS
+            if any(h in low for h in hints) and pattern.search(head)
+        ]
     if not found:
         return []
     possible = {k for i, _, _ in found for k in kinds_of[i]}

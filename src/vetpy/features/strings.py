@@ -73,11 +73,19 @@ def _obfuscator_hints() -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick([*_OBFUSCATOR_WORD_HINTS, "_0x"])
 
 
+def _hint_indexes(low: str) -> set[int]:
+    """Which of the words' hints (by index; ``_0x`` last) are in ``low``."""
+    try:
+        return {i for i, _, _ in _obfuscator_hints().find_matches_as_indexes(low, overlapping=True)}
+    except UnicodeEncodeError:  # a lone surrogate (a text decoded with an escape codec): one test each
+        return {i for i, h in enumerate((*_OBFUSCATOR_WORD_HINTS, "_0x")) if h in low}
+
+
 def find_obfuscator(text: str) -> list[tuple[int, str]]:
     """(offset, text) of obfuscator markers: the same markers as OBFUSCATOR_RE, found with cheap literal
     pre-checks and single-pass regexes (the combined case-insensitive alternation is ~5x slower)."""
     hits: list[tuple[int, str]] = []
-    found = {i for i, _, _ in _obfuscator_hints().find_matches_as_indexes(text.lower(), overlapping=True)}
+    found = _hint_indexes(text.lower())
     if found - {len(_OBFUSCATOR_WORD_HINTS)}:  # one of the words' hints is in the lower-cased text
         hits += [(m.start(), m.group(0)) for m in _OBFUSCATOR_WORDS_RE.finditer(text)]
     if len(_OBFUSCATOR_WORD_HINTS) in found:  # "_0x"

@@ -117,3 +117,11 @@ def test_the_windows_overlap_by_the_longest_word() -> None:
     for at in range(4_096 - len(longest), 4_097):
         text = "x" * at + longest + "x" * 70_000
         assert _has_word(text), at
+
+
+def test_non_ascii_text_is_searched_whole() -> None:
+    """Non-ASCII texts get one search of the whole text, as before windows (same answer, same errors)."""
+    plain = "\xe9" + (FILLER * 3000)[:100_000]
+    assert not _has_word(plain) and _has_word(plain + "subprocess")
+    with pytest.raises(UnicodeEncodeError):
+        _has_word("subprocess \ud800" + "x" * 70_000)

@@ -185,6 +185,8 @@ def _has_word(low: str) -> bool:
     before by the longest word less one character, so every occurrence lies whole in one window),
     stopping at the first window with a match instead of listing every match of a large file."""
     find, overlap = _automaton().find_matches_as_indexes, _overlap()
+    if not low.isascii():  # one search of the whole text, as before (the same answer, or the same error)
+        return bool(find(low, overlapping=False))
     start = 0
     for end in _WINDOW_ENDS:
         if end >= len(low):
