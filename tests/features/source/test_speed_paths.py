@@ -15,7 +15,7 @@ from vetpy.acquire.interface import Member
 from vetpy.features import calls
 from vetpy.features.source import pool
 from vetpy.features.source.astutil import LEAVES, NODE_KINDS, SUBTREE_BUDGET, bounded_walk, is_main_guard
-from vetpy.features.source.facts import FactsBuilder
+from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.scan import scan_source
 from vetpy.features.source.state import may_reach_sink
 from vetpy.features.source.walker import Walker
@@ -199,3 +199,18 @@ def test_the_strings_hinted_are_those_of_a_substring_test_per_hint_and_string() 
     for lowered in files:
         assert literals.hinted_strings(lowered) == plain(lowered), repr(lowered)
     assert any(literals.hinted_strings(f) for f in files) and not literals.hinted_strings(["plain words"])
+
+
+def test_add_strong_counts_like_add_and_makes_hits_only_while_examples_are_kept() -> None:
+    plain, lazy = FactsBuilder("m.py"), FactsBuilder("m.py")
+    made: list[int] = []
+
+    def make(i: int) -> Hit:
+        made.append(i)
+        return Hit("paper.long_string", i, f"hit {i}", "")
+
+    for i in range(1, 13):
+        plain.add(Hit("paper.long_string", i, f"hit {i}", ""))
+        lazy.add_strong("paper.long_string", lambda i=i: make(i))  # type: ignore[misc]
+    assert lazy.freeze() == plain.freeze()
+    assert made == [1, 2, 3, 4, 5]  # past the kept examples nothing is made

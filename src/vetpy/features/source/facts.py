@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from vetpy.features.urls import UrlHit
@@ -83,6 +83,15 @@ class FactsBuilder:
         ex = self.examples.setdefault(hit.feature, [])
         if len(ex) < MAX_EXAMPLES:
             ex.append(hit)
+
+    def add_strong(self, feature: str, make: Callable[[], Hit]) -> None:
+        """:meth:`add` of the strong, not module-level hit ``make()`` makes, made only while ``feature`` has
+        fewer than MAX_EXAMPLES examples (past that a hit only counts: the same counts and examples)."""
+        if len(self.examples.get(feature, ())) < MAX_EXAMPLES:
+            self.add(make())
+        else:
+            self.counts[feature] += 1
+            self.strong[feature] += 1
 
     def token(self, tok: str) -> None:
         if len(self.tokens) < MAX_TOKENS_PER_FILE:

@@ -56,7 +56,10 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
     """Signals carried by one string literal (not a docstring)."""
     n = len(value)
     if n > st.LONG_STRING:
-        scan.add(Hit("paper.long_string", line, f"{signal('paper.long_string')} ({n})", lines.get(line)))
+        scan.add_strong(
+            "paper.long_string",
+            lambda: Hit("paper.long_string", line, f"{signal('paper.long_string')} ({n})", lines.get(line)),
+        )
         entropy = st.shannon_entropy(value)
         scan.max_entropy = max(scan.max_entropy, entropy)
         if st.is_high_entropy(value, entropy):
@@ -70,7 +73,10 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
             )
             scan.token("str:high_entropy")
         if n > st.VERY_LONG_STRING:
-            scan.add(Hit("code.long_strings", line, f"string literal of {n} characters", lines.get(line)))
+            scan.add_strong(
+                "code.long_strings",
+                lambda: Hit("code.long_strings", line, f"string literal of {n} characters", lines.get(line)),
+            )
             scan.token("str:very_long")
     head = value[:20_000]
     if n >= 7 and ("//" in head or value[0].isdigit()):
