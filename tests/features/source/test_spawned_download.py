@@ -33,5 +33,7 @@ def test_fetching_a_program_without_running_anything_else_is_only_a_token() -> N
 
 
 def test_fetching_data_files_is_not_a_program_download() -> None:
-    value, tokens = features("https://models.example.net/weights.bin", "subprocess.call(['tar', 'x', path])\n")
+    value, tokens = features(
+        "https://models.example.net/weights.bin", "subprocess.call(['tar', 'x', path])\n"
+    )
     assert value == 0 and "flow:spawned_download" not in tokens.split()

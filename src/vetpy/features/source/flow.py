@@ -97,7 +97,6 @@ class FlowChecks(WalkState):
                     reads_file = True
         return not reads_file
 
-
     def spawned_download(self, node: ast.Call) -> None:
         """A process started with an argument list that holds a URL to a program (``[curl, "https://
         .../x.exe", "-o", path]``): a download by an external program, which the one-string command
