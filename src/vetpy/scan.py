@@ -21,6 +21,7 @@ from vetpy.errors import ModelError, VetpyError
 from vetpy.features.extract import extract_features
 from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.registry import BY_ID
+from vetpy.gcpause import paused_gc
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
 from vetpy.policy import hard_findings, policy_reasons
@@ -243,8 +244,10 @@ class Scanner:
 
     # -- one target ----------------------------------------------------------------------------------
     def scan_target(self, target: Target) -> ScanResult:
-        """Acquire and scan one resolved target (never raises; no login or token in the result)."""
-        result = redact_result(self._scan_target(target))
+        """Acquire and scan one resolved target (never raises; no login or token in the result), with the
+        cyclic garbage collector paused (gcpause.py)."""
+        with paused_gc():
+            result = redact_result(self._scan_target(target))
         return replace(result, origin=str(target.origin)) if target.origin else result
 
     def _scan_target(self, target: Target) -> ScanResult:

@@ -18,8 +18,15 @@ from vetpy.scan import Scanner
 
 def _result(filename: str, verdict: Verdict, score: float | None) -> ScanResult:
     return ScanResult(
-        target="demo==1.0", name="demo", version="1.0", sha256="0" * 64, verdict=verdict,
-        score=score, threshold=0.9, filename=filename, seconds=0.5,
+        target="demo==1.0",
+        name="demo",
+        version="1.0",
+        sha256="0" * 64,
+        verdict=verdict,
+        score=score,
+        threshold=0.9,
+        filename=filename,
+        seconds=0.5,
     )
 
 

@@ -3,9 +3,15 @@ import-time code, and a payload cannot hide behind a test-like name that package
 
 from __future__ import annotations
 
+import ast
+import inspect
+import random
+from pathlib import Path
+
 import pytest
 
 from featurepkgs import make_archive
+from vetpy.features import roles
 from vetpy.features.extract import extract_features
 from vetpy.features.roles import (
     SourceFile,
@@ -192,3 +198,28 @@ def test_commands_pip_can_reach_stay_install_time(code: str) -> None:
 def test_a_default_value_of_a_dev_only_method_still_runs() -> None:
     code = UPLOAD.format(key="upload").replace("def run(self):", "def run(self, x=os.system('id')):")
     assert "os.system('id')" in install_time_setup(code)
+
+
+def _plain_imported_names(text: str) -> set[str]:
+    names: set[str] = set()
+    for module, imported in roles._IMPORT.findall(text):
+        names.update(roles._WORD.findall(module))
+        names.update(w for w in roles._WORD.findall(imported) if w != "as")
+    return names
+
+
+def test_imported_names_are_those_of_the_whole_text_regex() -> None:
+    rng = random.Random(9)
+    pieces = ["import ", "from ", "a.b", " as ", "c", ", ", "#", ";", "\n", "  ", "\t", "x = 1", "important"]
+    pieces += ["reimport ", "(", ")", "\r\n", "\xe9"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(3000)]
+    texts += [Path(inspect.getfile(m)).read_text(encoding="utf-8") for m in (inspect, ast, random)]
+    for text in texts:
+        assert roles.imported_names(text) == _plain_imported_names(text), repr(text[:200])
+    assert roles.imported_names("x = 1\nfrom a.b import c as d  # e\nimport f; g\n") == {
+        "a",
+        "b",
+        "c",
+        "d",
+        "f",
+    }

@@ -195,3 +195,41 @@ def test_text_file_url_lines() -> None:
         (2, "198.51.100.8"),
         (5, "198.51.100.9"),
     ]
+
+
+def _plain_obfuscator(text: str) -> list[tuple[int, str]]:
+    """find_obfuscator as it was: a substring test per hint on the lower-cased text."""
+    hits: list[tuple[int, str]] = []
+    low = text.lower()
+    if any(h in low for h in st._OBFUSCATOR_WORD_HINTS):
+        hits += [(m.start(), m.group(0)) for m in st._OBFUSCATOR_WORDS_RE.finditer(text)]
+    if "_0x" in low:
+        hits += [(m.start(), m.group(0)) for m in st._HEX_NAME_RE.finditer(text)]
+    for m in st._LOOKALIKE_RUN_RE.finditer(text):
+        run = m.group(0)
+        if set(run.lower()) <= {"i", "l"} or set(run.lower()) <= {"o", "0"}:
+            hits.append((m.start(), run))
+    hits.sort()
+    return hits
+
+
+def test_obfuscator_markers() -> None:
+    pieces = ["PyArmor", "pytransform", "__armor", "Obfuscated by", "obfuscat", "BLANKOBF", "hyperion"]
+    pieces += ["kramer", "pyob.oxyry", "_0x1a2b", "_0X", "_0xZZ", "llllllllll", "OO00OO00OO", "Il"]
+    pieces += ["x", " ", "_", "\n", "\xe9", "\u212a"]
+    _same(_texts(7, pieces), _plain_obfuscator, st.find_obfuscator)
+
+
+def test_long_lines() -> None:
+    from vetpy.features.source.literals import has_long_line
+
+    pieces = ["a", "bb", " ", "\n", "\r", "\r\n", "\xe9"]
+    edges = [head + "c" * n + tail for head in ("", "x\n") for n in (999, 1000, 1001) for tail in ("", "\ny")]
+    texts = [*_texts(8, pieces, long_piece="c" * 3), *_texts(9, pieces, long_piece="cc"), *edges]
+    _same(texts, lambda t: any(len(line) > st.LONG_LINE for line in t.split("\n")), has_long_line)
+    assert has_long_line("a\n" + "x" * 1001 + "\nb") and not has_long_line("a\n" + "x" * 1000 + "\nb")
+
+
+def test_obfuscator_markers_with_a_lone_surrogate() -> None:
+    for text in ["\ud800 pyarmor _0x1a2b3c", "\udfff plain", "_0xabcd \ud800", "llllllllll \udc80"]:
+        assert st.find_obfuscator(text) == _plain_obfuscator(text), repr(text)

@@ -132,3 +132,34 @@ def test_scanning_with_the_bundled_model_does_not_import_scikit_learn() -> None:
     verdict, threshold, heavy = json.loads(out.stdout)
     assert verdict == "benign" and threshold is not None
     assert heavy == []
+
+
+def _full_depth_walk(model: CompiledModel, prefix: str, x: np.ndarray) -> np.ndarray:
+    """The tree walk without its early stop: every row through every level."""
+    a = model.arrays
+    rows = np.arange(x.shape[0])[:, None]
+    node = np.broadcast_to(a[prefix + "roots"], (x.shape[0], a[prefix + "roots"].size)).copy()
+    for _ in range(int(a[prefix + "depth"][0])):
+        values = x[rows, a[prefix + "feature"][node]]
+        go_left = (values <= a[prefix + "threshold"][node]) | (
+            np.isnan(values) & a[prefix + "missing_left"][node]
+        )
+        node = np.where(go_left, a[prefix + "left"][node], a[prefix + "right"][node])
+    return node
+
+
+def test_the_walk_stops_early_at_the_same_leaves(fitted: tuple[object, list[PackageFeatures]]) -> None:
+    """The walk ends when no row moves (every row at a leaf): the leaves of a walk through every level."""
+    model, rows = fitted
+    models = [CompiledModel(*compile_model(model))]
+    if bundled_model_path().with_suffix(".json").is_file():
+        bundled = load_scorer(bundled_model_path())
+        assert isinstance(bundled, CompiledScorer)
+        models.append(bundled.model)
+    for compiled in models:
+        x = compiled.matrix(rows)
+        x[::7, 0] = np.nan  # missing values take their own branch
+        walked = [b["prefix"] for b in compiled.spec["base"] if b["kind"] in ("hgb", "rf")]
+        assert walked
+        for prefix in walked:
+            np.testing.assert_array_equal(compiled._walk(prefix, x), _full_depth_walk(compiled, prefix, x))

@@ -14,6 +14,7 @@ from vetpy.features.collect import Collector
 from vetpy.features.gather import PackageFacts, gather
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.source.facts import Hit
+from vetpy.gcpause import paused_gc
 
 Detector = Callable[[PackageFacts, Collector], None]
 
@@ -45,16 +46,18 @@ AFTER_METADATA: tuple[Detector, ...] = (
 
 
 def extract_features(archive: Archive) -> PackageFeatures:
-    """Compute every registry feature, the paper's suspicious-lines text, code tokens and evidence."""
-    facts = gather(archive)
-    out = Collector()
-    out.add_text(facts.suspicious_lines)
-    for detector in BEFORE_METADATA:
-        detector(facts, out)
-    name, version = metadata.detect(facts, out)
-    for detector in AFTER_METADATA:
-        detector(facts, out)
-    return out.finish(name, version)
+    """Compute every registry feature, the paper's suspicious-lines text, code tokens and evidence (the
+    cyclic garbage collector paused meanwhile: see gcpause.py)."""
+    with paused_gc():
+        facts = gather(archive)
+        out = Collector()
+        out.add_text(facts.suspicious_lines)
+        for detector in BEFORE_METADATA:
+            detector(facts, out)
+        name, version = metadata.detect(facts, out)
+        for detector in AFTER_METADATA:
+            detector(facts, out)
+        return out.finish(name, version)
 
 
 __all__ = ["Hit", "extract_features"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from vetpy.features.paths import member_path
 from vetpy.features.typosquat import popular_names
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ MAX_SCAN_BYTES = 4_000_000
 
 
 def _disguised(path: str, data: bytes) -> str | None:
-    suffix = PurePosixPath(path).suffix.lower()
+    suffix = member_path(path).suffix.lower()
     if suffix not in INNOCENT_SUFFIXES:
         return None
     for kind, magics in CONTENT_MAGIC:
@@ -99,7 +99,7 @@ def top_level_packages(paths: list[str], wheel: bool) -> set[str]:
     """Import packages at the top of a wheel (``pkg/``) or of an sdist (``root/pkg/``, ``root/src/pkg/``)."""
     found: set[str] = set()
     for path in paths:
-        parts = PurePosixPath(path).parts
+        parts = member_path(path).parts
         if parts[-1:] != ("__init__.py",):
             continue
         if wheel and len(parts) == 2:
@@ -123,7 +123,7 @@ def shadowed_projects(dist_name: str, paths: list[str], wheel: bool = False) -> 
 
 def _dist_name(filename: str) -> str:
     """The distribution name from an archive file name (``name-version.tar.gz`` or a wheel's name)."""
-    stem = PurePosixPath(filename).name
+    stem = member_path(filename).name
     return re.split(r"-\d", stem, maxsplit=1)[0]
 
 

@@ -11,6 +11,7 @@ from vetpy.acquire.interface import Archive, Member
 from vetpy.features import strings as st
 from vetpy.features.clones import known_file
 from vetpy.features.paper import iter_suspicious_lines
+from vetpy.features.paths import member_path
 from vetpy.features.roles import SourceFile, install_time_setup, looks_like_test, suite_only_files
 from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.pool import scan_members
@@ -107,7 +108,7 @@ def _depth(path: str) -> int:
 
 
 def _is_setup_py(path: str) -> bool:
-    return PurePosixPath(path).name == "setup.py" and _depth(path) <= 1
+    return member_path(path).name == "setup.py" and _depth(path) <= 1
 
 
 def _is_doc(name: str) -> bool:
@@ -182,7 +183,7 @@ def gather(archive: Archive) -> PackageFacts:
     pth_lines: list[PthLine] = []
     scripts: list[ScriptMatch] = []
     for m in archive.members:
-        p = PurePosixPath(m.path)
+        p = member_path(m.path)
         lower = p.name.lower()
         if lower.endswith(PY_SUFFIXES):
             py.append(m)

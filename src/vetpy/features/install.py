@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from vetpy.features.calls import ACTIVE_FEATURES, INIT_FEATURES
 from vetpy.features.interface import Family, ValueKind, spec
+from vetpy.features.paths import member_path
 
 if TYPE_CHECKING:
     from vetpy.features.collect import Collector
@@ -121,7 +121,7 @@ def detect_running_code(facts: PackageFacts, out: Collector) -> None:
     for f in facts.files:
         if f.path == facts.setup:
             _setup_suspicious(f, out)
-        elif PurePosixPath(f.path).name == "__init__.py":
+        elif member_path(f.path).name == "__init__.py":
             _init_suspicious(f, out)
         if f.path != facts.setup and f.import_time:
             first = min(f.import_time.values(), key=lambda h: h.line)

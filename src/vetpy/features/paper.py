@@ -189,7 +189,9 @@ def _candidate_lines(text: str, low: str) -> list[tuple[int, int]]:
         if (s and is_word_char(text[s - 1])) or (kind < n_full and e < n and is_word_char(text[e])):
             continue
         starts.add(max(low.rfind("\n", 0, s), low.rfind("\r", 0, s) if has_cr else -1) + 1)
-    starts.update(m.start() + 1 for m in _LONG_LINE_RE.finditer(low))
+    rows = (low.replace("\r", "\n") if has_cr else low).split("\n")
+    if max(map(len, rows)) > MAX_LINE_CHARS:  # one C pass says whether the regex can find a long line
+        starts.update(m.start() + 1 for m in _LONG_LINE_RE.finditer(low))
     first = min((i for i in (low.find("\n"), low.find("\r")) if i >= 0), default=n)
     if first > MAX_LINE_CHARS:
         starts.add(0)

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from email.utils import getaddresses
-from pathlib import PurePosixPath
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -16,6 +15,7 @@ from packaging.utils import (
 )
 
 from vetpy.acquire.interface import Archive, Member
+from vetpy.features.paths import member_path
 
 _MISSING = {"", "unknown", "none", "null", "n/a", "na", "-", "todo", "tbd"}
 HOMEPAGE_LABELS = {"homepage", "home", "home-page", "source", "source code", "repository", "code", "github"}
@@ -68,7 +68,7 @@ def find_metadata_member(archive: Archive) -> Member | None:
     """The package's own PKG-INFO / METADATA (shallowest first; wheel, egg and sdist layouts)."""
     best: tuple[int, int, Member] | None = None
     for m in archive.members:
-        p = PurePosixPath(m.path)
+        p = member_path(m.path)
         if (p.name == "METADATA" and p.parent.name.endswith(".dist-info")) or (
             p.name == "PKG-INFO" and _depth(m.path) <= 1
         ):
@@ -142,7 +142,7 @@ def read_metadata(archive: Archive) -> Metadata:
 
 def name_version_from_filename(filename: str) -> tuple[str | None, str | None]:
     """Name and version parsed from an sdist/wheel filename, best effort."""
-    base = PurePosixPath(filename).name
+    base = member_path(filename).name
     try:
         if base.endswith(".whl"):
             name, ver, _, _ = parse_wheel_filename(base)
@@ -208,7 +208,7 @@ def license_files(archive: Archive) -> list[Member]:
     return [
         m
         for m in archive.members
-        if LICENSE_FILE_RE.match(PurePosixPath(m.path).name)
+        if LICENSE_FILE_RE.match(member_path(m.path).name)
         and (_depth(m.path) <= 1 or ".dist-info/" in m.path)
         and not m.path.endswith((".py", ".pyc"))
     ]
@@ -257,7 +257,7 @@ _DEFAULT_SETUP_CFGS = (
 
 def root_setup_cfg(archive: Archive) -> Member | None:
     """setup.cfg at the archive root or one folder down (the sdist's top folder)."""
-    cands = [m for m in archive.members if PurePosixPath(m.path).name == "setup.cfg" and _depth(m.path) <= 1]
+    cands = [m for m in archive.members if member_path(m.path).name == "setup.cfg" and _depth(m.path) <= 1]
     return min(cands, key=lambda m: _depth(m.path)) if cands else None
 
 

@@ -20,7 +20,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from functools import lru_cache
+
+from vetpy.features.paths import member_path
 
 TEST_DIRS = frozenset({"tests", "test"})
 
@@ -62,10 +64,11 @@ class SourceFile:
     text: str
 
 
+@lru_cache(maxsize=8192)
 def looks_like_test(path: str) -> bool:
     """A path that names test code: inside a ``tests``/``test`` directory, or ``test_*.py``,
     ``*_test.py``, ``tests.py`` or ``conftest.py``."""
-    parts = PurePosixPath(path).parts
+    parts = member_path(path).parts
     name = parts[-1].lower() if parts else ""
     if any(part.lower() in TEST_DIRS for part in parts[:-1]):
         return True
@@ -74,17 +77,29 @@ def looks_like_test(path: str) -> bool:
 
 
 def imported_names(text: str) -> set[str]:
-    """Every identifier named in an import statement (modules and imported names, dotted parts split)."""
+    """Every identifier named in an import statement (modules and imported names, dotted parts split).
+
+    The same names as every match of ``_IMPORT`` over the whole text: a match starts at a line start and
+    ends before the line's end, and holds the word ``import``, so only the lines that hold it are tried
+    (a multi-line regex tried at every position cost as much as all the rest of test-suite detection)."""
     names: set[str] = set()
-    for module, imported in _IMPORT.findall(text):
-        names.update(_WORD.findall(module))
-        names.update(w for w in _WORD.findall(imported) if w != "as")
+    pos, tried = text.find("import"), -1
+    while pos >= 0:
+        start = text.rfind("\n", 0, pos) + 1
+        if start != tried:
+            tried = start
+            m = _IMPORT.match(text, start)
+            if m:
+                names.update(_WORD.findall(m.group(1) or ""))
+                names.update(w for w in _WORD.findall(m.group(2)) if w != "as")
+        end = text.find("\n", pos)
+        pos = -1 if end < 0 else text.find("import", end)
     return names
 
 
 def _test_names(path: str) -> set[str]:
     """The names under which a test file could be imported: its stem and its test directories."""
-    parts = PurePosixPath(path).parts
+    parts = member_path(path).parts
     stem = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
     return {stem, *(p for p in parts[:-1] if p.lower() in TEST_DIRS)}
 
@@ -94,7 +109,7 @@ def suite_only_files(files: Sequence[SourceFile]) -> frozenset[str]:
     file but setup.py looks like a test (a distribution named ``tests``, a payload in ``test_x.py``), none
     is left out."""
     candidates = [f for f in files if looks_like_test(f.path)]
-    others = [f for f in files if not looks_like_test(f.path) and PurePosixPath(f.path).name != "setup.py"]
+    others = [f for f in files if not looks_like_test(f.path) and member_path(f.path).name != "setup.py"]
     if not candidates or not others:  # a package that is nothing but "tests" is judged on them
         return frozenset()
     imported: set[str] = set()
@@ -246,7 +261,9 @@ def blank_lines(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=4)
 def install_time_setup(text: str) -> str:
-    """The setup.py source as a pip install runs it: maintainer-only branches and commands blanked."""
+    """The setup.py source as a pip install runs it: maintainer-only branches and commands blanked (kept
+    for the last few texts: the source pass and the suspicious-lines text both ask for it)."""
     spans = dev_only_spans(text)
     return blank_lines(text, spans) if spans else text

@@ -19,6 +19,9 @@ import lzma
 import re
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
+
+import ahocorasick_rs
 
 from vetpy.features import strings as st
 from vetpy.features.lexicon import host_category
@@ -100,13 +103,35 @@ _EMBEDDED_RE = re.compile(
 MAX_EMBEDDED = 8  # payloads decoded per string
 
 
+@lru_cache(maxsize=1)
+def _script_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
+    """Every hint of SCRIPT_PATTERNS once, and the patterns (by index) each is a hint of."""
+    kinds: dict[str, list[int]] = {}
+    for k, (_, hints, _) in enumerate(SCRIPT_PATTERNS):
+        for hint in hints:
+            kinds.setdefault(hint, []).append(k)
+    return ahocorasick_rs.AhoCorasick(list(kinds)), tuple(tuple(v) for v in kinds.values())
+
+
 def script_kinds(value: str) -> list[str]:
-    """The kinds of foreign-language code a string holds."""
-    low = value[:20_000].lower()
+    """The kinds of foreign-language code a string holds: a pattern is searched only when one of its hints
+    is in the lower-cased string (all hints found in one pass: most strings hold none)."""
+    head = value[:20_000]
+    low = head.lower()
+    automaton, kinds_of = _script_hints()
+    try:
+        found = automaton.find_matches_as_indexes(low, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in a literal): no UTF-8 for the automaton
+        return [
+            kind
+            for kind, hints, pattern in SCRIPT_PATTERNS
+            if any(h in low for h in hints) and pattern.search(head)
+        ]
+    if not found:
+        return []
+    possible = {k for i, _, _ in found for k in kinds_of[i]}
     return [
-        kind
-        for kind, hints, pattern in SCRIPT_PATTERNS
-        if any(h in low for h in hints) and pattern.search(value[:20_000])
+        kind for k, (kind, _, pattern) in enumerate(SCRIPT_PATTERNS) if k in possible and pattern.search(head)
     ]
 
 
@@ -199,7 +224,8 @@ def decode_layers(value: str, depth: int = MAX_DEPTH) -> list[tuple[str, str]]:
             current, chain = current[::-1], f"{chain}+reversed".lstrip("+")
             out.append((chain, current))
             continue
-        if len(current) < MIN_ENCODED or any(c.isspace() for c in current[:200]):
+        head = current[:200]
+        if len(current) < MIN_ENCODED or head.split() != [head]:  # a whitespace character in the head
             break
         raw, method = _first_decoding(current)
         if raw is None:

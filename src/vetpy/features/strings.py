@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
+
+import ahocorasick_rs
 
 LONG_STRING = 40  # the paper's threshold
 VERY_LONG_STRING = 200
@@ -37,6 +40,10 @@ _OBFUSCATOR_WORD_HINTS = (
 _HEX_NAME_RE = re.compile(r"\b_0x[0-9a-fA-F]{4,}\b")
 _LOOKALIKE_RUN_RE = re.compile(r"\b[IlO0]{10,}\b")
 _LOOKALIKE_SPAN_RE = re.compile(r"[IlO0]{10,}")  # no leading \b: the regex engine can skip ahead
+# I, l, O and 0 as b"1", every other byte as b"0": ten of those letters in a row in a text are ten b"1" in a
+# row in the translation of its UTF-8 bytes (any other character's bytes are not those four ASCII bytes).
+_LOOKALIKE_BYTES = bytes(0x31 if chr(i) in "IlO0" else 0x30 for i in range(256))
+_LOOKALIKE_TEN = b"1" * 10
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -47,7 +54,10 @@ def is_word_char(c: str) -> bool:
 
 def lookalike_runs(text: str) -> list[re.Match[str]]:
     """Exactly the matches of ``_LOOKALIKE_RUN_RE`` (a whole word of 10 or more of I, l, O, 0): the
-    maximal runs of those letters, kept when no word character borders them."""
+    maximal runs of those letters, kept when no word character borders them. A text without ten of them
+    in a row (nearly all: one C pass over its bytes tells) has none."""
+    if _LOOKALIKE_TEN not in text.encode("utf-8", "surrogatepass").translate(_LOOKALIKE_BYTES):
+        return []
     n = len(text)
     return [
         m
@@ -57,14 +67,28 @@ def lookalike_runs(text: str) -> list[re.Match[str]]:
     ]
 
 
+@lru_cache(maxsize=1)
+def _obfuscator_hints() -> ahocorasick_rs.AhoCorasick:
+    """The words' hints, then ``_0x``: one pass over the lower-cased text says which regex may match."""
+    return ahocorasick_rs.AhoCorasick([*_OBFUSCATOR_WORD_HINTS, "_0x"])
+
+
+def _hint_indexes(low: str) -> set[int]:
+    """Which of the words' hints (by index; ``_0x`` last) are in ``low``."""
+    try:
+        return {i for i, _, _ in _obfuscator_hints().find_matches_as_indexes(low, overlapping=True)}
+    except UnicodeEncodeError:  # a lone surrogate (a text decoded with an escape codec): one test each
+        return {i for i, h in enumerate((*_OBFUSCATOR_WORD_HINTS, "_0x")) if h in low}
+
+
 def find_obfuscator(text: str) -> list[tuple[int, str]]:
     """(offset, text) of obfuscator markers: the same markers as OBFUSCATOR_RE, found with cheap literal
     pre-checks and single-pass regexes (the combined case-insensitive alternation is ~5x slower)."""
     hits: list[tuple[int, str]] = []
-    low = text.lower()
-    if any(h in low for h in _OBFUSCATOR_WORD_HINTS):
+    found = _hint_indexes(text.lower())
+    if found - {len(_OBFUSCATOR_WORD_HINTS)}:  # one of the words' hints is in the lower-cased text
         hits += [(m.start(), m.group(0)) for m in _OBFUSCATOR_WORDS_RE.finditer(text)]
-    if "_0x" in low:
+    if len(_OBFUSCATOR_WORD_HINTS) in found:  # "_0x"
         hits += [(m.start(), m.group(0)) for m in _HEX_NAME_RE.finditer(text)]
     for m in lookalike_runs(text):
         run = m.group(0)

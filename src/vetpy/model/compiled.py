@@ -107,7 +107,8 @@ class CompiledModel:
         raise ModelError(f"unknown base model kind {kind!r} in compiled model")
 
     def _walk(self, prefix: str, x: np.ndarray) -> np.ndarray:
-        """The leaf each row reaches in each tree: all rows through all trees, one level per step."""
+        """The leaf each row reaches in each tree: all rows through all trees, one level per step, until
+        every row is at a leaf (a leaf's children are itself, so a step that moves nothing ends it)."""
         a = self.arrays
         feature, threshold = a[prefix + "feature"], a[prefix + "threshold"]
         left, right, missing = a[prefix + "left"], a[prefix + "right"], a[prefix + "missing_left"]
@@ -117,7 +118,10 @@ class CompiledModel:
             values = x[rows, feature[node]]
             go_left = values <= threshold[node]
             go_left |= np.isnan(values) & missing[node]
-            node = np.where(go_left, left[node], right[node])
+            step = np.where(go_left, left[node], right[node])
+            if np.array_equal(step, node):
+                break
+            node = step
         return node
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from featurepkgs import make_archive
 from vetpy.features.extract import extract_features
-from vetpy.features.source.prepass import has_marks, mark_words, needs_tree
+from vetpy.features.source.prepass import _automaton, _has_word, has_marks, mark_words, needs_tree
 from vetpy.features.source.scan import scan_light, scan_source
 
 MARKED = [
@@ -98,3 +98,32 @@ def test_payload_in_a_plain_looking_package_is_still_found() -> None:
     )
     feats = extract_features(make_archive(quiet))
     assert feats.values["code.http"] > 0 and feats.values["code.raw_ip"] > 0
+
+
+FILLER = "value = compute(item)  # a plain line\n"
+
+
+@pytest.mark.parametrize("at", [0, 4_000, 4_090, 4_094, 5_000, 65_530, 65_536, 90_000])
+def test_a_word_anywhere_in_a_long_file_is_found(at: int) -> None:
+    """The word search stops at the first window with a match: a mark straddling a window's edge, or
+    past the last window, still marks the file; the same file without it is not marked."""
+    plain = (FILLER * (100_000 // len(FILLER) + 1))[:100_000]
+    assert not has_marks(plain)
+    marked = plain[:at] + "subprocess" + plain[at:]
+    assert has_marks(marked)
+    assert _has_word(marked.lower()) == bool(_automaton().find_matches_as_indexes(marked.lower()))
+
+
+def test_the_windows_overlap_by_the_longest_word() -> None:
+    longest = max(mark_words(), key=len)
+    for at in range(4_096 - len(longest), 4_097):
+        text = "x" * at + longest + "x" * 70_000
+        assert _has_word(text), at
+
+
+def test_non_ascii_text_is_searched_whole() -> None:
+    """Non-ASCII texts get one search of the whole text, as before windows (same answer, same errors)."""
+    plain = "\xe9" + (FILLER * 3000)[:100_000]
+    assert not _has_word(plain) and _has_word(plain + "subprocess")
+    with pytest.raises(UnicodeEncodeError):
+        _has_word("subprocess \ud800" + "x" * 70_000)

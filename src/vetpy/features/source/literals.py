@@ -3,6 +3,8 @@ obfuscator markers, long lines, and path/command patterns (credentials, start-up
 
 from __future__ import annotations
 
+import re
+
 from vetpy.features import strings as st
 from vetpy.features.registry import signal
 from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
@@ -11,6 +13,7 @@ from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
 
 MIN_PATTERN_STRING = 4  # no pattern below matches fewer characters
+_LONG_LINE = re.compile(rf"\n[^\n]{{{st.LONG_LINE + 1}}}")  # anchored at a break: one pass
 _STRING_PATTERNS = (
     ("code.credential_read", st.CREDENTIAL_RE, "str:credential_path", st.PATTERN_HINTS["credential"]),
     ("code.startup_write", st.STARTUP_RE, "str:startup_path", st.PATTERN_HINTS["startup"]),
@@ -18,6 +21,12 @@ _STRING_PATTERNS = (
     ("code.download_exec", st.DOWNLOAD_RUN_RE, "str:download_run", st.PATTERN_HINTS["download"]),
     ("code.system_info", st.IP_LOOKUP_RE, "str:ip_lookup", st.PATTERN_HINTS["ip_lookup"]),
 )
+
+
+def has_long_line(text: str) -> bool:
+    """Whether a line (broken at ``\\n``) is over LONG_LINE characters: the first, or one after a break."""
+    first = text.find("\n")
+    return (len(text) if first < 0 else first) > st.LONG_LINE or _LONG_LINE.search(text) is not None
 
 
 def scan_text_patterns(scan: FactsBuilder, text: str, lines: Lines) -> None:
@@ -30,15 +39,13 @@ def scan_text_patterns(scan: FactsBuilder, text: str, lines: Lines) -> None:
             line = line_of(text, offset)
             scan.add(Hit(feature, line, f"{signal(feature)}: {matched[:40]}", lines.get(line)))
             scan.token("str:hex_escapes" if feature == "code.hex_chr_chains" else "str:obfuscator")
-    line_no = 1
-    if len(text) > st.LONG_LINE:
-        for raw in text.split("\n"):
+    if has_long_line(text):
+        for line_no, raw in enumerate(text.split("\n"), start=1):
             if len(raw) > st.LONG_LINE:
                 scan.add(
                     Hit("code.long_lines", line_no, f"line of {len(raw)} characters", st.snippet(raw[:200]))
                 )
                 scan.token("src:long_line")
-            line_no += 1
 
 
 def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_level: bool) -> None:

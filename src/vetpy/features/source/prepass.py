@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import PurePosixPath
 
 import ahocorasick_rs
 
 from vetpy.features import calls
 from vetpy.features import strings as st
+from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
 from vetpy.features.urls import find_urls
 
@@ -171,6 +171,32 @@ def _automaton() -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(list(mark_words()))
 
 
+@lru_cache(maxsize=1)
+def _overlap() -> int:
+    return max(map(len, mark_words())) - 1
+
+
+# Where the word search stops to ask whether it found one: most marked files name one near the top.
+_WINDOW_ENDS = (4_096, 65_536)
+
+
+def _has_word(low: str) -> bool:
+    """Whether any mark word occurs in ``low``: searched window by window (each overlapping the one
+    before by the longest word less one character, so every occurrence lies whole in one window),
+    stopping at the first window with a match instead of listing every match of a large file."""
+    find, overlap = _automaton().find_matches_as_indexes, _overlap()
+    if not low.isascii():  # one search of the whole text, as before (the same answer, or the same error)
+        return bool(find(low, overlapping=False))
+    start = 0
+    for end in _WINDOW_ENDS:
+        if end >= len(low):
+            break
+        if find(low[start:end], overlapping=False):
+            return True
+        start = end - overlap
+    return bool(find(low[start:] if start else low, overlapping=False))
+
+
 def _packed_literal(text: str) -> bool:
     """A literal the string detectors would call high-entropy, or that decodes to something telling."""
     if any(st.shannon_entropy(m.group(m.lastindex or 1)) >= _HIGH_ENTROPY for m in _LONG_RUN.finditer(text)):
@@ -253,14 +279,14 @@ def _shape(low: str) -> bool:
 
 def always_full(path: str, is_setup: bool) -> bool:
     """Files that run at install or import time."""
-    return is_setup or PurePosixPath(path).name in ALWAYS_FULL_NAMES
+    return is_setup or member_path(path).name in ALWAYS_FULL_NAMES
 
 
 def has_marks(text: str) -> bool:
     """Whether any syntax-tree detector could fire on this source text (a superset: false marks cost
     time, a missed mark would lose a signal; benchmarks/prepass_check.py measures it on the corpus)."""
     low = text.lower()
-    if _automaton().find_matches_as_indexes(low, overlapping=False) or _shape(low):
+    if _has_word(low) or _shape(low):
         return True
     if "://" in text and _suspicious_url(text):
         return True

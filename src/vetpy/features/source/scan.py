@@ -47,7 +47,7 @@ def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | Non
             tree = None
     if tree is not None:
         try:
-            Walker(scan, text, is_setup).run(tree)
+            Walker(scan, text, is_setup, lines).run(tree)
         except (RecursionError, MemoryError) as exc:  # pragma: no cover - the walk is iterative
             scan.parsed, scan.error = False, f"{type(exc).__name__} while walking"
             tree = None

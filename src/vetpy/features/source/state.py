@@ -51,10 +51,10 @@ def may_reach_sink(text: str) -> bool:
 class WalkState:
     """Mutable state of one walk over one module, with name resolution and hit recording."""
 
-    def __init__(self, scan: FactsBuilder, text: str, is_setup: bool) -> None:
+    def __init__(self, scan: FactsBuilder, text: str, is_setup: bool, lines: Lines | None = None) -> None:
         self.scan = scan
         self.track_flow = may_reach_sink(text)
-        self.lines = Lines(text)
+        self.lines = Lines(text) if lines is None else lines  # the caller's, when it has them: split once
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}
         self.tainted: set[tuple[str | None, str]] = set()  # (function or None for module level, name)
