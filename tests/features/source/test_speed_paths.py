@@ -171,3 +171,31 @@ def test_value_flow_is_the_three_walks(module: object) -> None:
             )
             expected = (walker._carries_secret(value), walker.host_data(value), decoder)
             assert walker.value_flow(value) == expected
+
+
+def test_the_strings_hinted_are_those_of_a_substring_test_per_hint_and_string() -> None:
+    """One Aho-Corasick pass over the joined strings finds, per pattern, the strings a substring test per
+    hint and string finds (a lone surrogate takes the substring tests)."""
+    import random
+
+    from vetpy.features.source import literals
+
+    def plain(lowered: list[str]) -> dict[int, list[int]]:
+        out = {}
+        for k, (_, _, _, hints) in enumerate(literals._STRING_PATTERNS):
+            hit = [i for i, low in enumerate(lowered) if any(h in low for h in hints)]
+            if hit:
+                out[k] = hit
+        return out
+
+    pieces = [h for _, _, _, hints in literals._STRING_PATTERNS for h in hints]
+    pieces += ["x", "\x00", " ", "/", "n", "c", "\xe9", ".", "ssh", "\u4e2d"]
+    rng = random.Random(12)
+    files = [
+        ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 8))]
+        for _ in range(2000)
+    ]
+    files += [["\ud800 ~/.ssh/id_rsa", "plain", "curl x | sh"], ["\udfff plain"]]
+    for lowered in files:
+        assert literals.hinted_strings(lowered) == plain(lowered), repr(lowered)
+    assert any(literals.hinted_strings(f) for f in files) and not literals.hinted_strings(["plain words"])

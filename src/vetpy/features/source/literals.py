@@ -4,6 +4,10 @@ obfuscator markers, long lines, and path/command patterns (credentials, start-up
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
+
+import ahocorasick_rs
 
 from vetpy.features import strings as st
 from vetpy.features.registry import signal
@@ -98,20 +102,51 @@ def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) 
         scan.token(token)
 
 
+@lru_cache(maxsize=1)
+def _pattern_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
+    """Every hint of _STRING_PATTERNS once, and the patterns (by index) each is a hint of."""
+    kinds: dict[str, list[int]] = {}
+    for k, (_, _, _, hints) in enumerate(_STRING_PATTERNS):
+        for hint in hints:
+            kinds.setdefault(hint, []).append(k)
+    return ahocorasick_rs.AhoCorasick(list(kinds)), tuple(tuple(v) for v in kinds.values())
+
+
+def hinted_strings(lowered: list[str]) -> dict[int, list[int]]:
+    """For each of _STRING_PATTERNS (by index), the strings (by index, in order) that hold one of its
+    hints: all hints of all strings in one pass over the strings joined by NULs (no hint holds a NUL, so
+    a hint found there lies inside one string)."""
+    automaton, kinds_of = _pattern_hints()
+    joined = "\x00".join(lowered)
+    try:
+        found = automaton.find_matches_as_indexes(joined, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate in a literal: a substring test per hint and string
+        return {
+            k: hit
+            for k, (_, _, _, hints) in enumerate(_STRING_PATTERNS)
+            if (hit := [i for i, low in enumerate(lowered) if any(h in low for h in hints)])
+        }
+    starts, at = [], 0
+    for low in lowered:
+        starts.append(at)
+        at += len(low) + 1
+    pairs = {(k, bisect_right(starts, s) - 1) for i, s, _ in found for k in kinds_of[i]}
+    out: dict[int, list[int]] = {}
+    for k, i in sorted(pairs):
+        out.setdefault(k, []).append(i)
+    return out
+
+
 def scan_string_patterns(scan: FactsBuilder, lines: Lines) -> None:
     """Path/command patterns over a file's string literals, each searched only in the strings that hold
     one of its literal hints (per-string regex searches cost seconds on files with 100k literals)."""
     pending = scan.pending_strings
     if not pending:
         return
-    lowered = [head.lower() for head, _, _ in pending]
-    joined = "\x00".join(lowered)  # no hint holds a NUL: a hint found here lies inside one string
-    for feature, pattern, tok, hints in _STRING_PATTERNS:
-        if not any(h in joined for h in hints):
-            continue
-        for (head, line, module_level), low in zip(pending, lowered, strict=True):
-            if not any(h in low for h in hints):
-                continue
+    hinted = hinted_strings([head.lower() for head, _, _ in pending])
+    for k, (feature, pattern, tok, _) in enumerate(_STRING_PATTERNS):
+        for i in hinted.get(k, ()):
+            head, line, module_level = pending[i]
             m = pattern.search(head)
             if m:
                 scan.add(
