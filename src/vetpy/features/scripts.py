@@ -80,6 +80,7 @@ SHELL_PATTERNS = (
     ("download_run", st.DOWNLOAD_RUN_RE),
     ("startup_path", st.STARTUP_RE),
     ("credential_path", st.CREDENTIAL_RE),
+    ("ip_lookup", st.IP_LOOKUP_RE),
 )
 PYTHON_PAYLOAD_RE = re.compile(
     r"\b(?:import\s+(?:socket|subprocess|os|base64|ctypes)|exec\s*\(|eval\s*\(|__import__\s*\(|os\.system\s*\()"
@@ -92,6 +93,14 @@ _B64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
 _B32_RE = re.compile(r"[A-Z2-7]+=*")
 _HEX_RE = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _REVERSED_HINTS = ("//:ptth", "//:sptth", "tropmi", "llehsrewop", "cexe", "metsys.so")
+# Encoded payloads inside a longer command line: PowerShell's -EncodedCommand (any of its short forms)
+# and the argument of [Convert]::FromBase64String.
+_EMBEDDED_RE = re.compile(
+    r"(?:^|\s)[-/](?:ec|e[a-z]*)\s+[\"']?([A-Za-z0-9+/]{20,}={0,2})|"
+    r"frombase64string\(\s*[\"']([A-Za-z0-9+/]{20,}={0,2})[\"']",
+    re.I,
+)
+MAX_EMBEDDED = 8  # payloads decoded per string
 
 
 @lru_cache(maxsize=1)
@@ -126,10 +135,22 @@ def script_kinds(value: str) -> list[str]:
     ]
 
 
+def _utf16(data: bytes) -> bool:
+    """UTF-16LE text (what PowerShell's -EncodedCommand carries): a byte-order mark, or mostly NUL odd
+    bytes."""
+    if data[:2] == b"\xff\xfe":
+        return True
+    odd = data[1:4000:2]
+    return len(data) >= 8 and len(data) % 2 == 0 and odd.count(0) >= 0.9 * len(odd)
+
+
 def _text(data: bytes) -> str | None:
-    """Decoded bytes as text when they look like text (UTF-8, mostly printable), else None."""
+    """Decoded bytes as text when they look like text (UTF-8 or UTF-16LE, mostly printable), else None."""
     try:
-        text = data.decode("utf-8")
+        if _utf16(data):
+            text = data[2 if data[:2] == b"\xff\xfe" else 0 :].decode("utf-16-le")
+        else:
+            text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
     printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
@@ -236,11 +257,28 @@ def rescan_tokens(text: str) -> set[str]:
     return tokens
 
 
-def decoded_tokens(value: str) -> list[str]:
-    """Tokens for a constant that decodes to something telling (empty for most strings)."""
+def embedded_payloads(value: str) -> list[str]:
+    """Encoded payloads inside a command line (``powershell -enc <base64>``, ``FromBase64String('...')``)."""
+    low = value[:20_000].lower()
+    if "-e" not in low and "/e" not in low and "frombase64string" not in low:
+        return []
+    return [m.group(1) or m.group(2) for m in _EMBEDDED_RE.finditer(value[:20_000])][:MAX_EMBEDDED]
+
+
+def decoded_texts(value: str) -> list[str]:
+    """Every text a string constant decodes to statically: the layers of the whole constant, then of each
+    payload embedded in it."""
     if len(value) < MIN_ENCODED:
         return []
+    texts = [text for _, text in decode_layers(value)]
+    for payload in embedded_payloads(value):
+        texts += [text for _, text in decode_layers(payload)]
+    return texts
+
+
+def decoded_tokens(value: str) -> list[str]:
+    """Tokens for a constant that decodes to something telling (empty for most strings)."""
     tokens: set[str] = set()
-    for _, text in decode_layers(value):
+    for text in decoded_texts(value):
         tokens |= rescan_tokens(text)
     return sorted(tokens)

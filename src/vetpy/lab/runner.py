@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from vetpy.lab import holdout, plots
+from vetpy.lab import holdout, plots, spread
 from vetpy.lab.dataset.corpus import corpus_id
 from vetpy.lab.evaluate import (
     EvalData,
@@ -60,9 +60,11 @@ def run_evaluation(
     log: Callable[[str], None] = print,
     resume: bool = True,
     fold_log_root: Path | None = None,
+    holdout_seeds: int = 1,
 ) -> dict[str, Any]:
     """Every protocol for every model kind; writes metrics.json, summary.md and PNG plots into ``out``.
-    With ``resume``, CV folds finished by an earlier identical run (see ``fold_log``) are reused."""
+    With ``resume``, CV folds finished by an earlier identical run (see ``fold_log``) are reused; with
+    ``holdout_seeds`` > 1 the family and location hold-outs are repeated and their spread recorded."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     results: dict[str, Any] = {
@@ -93,8 +95,16 @@ def run_evaluation(
             entry["selection_cv"] = selection_cv(kind, data, progress=log)
         if "family" in protocols:
             entry["family_holdout"] = holdout.family_holdout(kind, data, progress=log)
+            if holdout_seeds > 1:
+                entry["family_spread"] = spread.family_spread(
+                    kind, data, entry["family_holdout"], holdout_seeds, log
+                )
         if "location" in protocols:
             entry["location_holdout"] = holdout.location_holdout(kind, data)
+            if holdout_seeds > 1:
+                entry["location_spread"] = spread.location_spread(
+                    kind, data, entry["location_holdout"], holdout_seeds
+                )
         if "time" in protocols:
             split = time_split(kind, data)
             entry["time_split"] = split.metrics
@@ -201,6 +211,9 @@ def summary_markdown(results: dict[str, Any]) -> str:
     for kind, entry in results["models"].items():
         if "family_holdout" in entry:
             lines += holdout.family_markdown(kind, entry["family_holdout"])
+        for name, key in (("family hold-out", "family_spread"), ("location hold-out", "location_spread")):
+            if key in entry:
+                lines += spread.spread_markdown(kind, name, entry[key])
     lines.append(f"\nWall time: {results.get('seconds', 0)} s.\n")
     return "\n".join(lines)
 

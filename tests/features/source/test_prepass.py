@@ -29,6 +29,8 @@ MARKED = [
     "s = '\\x69\\x6d\\x70'\n",
     "path = '~/.ssh/id_rsa'\n",
     "cmd = 'powershell -w hidden -c x'\n",
+    "cmd = 'powershell -ec \"SQBuAHYAbwBrAGUALQBXAGUAYgBSAGUAcQB1AGUAcwB0AA==\"'\n",
+    "cmd = 'pwsh /e SQBuAHYAbwBrAGUALQBXAGUAYgBSAGUAcQB1AGUAcwB0AA=='\n",
     "K = 'aHR0cHM6Ly9ldmlsLmV4YW1wbGUub3JnL3BheWxvYWQuc2g='\n",
     "B = bytes([1, 2, 3])\n",
     "c = ''.join(map(chr, codes))\n",

@@ -4,12 +4,18 @@ run-time decoded data or host data (user, host name, credentials, the whole envi
 from __future__ import annotations
 
 import ast
+import re
 
 from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.state import WHOLE_ENV, WalkState
 
 _GUARDS = ("get", "setdefault", "pop")
+# An argument list that fetches a program: a URL whose path names an executable or script Windows runs
+# (model weights, archives and data files are left alone: ML and data packages fetch those with wget).
+_PROGRAM_URL = re.compile(
+    r"^(?:https?|ftp)://[^\s?#]+\.(?:exe|dll|scr|msi|bat|cmd|ps1|vbs|vbe|hta|jar)(?:[?#]\S*)?$", re.I
+)
 _HOST_FEATURES = frozenset({"code.system_info", "code.credential_read"})
 
 
@@ -61,6 +67,7 @@ class FlowChecks(WalkState):
             self.hit("code.decoded_sink", node, f"{q} of run-time decoded data", top)
             self.scan.token("flow:decoded_sink")
         if calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"}:
+            self.spawned_download(node)
             return  # processes: sending host data is about the network
         for arg in args:
             carried = self.host_data(arg)
@@ -89,3 +96,16 @@ class FlowChecks(WalkState):
                 if q in ("open", "*.read", "*.read_text", "io.open", "codecs.open"):
                     reads_file = True
         return not reads_file
+
+    def spawned_download(self, node: ast.Call) -> None:
+        """A process started with an argument list that holds a URL to a program (``[curl, "https://
+        .../x.exe", "-o", path]``): a download by an external program, which the one-string command
+        patterns do not see. :meth:`finish` calls it download-and-run when the file starts another process."""
+        first = node.args[0] if node.args else None
+        if isinstance(first, ast.List | ast.Tuple) and any(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) and _PROGRAM_URL.match(e.value)
+            for e in first.elts
+        ):
+            self.seen.add("spawned_download")
+            self.first_line.setdefault("spawned_download", node.lineno)
+            self.scan.token("flow:spawned_download")

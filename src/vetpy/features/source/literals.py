@@ -11,7 +11,7 @@ import ahocorasick_rs
 
 from vetpy.features import strings as st
 from vetpy.features.registry import signal
-from vetpy.features.scripts import decoded_tokens, script_kinds
+from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
@@ -88,8 +88,24 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
     if n >= MIN_PATTERN_STRING:
         scan.pending_strings.append((head, line, module_level))
     if n >= 12:  # code in another language, and constants that decode to something (scripts.py)
-        for token in [f"script:{k}" for k in script_kinds(head)] + decoded_tokens(head):
-            scan.token(token)
+        for token in script_kinds(head):
+            scan.token(f"script:{token}")
+        scan_decoded(scan, head, line, module_level)
+
+
+def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) -> None:
+    """What a constant decodes to goes through the same URL and path/command detectors as a plain
+    string, with the encoded literal's line as evidence, and adds its ``decoded:`` tokens."""
+    tokens: set[str] = set()
+    for text in decoded_texts(value):
+        head = text[:20_000]
+        tokens |= rescan_tokens(head)
+        for _, hit in find_urls(head):
+            scan.urls.append((line, hit))
+        if len(head) >= MIN_PATTERN_STRING:
+            scan.pending_strings.append((head, line, module_level))
+    for token in sorted(tokens):
+        scan.token(token)
 
 
 @lru_cache(maxsize=1)

@@ -120,7 +120,7 @@ _SHAPES = tuple(
         (r"/bin/(?:ba)?sh\s+-i", ""),
         (r"\.post\s*\(|\.request\s*\(|\.send(?:all|to|_message)?\s*\(", ""),
         (r"^[a-z0-9+/=_-]{64,}$", ""),
-        (r"-e(?:nc(?:odedcommand)?)?\s+[a-z0-9+/=]{20,}", _WORD),
+        (r"[-/](?:ec|e[a-z]*)\s+[\"']?[a-z0-9+/=]{20,}", _WORD),
         (r"-w(?:indowstyle)?\s+hidden", ""),
         (r"wscript", _WORD),
         (r"cscript", _WORD),

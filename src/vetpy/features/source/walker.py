@@ -252,7 +252,12 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
             scan.add(Hit("code.reverse_shell", line, "socket plus os.dup2", self.lines.get(line)))
             scan.token("flow:socket_dup2")
         runs = scan.strong["code.os_system"] + scan.strong["code.subprocess"] + scan.strong["code.exec_eval"]
-        if scan.strong["code.http"] and (runs or "run_file" in self.seen):
+        if "spawned_download" in self.seen and (runs > 1 or "run_file" in self.seen):
+            line = self.first_line["spawned_download"]
+            message = "a program downloaded by a started process, and another process started"
+            scan.add(Hit("code.download_exec", line, message, self.lines.get(line)))
+            scan.token("flow:download_and_run")
+        elif scan.strong["code.http"] and (runs or "run_file" in self.seen):
             line = self.first_line.get("code.http", 0)
             scan.add(
                 Hit(
