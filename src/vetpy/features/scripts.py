@@ -26,6 +26,7 @@ import ahocorasick_rs
 from vetpy.features import strings as st
 from vetpy.features.lexicon import host_category
 from vetpy.features.urls import find_urls
+from vetpy.wordsearch import automaton, find_words
 
 # (kind, lower-case hints one of which every match contains, pattern)
 SCRIPT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
@@ -110,7 +111,7 @@ def _script_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], 
     for k, (_, hints, _) in enumerate(SCRIPT_PATTERNS):
         for hint in hints:
             kinds.setdefault(hint, []).append(k)
-    return ahocorasick_rs.AhoCorasick(list(kinds)), tuple(tuple(v) for v in kinds.values())
+    return automaton(kinds), tuple(tuple(v) for v in kinds.values())
 
 
 def script_kinds(value: str) -> list[str]:
@@ -118,15 +119,8 @@ def script_kinds(value: str) -> list[str]:
     is in the lower-cased string (all hints found in one pass: most strings hold none)."""
     head = value[:20_000]
     low = head.lower()
-    automaton, kinds_of = _script_hints()
-    try:
-        found = automaton.find_matches_as_indexes(low, overlapping=True)
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in a literal): no UTF-8 for the automaton
-        return [
-            kind
-            for kind, hints, pattern in SCRIPT_PATTERNS
-            if any(h in low for h in hints) and pattern.search(head)
-        ]
+    searcher, kinds_of = _script_hints()
+    found = find_words(searcher, low)
     if not found:
         return []
     possible = {k for i, _, _ in found for k in kinds_of[i]}

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
+from vetpy.wordsearch import automaton, find_words
+
 LONG_STRING = 40  # the paper's threshold
 VERY_LONG_STRING = 200
 HIGH_ENTROPY_MIN_LEN = 64
@@ -70,15 +72,12 @@ def lookalike_runs(text: str) -> list[re.Match[str]]:
 @lru_cache(maxsize=1)
 def _obfuscator_hints() -> ahocorasick_rs.AhoCorasick:
     """The words' hints, then ``_0x``: one pass over the lower-cased text says which regex may match."""
-    return ahocorasick_rs.AhoCorasick([*_OBFUSCATOR_WORD_HINTS, "_0x"])
+    return automaton([*_OBFUSCATOR_WORD_HINTS, "_0x"])
 
 
 def _hint_indexes(low: str) -> set[int]:
     """Which of the words' hints (by index; ``_0x`` last) are in ``low``."""
-    try:
-        return {i for i, _, _ in _obfuscator_hints().find_matches_as_indexes(low, overlapping=True)}
-    except UnicodeEncodeError:  # a lone surrogate (a text decoded with an escape codec): one test each
-        return {i for i, h in enumerate((*_OBFUSCATOR_WORD_HINTS, "_0x")) if h in low}
+    return {i for i, _, _ in find_words(_obfuscator_hints(), low)}
 
 
 def find_obfuscator(text: str) -> list[tuple[int, str]]:

@@ -175,7 +175,7 @@ def test_value_flow_is_the_three_walks(module: object) -> None:
 
 def test_the_strings_hinted_are_those_of_a_substring_test_per_hint_and_string() -> None:
     """One Aho-Corasick pass over the joined strings finds, per pattern, the strings a substring test per
-    hint and string finds (a lone surrogate takes the substring tests)."""
+    hint and string finds (a lone surrogate included)."""
     import random
 
     from vetpy.features.source import literals

@@ -15,6 +15,7 @@ from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
+from vetpy.wordsearch import automaton, find_words
 
 MIN_PATTERN_STRING = 4  # no pattern below matches fewer characters
 _LONG_LINE = re.compile(rf"\n[^\n]{{{st.LONG_LINE + 1}}}")  # anchored at a break: one pass
@@ -115,23 +116,15 @@ def _pattern_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...],
     for k, (_, _, _, hints) in enumerate(_STRING_PATTERNS):
         for hint in hints:
             kinds.setdefault(hint, []).append(k)
-    return ahocorasick_rs.AhoCorasick(list(kinds)), tuple(tuple(v) for v in kinds.values())
+    return automaton(kinds), tuple(tuple(v) for v in kinds.values())
 
 
 def hinted_strings(lowered: list[str]) -> dict[int, list[int]]:
     """For each of _STRING_PATTERNS (by index), the strings (by index, in order) that hold one of its
     hints: all hints of all strings in one pass over the strings joined by NULs (no hint holds a NUL, so
     a hint found there lies inside one string)."""
-    automaton, kinds_of = _pattern_hints()
-    joined = "\x00".join(lowered)
-    try:
-        found = automaton.find_matches_as_indexes(joined, overlapping=True)
-    except UnicodeEncodeError:  # a lone surrogate in a literal: a substring test per hint and string
-        return {
-            k: hit
-            for k, (_, _, _, hints) in enumerate(_STRING_PATTERNS)
-            if (hit := [i for i, low in enumerate(lowered) if any(h in low for h in hints)])
-        }
+    searcher, kinds_of = _pattern_hints()
+    found = find_words(searcher, "\x00".join(lowered))
     starts, at = [], 0
     for low in lowered:
         starts.append(at)

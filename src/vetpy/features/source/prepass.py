@@ -33,6 +33,7 @@ from vetpy.features import strings as st
 from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
 from vetpy.features.urls import find_urls
+from vetpy.wordsearch import automaton, find_words
 
 #: Files that run when the package is installed or imported: always analysed in full.
 ALWAYS_FULL_NAMES = frozenset({"setup.py", "__init__.py", "__main__.py"})
@@ -168,7 +169,7 @@ def mark_words() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _automaton() -> ahocorasick_rs.AhoCorasick:
-    return ahocorasick_rs.AhoCorasick(list(mark_words()))
+    return automaton(mark_words())
 
 
 @lru_cache(maxsize=1)
@@ -184,17 +185,17 @@ def _has_word(low: str) -> bool:
     """Whether any mark word occurs in ``low``: searched window by window (each overlapping the one
     before by the longest word less one character, so every occurrence lies whole in one window),
     stopping at the first window with a match instead of listing every match of a large file."""
-    find, overlap = _automaton().find_matches_as_indexes, _overlap()
-    if not low.isascii():  # one search of the whole text, as before (the same answer, or the same error)
-        return bool(find(low, overlapping=False))
+    searcher, overlap = _automaton(), _overlap()
+    if not low.isascii():  # one search of the whole text, as before (lone surrogates included)
+        return bool(find_words(searcher, low, overlapping=False))
     start = 0
     for end in _WINDOW_ENDS:
         if end >= len(low):
             break
-        if find(low[start:end], overlapping=False):
+        if find_words(searcher, low[start:end], overlapping=False):
             return True
         start = end - overlap
-    return bool(find(low[start:] if start else low, overlapping=False))
+    return bool(find_words(searcher, low[start:] if start else low, overlapping=False))
 
 
 def _packed_literal(text: str) -> bool:

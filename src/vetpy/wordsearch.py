@@ -1,0 +1,37 @@
+"""Aho-Corasick word search (ahocorasick-rs) that also takes text holding lone surrogates.
+
+The automaton reads its text as UTF-8, and a lone surrogate (``"\\ud800"``: a source decoded with an escape
+codec, a literal's escape) has none, so a plain search of such text raises UnicodeEncodeError. Every
+search here goes through :func:`find_words`, which searches such text with each surrogate made U+FFFD:
+one character for one, so the offsets stay those of the text, and no word holds either character (words
+cannot hold a surrogate, and :func:`automaton` refuses U+FFFD), so the matches are those of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import ahocorasick_rs
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_STAND_IN = "\ufffd"
+
+
+def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
+    """An automaton over ``words`` (index = position in ``words``) that :func:`find_words` may search."""
+    words = list(words)
+    if any(_STAND_IN in w for w in words):
+        raise ValueError("a search word holds U+FFFD, the stand-in for lone surrogates")
+    return ahocorasick_rs.AhoCorasick(words)
+
+
+def find_words(
+    searcher: ahocorasick_rs.AhoCorasick, text: str, *, overlapping: bool = True
+) -> list[tuple[int, int, int]]:
+    """``searcher.find_matches_as_indexes(text, overlapping=...)``: (word index, start, end) in characters,
+    for any text, lone surrogates included (see the module's docstring)."""
+    try:
+        return searcher.find_matches_as_indexes(text, overlapping=overlapping)
+    except UnicodeEncodeError:  # only a surrogate has no UTF-8: search the stand-in text instead
+        return searcher.find_matches_as_indexes(_SURROGATE_RE.sub(_STAND_IN, text), overlapping=overlapping)
