@@ -10,7 +10,7 @@ cannot hold a surrogate, and :func:`automaton` refuses U+FFFD), so the matches a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import ahocorasick_rs
 
@@ -35,3 +35,15 @@ def find_words(
         return searcher.find_matches_as_indexes(text, overlapping=overlapping)
     except UnicodeEncodeError:  # only a surrogate has no UTF-8: search the stand-in text instead
         return searcher.find_matches_as_indexes(_SURROGATE_RE.sub(_STAND_IN, text), overlapping=overlapping)
+
+
+def hint_index(
+    hint_groups: Sequence[Iterable[str]],
+) -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
+    """An automaton over every hint of ``hint_groups`` once, and for each hint (by word index) the groups
+    (by position in ``hint_groups``) it is a hint of."""
+    groups_of: dict[str, list[int]] = {}
+    for k, hints in enumerate(hint_groups):
+        for hint in hints:
+            groups_of.setdefault(hint, []).append(k)
+    return automaton(groups_of), tuple(tuple(v) for v in groups_of.values())

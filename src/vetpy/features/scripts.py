@@ -26,7 +26,7 @@ import ahocorasick_rs
 from vetpy.features import strings as st
 from vetpy.features.lexicon import host_category
 from vetpy.features.urls import find_urls
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import find_words, hint_index
 
 # (kind, lower-case hints one of which every match contains, pattern)
 SCRIPT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
@@ -107,11 +107,7 @@ MAX_EMBEDDED = 8  # payloads decoded per string
 @lru_cache(maxsize=1)
 def _script_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
     """Every hint of SCRIPT_PATTERNS once, and the patterns (by index) each is a hint of."""
-    kinds: dict[str, list[int]] = {}
-    for k, (_, hints, _) in enumerate(SCRIPT_PATTERNS):
-        for hint in hints:
-            kinds.setdefault(hint, []).append(k)
-    return automaton(kinds), tuple(tuple(v) for v in kinds.values())
+    return hint_index([hints for _, hints, _ in SCRIPT_PATTERNS])
 
 
 def script_kinds(value: str) -> list[str]:

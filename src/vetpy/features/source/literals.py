@@ -15,7 +15,7 @@ from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import find_words, hint_index
 
 MIN_PATTERN_STRING = 4  # no pattern below matches fewer characters
 _LONG_LINE = re.compile(rf"\n[^\n]{{{st.LONG_LINE + 1}}}")  # anchored at a break: one pass
@@ -112,11 +112,7 @@ def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) 
 @lru_cache(maxsize=1)
 def _pattern_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
     """Every hint of _STRING_PATTERNS once, and the patterns (by index) each is a hint of."""
-    kinds: dict[str, list[int]] = {}
-    for k, (_, _, _, hints) in enumerate(_STRING_PATTERNS):
-        for hint in hints:
-            kinds.setdefault(hint, []).append(k)
-    return automaton(kinds), tuple(tuple(v) for v in kinds.values())
+    return hint_index([hints for _, _, _, hints in _STRING_PATTERNS])
 
 
 def hinted_strings(lowered: list[str]) -> dict[int, list[int]]:
