@@ -18,14 +18,14 @@ import bz2
 import lzma
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import ahocorasick_rs
 
 from vetpy.features import strings as st
 from vetpy.features.lexicon import host_category
-from vetpy.features.urls import find_urls
+from vetpy.features.urls import UrlHit, find_urls
 from vetpy.wordsearch import find_words, hint_index
 
 # (kind, lower-case hints one of which every match contains, pattern)
@@ -231,11 +231,11 @@ def decode_layers(value: str, depth: int = MAX_DEPTH) -> list[tuple[str, str]]:
     return out
 
 
-def rescan_tokens(text: str) -> set[str]:
+def rescan_tokens(text: str, urls: Sequence[tuple[int, UrlHit]] | None = None) -> set[str]:
     """What one decoded text would trip: URLs and their lexicon categories, scripts, shell lines, paths,
-    Python payload code."""
+    Python payload code (``urls``: the text's ``find_urls`` when the caller already has them)."""
     tokens: set[str] = set()
-    for _, hit in find_urls(text[:20_000]):
+    for _, hit in find_urls(text[:20_000]) if urls is None else urls:
         tokens.add("decoded:url_raw_ip" if hit.raw_ip else "decoded:url")
         category = host_category(hit.host)
         if category:

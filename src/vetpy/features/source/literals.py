@@ -100,9 +100,9 @@ def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) 
     tokens: set[str] = set()
     for text in decoded_texts(value):
         head = text[:20_000]
-        tokens |= rescan_tokens(head)
-        for _, hit in find_urls(head):
-            scan.urls.append((line, hit))
+        urls = list(find_urls(head))
+        tokens |= rescan_tokens(head, urls)
+        scan.urls.extend((line, hit) for _, hit in urls)
         if len(head) >= MIN_PATTERN_STRING:
             scan.pending_strings.append((head, line, module_level))
     for token in sorted(tokens):
