@@ -35,7 +35,8 @@ from vetpy.lab.dataset.corpus import benign_samples, malicious_samples
 TEXTURE = frozenset({"paper.long_string", "code.long_strings"})
 
 
-def _setup_path(paths: list[str]) -> str | None:
+def setup_path(paths: list[str]) -> str | None:
+    """The top-most setup.py among ``paths`` (at most one folder deep), as the scanner picks it."""
     setups = sorted(
         (p for p in paths if p.rsplit("/", 1)[-1] == "setup.py" and p.count("/") <= 1),
         key=lambda p: p.count("/"),
@@ -53,7 +54,7 @@ def check_archive(item: tuple[str, str, int]) -> dict[str, Any]:
         out["error"] = f"{type(exc).__name__}: {exc}"[:200]
         return out
     py = [m for m in archive.members if m.path.lower().endswith(PY_SUFFIXES)]
-    setup = _setup_path([m.path for m in py])
+    setup = setup_path([m.path for m in py])
     full_s = fast_s = 0.0
     marked, misses, lost_tokens = 0, [], 0
     for m in py:

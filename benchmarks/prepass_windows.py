@@ -22,6 +22,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from prepass_check import setup_path
+
 from vetpy.acquire.archive import open_archive
 from vetpy.features.source import prepass as pp
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
@@ -42,14 +46,6 @@ def whole_text_verdict(path: str, text: str, is_setup: bool) -> bool:
     return pp._dynamic_call(text) or pp._packed_literal(text)
 
 
-def _setup_path(paths: list[str]) -> str | None:
-    setups = sorted(
-        (p for p in paths if p.rsplit("/", 1)[-1] == "setup.py" and p.count("/") <= 1),
-        key=lambda p: p.count("/"),
-    )
-    return setups[0] if setups else None
-
-
 def check(item: tuple[str, str, str]) -> dict[str, Any]:
     path, sha, label = item
     out: dict[str, Any] = {"label": label, "files": 0, "tree": 0, "differ": []}
@@ -59,7 +55,7 @@ def check(item: tuple[str, str, str]) -> dict[str, Any]:
         out["error"] = True
         return out
     py = [m for m in archive.members if m.path.lower().endswith(PY_SUFFIXES)]
-    setup = _setup_path([m.path for m in py])
+    setup = setup_path([m.path for m in py])
     for m in py:
         text, is_setup = decode_source(m.data), m.path == setup
         try:
