@@ -67,6 +67,11 @@ SCRIPT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "browser_hijack",  # a shortcut or launch line that side-loads a browser extension
+        ("--load-extension", "user pinned"),
+        re.compile(r"--load-extension\b|quick launch[/\\]+user pinned[/\\]+taskbar", re.I),
+    ),
+    (
         "prompt_injection",
         ("ignore", "disregard", "<important>", "do not tell", "do not mention", "don't tell"),
         re.compile(

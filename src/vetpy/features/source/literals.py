@@ -109,6 +109,36 @@ def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) 
         scan.token(token)
 
 
+def pattern_kinds(text: str) -> set[int]:
+    """The path/command patterns (indexes into _STRING_PATTERNS) ``text`` matches."""
+    low = text.lower()
+    return {
+        k
+        for k, (_, pattern, _, hints) in enumerate(_STRING_PATTERNS)
+        if any(h in low for h in hints) and pattern.search(text)
+    }
+
+
+def scan_patterns_once(
+    scan: FactsBuilder, text: str, line: int, lines: Lines, covered: list[str], module_level: bool
+) -> None:
+    """The path/command hits of a built string ``text`` that none of the texts it was built from
+    (``covered``: its constants and what they decode to, already scanned) has."""
+    new = pattern_kinds(text)
+    for part in covered:
+        if not new:
+            return
+        new -= pattern_kinds(part)
+    for k in sorted(new):
+        feature, pattern, tok, _ = _STRING_PATTERNS[k]
+        m = pattern.search(text)
+        if m:
+            scan.add(
+                Hit(feature, line, f"{signal(feature)}: {m.group(0)[:40]!r}", lines.get(line)), module_level
+            )
+            scan.token(tok)
+
+
 @lru_cache(maxsize=1)
 def _pattern_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
     """Every hint of _STRING_PATTERNS once, and the patterns (by index) each is a hint of."""

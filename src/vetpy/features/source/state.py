@@ -11,6 +11,7 @@ from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines
+from vetpy.features.urls import UrlHit
 
 WHOLE_ENV = "os.environ (all of it)"
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
@@ -74,6 +75,10 @@ class WalkState:
         self.params: dict[str, set[str]] = {}  # outermost function -> its (and nested) parameter names
         self.constants: dict[str, str] = {}  # module-level name -> string constant
         self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
+        self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
+        self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
+        self.rebound: set[str] = set()  # module-level names bound to something else too
+        self.fold_urls: list[tuple[int, UrlHit]] = []  # URLs of built strings, added at the end
 
     # --- resolution ---------------------------------------------------------------------------
 
@@ -93,18 +98,24 @@ class WalkState:
             base = self.aliases.get(cur.id)
             if base is None and cur.id in calls.BUILTIN_NAMES:
                 base = cur.id
-        elif isinstance(cur, ast.Call) and cur.args and isinstance(cur.args[0], ast.Constant):
-            inner = cur.func
-            if (isinstance(inner, ast.Name) and inner.id == "__import__") or (
-                isinstance(inner, ast.Attribute) and inner.attr == "import_module"
-            ):
-                arg = cur.args[0].value
-                base = arg if isinstance(arg, str) else None
+        elif isinstance(cur, ast.Call) and cur.args:
+            base = self.call_base(cur)
         elif isinstance(cur, ast.Constant) and isinstance(cur.value, str | bytes):
             base = "str" if isinstance(cur.value, str) else "bytes"
         if base is None:
             return "*." + parts[0] if parts else None
         return ".".join([base, *reversed(parts)])
+
+    def call_base(self, call: ast.Call) -> str | None:
+        """The module or object a call returns, when a name can be read off it: ``__import__("os")``."""
+        inner = call.func
+        if isinstance(call.args[0], ast.Constant) and (
+            (isinstance(inner, ast.Name) and inner.id == "__import__")
+            or (isinstance(inner, ast.Attribute) and inner.attr == "import_module")
+        ):
+            arg = call.args[0].value
+            return arg if isinstance(arg, str) else None
+        return None
 
     def subtree_calls(self, node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
         for cur in bounded_walk(node):

@@ -19,6 +19,7 @@ from vetpy.features.source.astutil import (
 from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
+from vetpy.features.source.folding import FoldChecks
 from vetpy.features.source.literals import scan_string
 from vetpy.features.source.reach import ImportReach
 from vetpy.features.source.setup_checks import SetupChecks
@@ -46,7 +47,7 @@ _FUNCDEFS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 
 
-class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
+class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
     """Visits every node once and records its hits, tokens, URLs and entry points in the builder."""
 
     def run(self, tree: ast.AST) -> None:
@@ -105,6 +106,8 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
             ast.Attribute: self.visit_attribute,
             ast.Assign: lambda node, _top: self.visit_assign(node),
             ast.ClassDef: self.visit_class,
+            ast.BinOp: self.visit_binop,
+            ast.Subscript: self.visit_subscript,
         }
 
     def visit_constant(self, node: ast.Constant, top: bool) -> None:
@@ -158,6 +161,7 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
             return
         target = node.targets[0].id
         value = node.value
+        self.note_fold_constant(target, value)
         if isinstance(value, ast.Name | ast.Attribute):
             q = self.resolve(value)
             if q and not q.startswith("*") and (calls.features_for(q) or q in calls.EXEC_NAMES):
@@ -201,6 +205,7 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
             q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS
         ):
             self.scan.token(f"call:{q}")
+        self.fold_call(node, q, top)
         feats = calls.features_for(q)
         strong = True
         if q in calls.EXEC_NAMES:
@@ -271,3 +276,4 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
         if self.is_setup and isinstance(tree, ast.Module):
             self.setup_toplevel(tree)
         self.import_reach()
+        self.flush_folded_urls()
