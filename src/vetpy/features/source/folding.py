@@ -115,11 +115,11 @@ class FoldChecks(WalkState):
         scan_decoded(self.scan, head, line, top)
 
     def flush_folded_urls(self) -> None:
-        """The URLs of built strings that no string literal (or its decoding) of the file showed."""
-        known = {hit.text for _, hit in self.scan.urls}
+        """The URLs of built strings to hosts no string literal (or its decoding) of the file showed."""
+        known = {hit.host for _, hit in self.scan.urls}
         for line, hit in self.fold_urls:
-            if hit.text not in known:
-                known.add(hit.text)
+            if hit.host not in known:
+                known.add(hit.host)
                 self.scan.urls.append((line, hit))
 
     def folded_name(self, node: ast.expr) -> str | None:
