@@ -37,7 +37,7 @@ class FoldChecks(WalkState):
         self.rebound.add(target)
 
     def folder(self) -> Folder:
-        return Folder(self.fold_constants, self.resolve)  # type: ignore[arg-type]
+        return Folder(self.fold_constants, self.resolve)
 
     def visit_binop(self, node: ast.BinOp, top: bool) -> None:
         """A chain ``a + b + c``: each maximal run of operands that fold to text is one string."""
