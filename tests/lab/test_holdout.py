@@ -3,6 +3,7 @@ and the per-benign-list report."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -95,3 +96,18 @@ def test_location_holdout_runs_a_real_model() -> None:
     result = holdout.location_holdout("default", corpus(90))
     first = result["runs_itself_to_call_time"]
     assert first["n_malicious"] == 15 and 0.0 <= first["malicious_recall"] <= 1.0
+
+
+def test_behaviours_in_setup_py_without_an_active_call_are_install_time() -> None:
+    """A setup.py whose behaviours are all passive (it writes files, edits shortcuts) still runs them on
+    install: such malware belongs to the install side, not to the call-time test set."""
+    data = corpus()
+    rows = np.flatnonzero(data.y == 1)
+    called = [i for i in rows if holdout.payload_location(data)[i] == "call"]
+    i = called[0]
+    values = dict(data.features[i].values)
+    values["install.running_file_behaviours"] = 1.0
+    data.features[i] = replace(data.features[i], values=values)
+    where = holdout.payload_location(data)
+    assert where[i] == "install"
+    assert where[called[1]] == "call"

@@ -36,6 +36,9 @@ FAMILY_FOLDS = 5
 FAMILY_SPLIT_SEED = 2  # the reported run's fold draw; lab/spread.py repeats with the next seeds
 INSTALL_SIGNALS = ("install.setup_suspicious", "install.cmdclass", "install.pth_exec")
 IMPORT_SIGNALS = ("install.import_time_payload", "install.init_suspicious", "install.entry_point_payload")
+#: Behaviours in a file that runs by itself: with no import-time or .pth signal, that file is setup.py
+#: (features/behaviours.py), whose code runs on install even when no single call is an active one.
+RUNNING_SIGNALS = ("install.running_file_behaviours",)
 BEHAVIOUR_SIGNALS = ("code.max_file_behaviours",)
 
 
@@ -53,7 +56,9 @@ def campaign_groups(data: EvalData) -> np.ndarray:
 
 def payload_location(data: EvalData) -> np.ndarray:
     """Where each package's payload runs, read from its features: ``install`` (setup.py, .pth), ``import``
-    (module level, entry point), ``call`` (behaviours only in code something must call), ``none``."""
+    (module level, entry point), ``call`` (behaviours only in code something must call), ``none``.
+    Behaviours in setup.py count as install time even when none is an active call (a setup.py that
+    writes files and edits shortcuts while installing runs by itself)."""
     out = []
     for f in data.features:
         v = f.values
@@ -61,6 +66,8 @@ def payload_location(data: EvalData) -> np.ndarray:
             out.append("install")
         elif any(v.get(k, 0.0) > 0 for k in IMPORT_SIGNALS):
             out.append("import")
+        elif any(v.get(k, 0.0) > 0 for k in RUNNING_SIGNALS):
+            out.append("install")
         elif any(v.get(k, 0.0) > 0 for k in BEHAVIOUR_SIGNALS):
             out.append("call")
         else:
