@@ -107,7 +107,6 @@ _SHAPES = tuple(
         (r"\x00", ""),
         (r"bytes\s*\(\s*[\[(]", ""),
         (r"bytearray\s*\(\s*[\[(]", ""),
-        (r"\[\s*:\s*:\s*-", ""),  # a reversal (source/fold.py)
         (r"exec(?:file)?\b(?!-)", _WORD + ".-"),
         (r"exec[lv]p?e?\b", _WORD),
         (r"eval\b(?!-)", _WORD + ".-"),
