@@ -148,8 +148,18 @@ def _text(data: bytes) -> str | None:
             text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    return text if looks_like_text(text) else None
+
+
+def looks_like_text(text: str) -> bool:
+    """Non-empty and at least 90% printable (line breaks and tabs count): not binary data read as text."""
     printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
-    return text if text and printable >= 0.9 * len(text) else None
+    return bool(text) and printable >= 0.9 * len(text)
+
+
+def bytes_as_text(data: bytes) -> str | None:
+    """``data`` as text (UTF-8 or UTF-16LE) when it looks like text, else None."""
+    return _text(data)
 
 
 def _decompress(data: bytes) -> bytes | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 
 import pytest
 
@@ -87,3 +88,11 @@ def test_results_and_work_are_bounded() -> None:
 
 def test_integer_only_expressions_are_not_text() -> None:
     assert fold("(7 << 4) - 1")[0] is None
+
+
+def test_binary_data_is_not_text() -> None:
+    """A font or image carried as base64 is not a hidden string (random bytes can spell 'iwr')."""
+    blob = base64.b64encode(bytes(range(256)) * 4).decode()
+    assert fold(f'base64.b64decode("{blob}")')[0] is None
+    assert fold(f'base64.b64decode("{blob}").decode("utf-8")')[0] is None
+    assert fold('"".join(map(chr, [1, 2, 3, 4, 5, 6, 7, 8, 9, 11]))')[0] is None

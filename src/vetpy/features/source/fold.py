@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from vetpy.features.scripts import bytes_as_text, looks_like_text
+
 MAX_DEPTH = 40  # nesting of one expression
 MAX_STEPS = 20_000  # nodes evaluated per fold
 MAX_LEN = 100_000  # characters or bytes of any intermediate value
@@ -87,14 +89,15 @@ class Folder:
         self.pieces: list[str] = []  # the text constants the result was built from
 
     def fold(self, node: ast.AST) -> str | None:
-        """The text ``node`` evaluates to, or None. Bytes are read as UTF-8 (bad bytes replaced)."""
+        """The text ``node`` evaluates to, or None; None too for binary data (bytes that are not UTF-8 or
+        UTF-16LE text, or text under 90% printable: a font or an image is not a hidden string)."""
         try:
             value = self.value(node, {}, 0)
         except (FoldError, ValueError, TypeError, OverflowError, binascii.Error, zlib.error, LookupError):
             return None
         if isinstance(value, bytes):
-            return value.decode("utf-8", "replace")
-        return value if isinstance(value, str) else None
+            return bytes_as_text(value)
+        return value if isinstance(value, str) and looks_like_text(value) else None
 
     def value(self, node: ast.AST, env: Mapping[str, Value], depth: int) -> Value:
         self.steps += 1
@@ -256,7 +259,7 @@ class Folder:
             codec = self.value(args[0], env, depth + 1) if args else "utf-8"
             if not isinstance(codec, str) or codec.lower() not in _TEXT_CODECS:
                 raise FoldError("codec")
-            return base.decode(codec, "replace")
+            return base.decode(codec)  # bytes that are not text in that codec fail the fold
         if func.attr == "encode" and isinstance(base, str) and not args:
             return base.encode("utf-8", "surrogatepass")
         if func.attr == "replace" and len(args) == 2:
