@@ -73,6 +73,10 @@ def test_character_codes_and_reversal_count_as_obfuscation_but_concatenation_doe
         'bytes.fromhex("zz").decode()',  # invalid input is a failed fold, not an exception
         '"".join(chr(c) for c in data)',
         "1 << 100000",
+        '("a" * 50000).replace("a", "b" * 50000)',  # refused before it is built
+        '("," * 90000).join(["x", "y", "z"])',
+        '"".join(map(chr, [1 // 0]))',
+        '"abc"[5]',
     ],
 )
 def test_refuses_what_it_cannot_know_or_what_is_too_big(expr: str) -> None:

@@ -93,7 +93,7 @@ class Folder:
         UTF-16LE text, or text under 90% printable: a font or an image is not a hidden string)."""
         try:
             value = self.value(node, {}, 0)
-        except (FoldError, ValueError, TypeError, OverflowError, binascii.Error, zlib.error, LookupError):
+        except (FoldError, ValueError, TypeError, ArithmeticError, zlib.error, LookupError):
             return None
         if isinstance(value, bytes):
             return bytes_as_text(value)
@@ -165,6 +165,7 @@ class Folder:
 
     def fstring(self, node: ast.JoinedStr, env: Mapping[str, Value], depth: int) -> Value:
         parts: list[str] = []
+        size = 0
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
                 if part.format_spec is not None or part.conversion not in (-1, 115):
@@ -173,7 +174,10 @@ class Folder:
                 parts.append(v.decode("latin-1") if isinstance(v, bytes) else str(v))
             else:
                 parts.append(str(self.value(part, env, depth + 1)))
-        return _check("".join(parts))
+            size += len(parts[-1])
+            if size > MAX_LEN:
+                raise FoldError("value too long")
+        return "".join(parts)
 
     def subscript(self, node: ast.Subscript, env: Mapping[str, Value], depth: int) -> Value:
         base = self.value(node.value, env, depth + 1)
@@ -254,7 +258,9 @@ class Folder:
             items = self.items(args[0], env, depth)
             if not all(type(i) is type(base) for i in items):
                 raise FoldError("join of mixed items")
-            return _check(base.join(items))  # type: ignore[arg-type]
+            if sum(map(len, items)) + len(base) * max(len(items) - 1, 0) > MAX_LEN:  # type: ignore[arg-type]
+                raise FoldError("value too long")
+            return base.join(items)  # type: ignore[arg-type]
         if func.attr == "decode" and isinstance(base, bytes) and len(args) <= 1:
             codec = self.value(args[0], env, depth + 1) if args else "utf-8"
             if not isinstance(codec, str) or codec.lower() not in _TEXT_CODECS:
@@ -266,7 +272,10 @@ class Folder:
             old, new = (self.value(a, env, depth + 1) for a in args)
             if type(old) is not type(base) or type(new) is not type(base) or not old:
                 raise FoldError("replace")
-            return _check(base.replace(old, new))  # type: ignore[arg-type]
+            grows = base.count(old) * (len(new) - len(old))  # type: ignore[arg-type]
+            if len(base) + grows > MAX_LEN:
+                raise FoldError("value too long")
+            return base.replace(old, new)  # type: ignore[arg-type]
         if func.attr == "fromhex" and isinstance(func.value, ast.Name) and len(args) == 1:
             text = self.value(args[0], env, depth + 1)
             if not isinstance(text, str):
