@@ -104,3 +104,7 @@ def bounded_walk(node: ast.AST) -> Iterator[ast.AST]:
 
 def small(node: ast.AST) -> bool:
     return sum(1 for _ in zip(range(SUBTREE_BUDGET + 1), ast.walk(node), strict=False)) <= SUBTREE_BUDGET
+
+
+#: :func:`walk_fields` of every node type, for walks that inline :func:`bounded_walk`.
+WALK_FIELDS: dict[type, tuple[str, ...]] = {kind: walk_fields(kind) for kind in _node_types(ast.AST)}

@@ -12,11 +12,12 @@ from vetpy.features.scripts import script_kinds
 from vetpy.features.source.astutil import (
     NODE_KINDS,
     REVERSED_FIELDS,
-    bounded_walk,
+    SUBTREE_BUDGET,
+    WALK_FIELDS,
     is_main_guard,
     reversed_child_fields,
 )
-from vetpy.features.source.destinations import DestinationChecks
+from vetpy.features.source.destinations import DestinationChecks, secret_name
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.literals import scan_string
@@ -44,6 +45,7 @@ NOTABLE_BUILTINS = frozenset(
 )
 _FUNCDEFS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+_FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
 
 
 class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
@@ -176,20 +178,45 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
     def value_flow(self, value: ast.expr) -> tuple[bool, str | None, bool]:
         """What an assigned value carries, in one bounded walk: a secret (``names_secret``), host data
         (:meth:`host_data`), and, for a call, a call of a decoder (``subtree_calls``). Each is the answer
-        of its own walk: every node is judged in the same order until that answer is known."""
-        secret, carried, decoder = False, None, not isinstance(value, ast.Call)
-        want_decoder = not decoder
+        of its own walk: every node is judged in the same order until that answer is known. The walk is
+        :func:`bounded_walk`'s, inline, and the checks are taken by node type: names are judged here (the
+        most common node), calls, attributes and subscripts by ``host_node``; nothing else can answer."""
+        want_decoder = type(value) is ast.Call
+        secret, carried, decoder = False, None, not want_decoder
         guarded: set[int] = set()
-        for sub in bounded_walk(value):
-            q = self.resolve(sub.func) if isinstance(sub, ast.Call) else None
-            if not secret:
-                secret = self.names_secret(sub)
-            if carried is None:
-                carried = self.host_node(sub, guarded, q)
-            if not decoder and q:
-                decoder = calls.is_decoder(q)
+        sourced, secret_vars, func, fields_of = self.sourced, self.secret_vars, self.func, WALK_FIELDS
+        stack: list[Any] = [value]
+        budget = SUBTREE_BUDGET
+        while stack and budget > 0:
+            sub = stack.pop()
+            budget -= 1
+            kind = type(sub)
+            if kind is ast.Name:
+                name = sub.id
+                if not secret:
+                    secret = secret_name(name) or (func, name) in secret_vars
+                if carried is None and name in sourced and not (sourced[name] and id(sub) in guarded):
+                    carried = name
+            elif kind is ast.Constant:
+                if not secret:
+                    text = sub.value
+                    secret = type(text) is str and len(text) < 40 and secret_name(text)
+            elif kind in _FLOW_KINDS:
+                q = self.resolve(sub.func) if kind is ast.Call and (carried is None or not decoder) else None
+                if not secret and kind is ast.Attribute:
+                    secret = secret_name(sub.attr)
+                if carried is None:
+                    carried = self.host_node(sub, guarded, q)
+                if not decoder and q:
+                    decoder = calls.is_decoder(q)
             if secret and carried is not None and decoder:
                 break
+            for field in fields_of[kind]:
+                child = getattr(sub, field, None)
+                if isinstance(child, ast.AST):
+                    stack.append(child)
+                elif type(child) is list:
+                    stack.extend([item for item in child if isinstance(item, ast.AST)])
         return secret, carried, decoder and want_decoder
 
     def visit_call(self, node: ast.Call, top: bool) -> None:
