@@ -132,15 +132,27 @@ if __name__ == "__main__":
     late()
 y = [exec(z) for z in w]
 """
+# Lists of children that hold leaves, None and plain strings: compare operators, ``**`` in a dict (a None
+# key), a class pattern's keyword names, global names, bare ``pass``.
+LEAVES_SAMPLE = """
+def f(a, b):
+    global g, h
+    if a < b <= 3 and not a:
+        pass
+    d = {**a, "k": b, None: c}
+    match a:
+        case Point(x=0, y=yy) if yy > 1:
+            exec(yy)
+        case {"k": v, **rest}:
+            pass
+    return [i for i in b if i is not None]
+"""
 
 
-@pytest.mark.parametrize("source", ["inspect", "ast", "sample"])
+@pytest.mark.parametrize("source", ["inspect", "ast", "sample", "leaves"])
 def test_walk_visits_each_node_in_its_context(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (
-        MAIN_GUARD_SAMPLE
-        if source == "sample"
-        else Path(inspect.getfile(inspect if source == "inspect" else ast)).read_text()
-    )
+    samples = {"sample": MAIN_GUARD_SAMPLE, "leaves": LEAVES_SAMPLE}
+    text = samples.get(source) or Path(inspect.getfile(inspect if source == "inspect" else ast)).read_text()
     tree = ast.parse(text)
     seen: list[tuple[ast.AST, bool, str | None, bool]] = []
     walker = Walker(FactsBuilder("m.py"), text, False)

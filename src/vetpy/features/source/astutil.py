@@ -108,3 +108,5 @@ def small(node: ast.AST) -> bool:
 
 #: :func:`walk_fields` of every node type, for walks that inline :func:`bounded_walk`.
 WALK_FIELDS: dict[type, tuple[str, ...]] = {kind: walk_fields(kind) for kind in _node_types(ast.AST)}
+#: :func:`reversed_child_fields` of every type of NODE_KINDS, and of nothing else (a leaf has no row).
+CHILD_TABLE: dict[type, tuple[str, ...]] = {kind: reversed_child_fields(kind) for kind in NODE_KINDS}

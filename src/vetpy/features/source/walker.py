@@ -10,12 +10,11 @@ from vetpy.features import calls
 from vetpy.features.registry import signal
 from vetpy.features.scripts import script_kinds
 from vetpy.features.source.astutil import (
+    CHILD_TABLE,
     NODE_KINDS,
-    REVERSED_FIELDS,
     SUBTREE_BUDGET,
     WALK_FIELDS,
     is_main_guard,
-    reversed_child_fields,
 )
 from vetpy.features.source.destinations import DestinationChecks, secret_name
 from vetpy.features.source.facts import Hit
@@ -45,6 +44,7 @@ NOTABLE_BUILTINS = frozenset(
 )
 _FUNCDEFS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+_CONTEXTS: frozenset[type] = _FUNCS | {ast.If}  # the nodes that may change their children's context
 _FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
 
 
@@ -53,45 +53,49 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
 
     def run(self, tree: ast.AST) -> None:
         """Visit every node in pre-order. Leaves no check reads (names, contexts, operators) are never
-        pushed, each node type's child fields come from a table, and each visited type has its handler.
-        A node's context (inside a function, the outermost function's name, under a ``__main__`` guard)
-        is kept in three variables: a node that changes it for its children pushes the old one beneath
-        them, and it comes back when that is popped, after the last of them."""
+        visited: a single child is pushed only when it is not one, a list of children is pushed whole
+        (one C call) and its leaves are dropped when popped, as they have no row in the table of child
+        fields; each visited type has its handler. A node's context (inside a function, the outermost
+        function's name, under a ``__main__`` guard) is kept in three variables: a node that changes it
+        for its children (a function, a lambda or an ``if``) pushes the old one beneath them, and it
+        comes back when that is popped, after the last of them."""
         handlers = self._handlers()
-        nodes, funcs, funcdefs, fields_of = NODE_KINDS, _FUNCS, _FUNCDEFS, REVERSED_FIELDS
+        nodes, funcs, funcdefs, contexts = NODE_KINDS, _FUNCS, _FUNCDEFS, _CONTEXTS
         in_func, in_main = False, False
         func: str | None = None
         stack: list[Any] = [tree]
         pop, push, extend = stack.pop, stack.append, stack.extend
+        handler_of, fields_of = handlers.get, CHILD_TABLE.get
         while stack:
             node = pop()
             kind = type(node)
-            if kind is tuple:
-                in_func, func, in_main = node
+            fields = fields_of(kind)
+            if fields is None:  # a leaf (or None) from a list of children, or a context to restore
+                if kind is tuple:
+                    in_func, func, in_main = node
                 continue
-            handler = handlers.get(kind)
+            handler = handler_of(kind)
             if handler is not None:
                 self.func, self.in_main = func, in_main
                 handler(node, not in_func)
-            fields = fields_of.get(kind)
-            if fields is None:
-                fields = reversed_child_fields(kind)
             if not fields:
                 continue
-            child_in_func, child_func = in_func or kind in funcs, func
-            if kind in funcdefs:
-                if child_func is None:
-                    child_func = node.name
-                    self.defined.add(node.name)
-                self.note_params(node.name if func is None else func, node)
-            child_main = in_main or (func is None and kind is ast.If and is_main_guard(node.test))
-            if child_in_func != in_func or child_func is not func or child_main != in_main:
-                push((in_func, func, in_main))
-                in_func, func, in_main = child_in_func, child_func, child_main
+            if kind in contexts:
+                child_in_func, child_func = in_func or kind in funcs, func
+                if kind in funcdefs:
+                    if child_func is None:
+                        child_func = node.name
+                        self.defined.add(node.name)
+                    self.note_params(node.name if func is None else func, node)
+                child_main = in_main or (func is None and kind is ast.If and is_main_guard(node.test))
+                if child_in_func != in_func or child_func is not func or child_main != in_main:
+                    push((in_func, func, in_main))
+                    in_func, func, in_main = child_in_func, child_func, child_main
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
-                    extend([child for child in reversed(value) if type(child) in nodes])
+                    if value:
+                        extend(reversed(value))
                 elif type(value) in nodes:
                     push(value)
         self.finish(tree)
