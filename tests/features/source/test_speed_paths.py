@@ -226,3 +226,28 @@ def test_add_strong_counts_like_add_and_makes_hits_only_while_examples_are_kept(
         lazy.add_strong("paper.long_string", lambda i=i: make(i))  # type: ignore[misc]
     assert lazy.freeze() == plain.freeze()
     assert made == [1, 2, 3, 4, 5]  # past the kept examples nothing is made
+
+
+OTHER_CALLS = ("*.get", "*.read", "print", "len", "chr", "map", "exec", "getattr", "mypkg.helper", "x" * 70)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [*calls.EXACT, *(p + "x" for p, _ in calls.PREFIX), *calls.SEND_NAMES, *calls.SETUP_NAMES, *OTHER_CALLS],
+)
+def test_call_profile_is_what_the_name_decides(q: str) -> None:
+    from vetpy.features.source.walker import NOTABLE_BUILTINS, call_profile
+
+    feats = calls.features_for(q)
+    builtin = q.split(".")[0] in calls.BUILTIN_NAMES and q not in NOTABLE_BUILTINS
+    token = f"call:{q}" if len(q) < 60 and (q.startswith("*.") or not builtin) else None
+    sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
+    destination = bool({"code.http", "code.socket"}.intersection(feats)) or q.startswith("*.")
+    special = q in {
+        "getattr",
+        "builtins.getattr",
+        "importlib.import_module",
+        "importlib.__import__",
+        "chr",
+    } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES}
+    assert call_profile(q) == (token, feats, sink, destination, special)

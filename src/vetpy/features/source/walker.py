@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from vetpy.features import calls
@@ -45,7 +46,30 @@ NOTABLE_BUILTINS = frozenset(
 _FUNCDEFS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 _CONTEXTS: frozenset[type] = _FUNCS | {ast.If}  # the nodes that may change their children's context
+_SPECIAL_CALLS: frozenset[str] = frozenset(
+    {"getattr", "builtins.getattr", "importlib.import_module", "importlib.__import__", "chr", "bytes"}
+    | {"bytearray", "map", "os.dup2", "os.chmod", "os.startfile"}
+    | calls.SETUP_NAMES
+)
+_DESTINATION_FEATURES = frozenset({"code.http", "code.socket"})
 _FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
+
+
+@lru_cache(maxsize=16_384)
+def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool]:
+    """What a call's resolved name alone decides, remembered per name: its ``call:`` token (None: none),
+    its features, whether its arguments are checked as a sink's, whether its destination is, and whether
+    :meth:`Walker.visit_special_call` has a check of it."""
+    token = (
+        f"call:{q}"
+        if len(q) < 60
+        and (q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS)
+        else None
+    )
+    feats = calls.features_for(q)
+    sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
+    destination = bool(_DESTINATION_FEATURES.intersection(feats)) or q.startswith("*.")
+    return token, feats, sink, destination, q in _SPECIAL_CALLS
 
 
 class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
@@ -228,11 +252,9 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
         if q is None:
             self.note_local_calls(node, "")
             return
-        if len(q) < 60 and (
-            q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS
-        ):
-            self.scan.token(f"call:{q}")
-        feats = calls.features_for(q)
+        token, feats, sink, destination, special = call_profile(q)
+        if token is not None:
+            self.scan.token(token)
         strong = True
         if q in calls.EXEC_NAMES:
             strong = self.visit_exec(node, top)
@@ -241,10 +263,15 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
         for f in feats:
             self.hit(f, node, f"{signal(f)}: {q}", top, strong)
         self.note_local_calls(node, q)
-        if calls.SINK_FEATURES.intersection(feats) or q in calls.SEND_NAMES:
+        if sink:
             self.visit_sink(node, q, top)
-        if {"code.http", "code.socket"}.intersection(feats) or q.startswith("*."):
+        if destination:
             self.visit_destination(node, q)
+        if special:
+            self.visit_special_call(node, q, top)
+
+    def visit_special_call(self, node: ast.Call, q: str, top: bool) -> None:
+        """The checks of a few calls by name (``q`` is one of _SPECIAL_CALLS)."""
         if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
             attr = node.args[1]
             if not isinstance(attr, ast.Constant):
