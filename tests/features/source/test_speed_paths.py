@@ -68,6 +68,36 @@ def test_gate_closed_and_open() -> None:
     assert may_reach_sink("ｅｘｅｃ(code)\n")  # NFKC makes this exec
 
 
+def _gate_texts() -> list[str]:
+    """Stdlib sources, whole and line by line, and random texts of marks, parts of marks and word and
+    other characters, some long enough to put marks across the search windows."""
+    import random
+
+    words, starts = state_module._flow_words()
+    pieces = [*words, *starts, "_", "x", "1", " ", ".", "(", "\n", "é", "ge", "xec", "spaw"]
+    pieces += [w[:-1] for w in words] + [w[1:] for w in words]
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for edge in (4_096, 65_536):
+        for shift in range(-12, 4):
+            for mark in ("post", "spawnve", "__import__", "x_post", "posty"):
+                pad = "a = 1 # " + " " * (edge + shift - 8)
+                texts += [pad + mark, pad + mark + " + b", pad + "q" + mark + "\n" + "z" * 100]
+    for module in STDLIB_SAMPLES:
+        source = Path(inspect.getfile(module)).read_text(encoding="utf-8")  # type: ignore[arg-type]
+        texts += [source, *source.splitlines()]
+    return texts
+
+
+def test_the_gate_is_the_pattern() -> None:
+    words, starts = state_module._flow_words()
+    assert all(m[0] in state_module._ASCII_WORD and m[-1] in state_module._ASCII_WORD for m in words | starts)
+    texts = _gate_texts()
+    expected = [not t.isascii() or state_module.FLOW_MARKS.search(t) is not None for t in texts]
+    assert [may_reach_sink(t) for t in texts] == expected
+    assert 0 < sum(expected) < len(expected)
+
+
 @pytest.mark.parametrize("module", STDLIB_SAMPLES, ids=lambda m: m.__name__)
 def test_closed_gate_changes_no_fact(module: object, monkeypatch: pytest.MonkeyPatch) -> None:
     text = Path(inspect.getfile(module)).read_text(encoding="utf-8")  # type: ignore[arg-type]
