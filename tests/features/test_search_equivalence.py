@@ -236,3 +236,13 @@ def test_long_lines() -> None:
 def test_obfuscator_markers_with_a_lone_surrogate() -> None:
     for text in ["\ud800 pyarmor _0x1a2b3c", "\udfff plain", "_0xabcd \ud800", "llllllllll \udc80"]:
         assert st.find_obfuscator(text) == _plain_obfuscator(text), repr(text)
+
+
+def test_hex_escapes() -> None:
+    pieces = ["\\x41", "\\x4", "\\xZZ", "\\X41", "\\\\x41", "\\x", "x41", "\\", "a", " ", "\n", "\xe9"]
+    runs = ["\\x41" * n + tail for n in (6, 7, 8, 9, 17) for tail in ("", "\\x4", "\\x41\\x4g", "z")]
+    texts = [*_texts(10, pieces), *runs, *(a + b for a in runs for b in runs)]
+    _same(
+        texts, lambda t: [(m.start(), m.group(0)) for m in st.HEX_ESCAPES_RE.finditer(t)], st.find_hex_escapes
+    )
+    assert st.find_hex_escapes("s = '" + "\\x41" * 8 + "'") == [(5, "\\x41" * 8)]
