@@ -9,7 +9,7 @@ from typing import Any
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
-from vetpy.features.scripts import script_kinds
+from vetpy.features.scripts import has_script_kind
 from vetpy.features.source.astutil import (
     CHILD_TABLE,
     NODE_KINDS,
@@ -144,7 +144,7 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
     def visit_expr(self, node: ast.Expr, top: bool) -> None:
         if isinstance(node.value, ast.Constant):
             self.skip.add(id(node.value))  # docstrings and bare strings are comments
-            if isinstance(node.value.value, str) and "prompt_injection" in script_kinds(node.value.value):
+            if isinstance(node.value.value, str) and has_script_kind(node.value.value, "prompt_injection"):
                 self.scan.token("script:prompt_injection")  # a tool description read by a language model
 
     def visit_import(self, node: ast.Import, top: bool) -> None:
