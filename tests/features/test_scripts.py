@@ -10,7 +10,7 @@ import pytest
 
 from featurepkgs import make_archive
 from vetpy.features.extract import extract_features
-from vetpy.features.scripts import decode_layers, decoded_tokens, script_kinds
+from vetpy.features.scripts import decode_layers, decoded_tokens, has_script_kind, script_kinds
 
 CANARY = "/tmp/vetpy-canary"
 
@@ -43,8 +43,8 @@ CANARY = "/tmp/vetpy-canary"
     ],
 )
 def test_script_kinds(kind: str, positive: str, negative: str) -> None:
-    assert kind in script_kinds(positive)
-    assert kind not in script_kinds(negative)
+    assert kind in script_kinds(positive) and has_script_kind(positive, kind)
+    assert kind not in script_kinds(negative) and not has_script_kind(negative, kind)
 
 
 def test_decode_layers_follow_base64_zlib_and_reversal() -> None:
@@ -164,6 +164,8 @@ def test_script_kinds_are_those_of_a_hint_test_per_pattern() -> None:
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
     for text in texts:
         assert script_kinds(text) == plain(text), repr(text)
+        for kind, _, _ in SCRIPT_PATTERNS:
+            assert has_script_kind(text, kind) is (kind in plain(text)), (kind, repr(text))
     assert any(script_kinds(t) for t in texts) and any(not script_kinds(t) for t in texts)
 
 

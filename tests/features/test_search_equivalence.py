@@ -236,3 +236,42 @@ def test_long_lines() -> None:
 def test_obfuscator_markers_with_a_lone_surrogate() -> None:
     for text in ["\ud800 pyarmor _0x1a2b3c", "\udfff plain", "_0xabcd \ud800", "llllllllll \udc80"]:
         assert st.find_obfuscator(text) == _plain_obfuscator(text), repr(text)
+
+
+def test_hex_escapes() -> None:
+    pieces = ["\\x41", "\\x4", "\\xZZ", "\\X41", "\\\\x41", "\\x", "x41", "\\", "a", " ", "\n", "\xe9"]
+    runs = ["\\x41" * n + tail for n in (6, 7, 8, 9, 17) for tail in ("", "\\x4", "\\x41\\x4g", "z")]
+    texts = [*_texts(10, pieces), *runs, *(a + b for a in runs for b in runs)]
+    _same(
+        texts, lambda t: [(m.start(), m.group(0)) for m in st.HEX_ESCAPES_RE.finditer(t)], st.find_hex_escapes
+    )
+    assert st.find_hex_escapes("s = '" + "\\x41" * 8 + "'") == [(5, "\\x41" * 8)]
+
+
+def test_script_patterns_are_searched_wherever_they_match() -> None:
+    """Every script pattern that matches a text is among those the hint search leaves to search."""
+    from vetpy.features.gather import SCRIPT_PATTERNS, possible_script_patterns
+
+    pieces = ["curl", "CURL", "wget", "iwr", "IWR", "nc", "NC", "ncat", "socat", "/bin/", "/dev/tcp/", "sh"]
+    pieces += ["invoke-webrequest", "DownloadFile(", "downloadstring(", "certutil", "bitsadmin", "-urlcache"]
+    pieces += [" ", "  ", "-e", "-i", "-o", "-O", "|", "&&", ";", "chmod", "exec:", "x", "_", "1", "\n"]
+    pieces += ["\u0131", "\u0130", "\u017f", "\u212a", "\xe9", "\u0663", "ba", "bitsadm\u0131n", "\u017focat"]
+    texts = _texts(11, pieces, count=6000)
+    texts += [
+        "a curl x | sh",
+        "xcurl x | sh",
+        "\xe9nc -e",
+        "_nc -e x",
+        "x.nc -e",
+        "wget -O f",
+        "\u0130 nc -e",
+    ]
+    matched = 0
+    for text in texts:
+        possible = possible_script_patterns(text)
+        for k, (_, pattern) in enumerate(SCRIPT_PATTERNS):
+            if pattern.search(text):
+                matched += 1
+                assert k in possible, (k, repr(text[:200]))
+    assert matched > 100
+    assert possible_script_patterns("function once() { sync(); }") == set()

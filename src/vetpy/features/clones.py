@@ -39,8 +39,11 @@ class CloneIndexError(VetpyError):
 
 
 def normalise(data: bytes) -> bytes:
-    """``data`` with CRLF as LF and trailing whitespace stripped from every line (linear time)."""
-    return b"\n".join(line.rstrip() for line in data.replace(b"\r\n", b"\n").split(b"\n"))
+    """``data`` with CRLF as LF and trailing whitespace stripped from every line (linear time; the CRLF
+    search only when there is a CR, and each line stripped by ``map``, without a Python frame per line)."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    return b"\n".join(map(bytes.rstrip, data.split(b"\n")))
 
 
 def fingerprint(data: bytes) -> int | None:

@@ -5,7 +5,10 @@ patterns, ``.pth`` lines, entry points, and the paper's suspicious lines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
+
+import ahocorasick_rs
 
 from vetpy.acquire.interface import Archive, Member
 from vetpy.features import strings as st
@@ -19,6 +22,7 @@ from vetpy.features.source.scan import scan_source
 from vetpy.features.source.state import EP_RE
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
 from vetpy.features.urls import UrlHit, find_urls
+from vetpy.wordsearch import find_words, folded, hint_index
 
 MAX_TEXT_FILE_BYTES = 2_000_000
 MAX_TEXT_CHARS = 400_000
@@ -62,6 +66,8 @@ META_NAMES = (
     "dependency_links.txt",
 )
 SCRIPT_PATTERNS = (("code.download_exec", st.DOWNLOAD_RUN_RE), ("code.reverse_shell", st.SHELL_RE))
+_SCRIPT_HINTS = (st.PATTERN_HINTS["download"], st.PATTERN_HINTS["shell"])  # one per SCRIPT_PATTERNS row
+_WORD_START_HINTS = frozenset({"curl", "wget", "iwr", "nc"})  # only after a \b in their patterns
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,31 @@ def _pth(m: Member, pth_lines: list[PthLine], files: list[FileFacts]) -> None:
         files.append(scan_source(m.path, "\n".join(kept)))
 
 
+@lru_cache(maxsize=1)
+def _script_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...], tuple[bool, ...]]:
+    """hint_index of _SCRIPT_HINTS, and whether each hint (by word index) sits at a word start in every
+    match (``\\bcurl``, ``\\bnc``)."""
+    searcher, kinds_of = hint_index(_SCRIPT_HINTS)
+    words = dict.fromkeys(hint for hints in _SCRIPT_HINTS for hint in hints)  # hint_index's word order
+    return searcher, kinds_of, tuple(word in _WORD_START_HINTS for word in words)
+
+
+def possible_script_patterns(text: str) -> set[int]:
+    """Which SCRIPT_PATTERNS (by index) can match in ``text``: those one of whose hints is in it as the
+    case-insensitive patterns read it (:func:`folded`), at a word start for a hint the pattern has only
+    there; all of them when folding changes the length. One word search instead of a slow
+    case-insensitive alternation over each script (big minified ``.js``)."""
+    low = folded(text)
+    if low is None:
+        return set(range(len(SCRIPT_PATTERNS)))
+    searcher, kinds_of, at_word_start = _script_hints()
+    possible: set[int] = set()
+    for i, start, _ in find_words(searcher, low):
+        if not (start and at_word_start[i] and st.is_word_char(text[start - 1])):
+            possible.update(kinds_of[i])
+    return possible
+
+
 def _text_file(m: Member, url_hits: list[tuple[str, int, UrlHit]], scripts: list[ScriptMatch]) -> None:
     text = m.data[:MAX_TEXT_FILE_BYTES].decode("utf-8", "replace")
     line, counted = 1, 0  # lines counted up to offset ``counted`` (each from the last: not from 0)
@@ -147,8 +178,9 @@ def _text_file(m: Member, url_hits: list[tuple[str, int, UrlHit]], scripts: list
         if len(url_hits) > MAX_URL_HITS:
             break
     if m.path.lower().endswith(SCRIPT_SUFFIXES):
-        for feature, pattern in SCRIPT_PATTERNS:
-            match = pattern.search(text)
+        possible = possible_script_patterns(text)
+        for k, (feature, pattern) in enumerate(SCRIPT_PATTERNS):
+            match = pattern.search(text) if k in possible else None
             if match:
                 line = text.count("\n", 0, match.start()) + 1
                 line_text = text.splitlines()[line - 1] if text else ""

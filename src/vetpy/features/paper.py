@@ -16,7 +16,7 @@ from vetpy.features.domains import is_well_known
 from vetpy.features.interface import Family, ValueKind, spec
 from vetpy.features.pkginfo import LicenseCheck, Metadata, is_minimal_setup_cfg, root_setup_cfg
 from vetpy.features.strings import is_word_char
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import automaton, find_words, folded
 
 if TYPE_CHECKING:
     from vetpy.features.collect import Collector
@@ -166,20 +166,8 @@ def _line_automaton() -> ahocorasick_rs.AhoCorasick:
     return automaton([*_LINE_WORDS, *_LINE_PREFIXES])
 
 
-def _folded(text: str) -> str | None:
-    """``text`` lower-cased, with the two non-ASCII letters the case-insensitive regex also takes for an
-    ASCII one (dotless i, long s: K lower-cases to k) made that letter; None when lower-casing changes the
-    length (dotted capital I), so offsets would no longer match."""
-    low = text.lower()
-    if len(low) != len(text):
-        return None
-    if not text.isascii():
-        low = low.replace("\u0131", "i").replace("\u017f", "s")
-    return low
-
-
 def _candidate_lines(text: str, low: str) -> list[tuple[int, int]]:
-    """(start, end) of the lines of ``text`` (broken at ``\\n``/``\\r`` only; ``low``: :func:`_folded`) that
+    """(start, end) of the lines of ``text`` (broken at ``\\n``/``\\r`` only; ``low``: :func:`folded`) that
     may match SUSPICIOUS_LINE_RE, in order: those holding one of its words as a whole word, plus every line
     longer than MAX_LINE_CHARS (the cut can make or break a match). Any other line has no match: its
     stripped text is whole and its ends border whitespace or a line break, which are not word characters."""
@@ -212,7 +200,7 @@ def iter_suspicious_lines(text: str, *, whole_file: bool) -> Iterator[str]:
     at ``\\n`` and ``\\r`` only is searched only on the lines :func:`_candidate_lines` gives: the same
     lines, without a regex search of every line."""
     search = SUSPICIOUS_LINE_RE.search
-    low = None if whole_file or any(b in text for b in _RARE_BREAKS) else _folded(text)
+    low = None if whole_file or any(b in text for b in _RARE_BREAKS) else folded(text)
     if low is None:
         lines: Iterable[str] = text.splitlines()
     else:

@@ -109,6 +109,9 @@ _EMBEDDED_RE = re.compile(
 MAX_EMBEDDED = 8  # payloads decoded per string
 
 
+_KIND_INDEX = {kind: k for k, (kind, _, _) in enumerate(SCRIPT_PATTERNS)}
+
+
 @lru_cache(maxsize=1)
 def _script_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
     """Every hint of SCRIPT_PATTERNS once, and the patterns (by index) each is a hint of."""
@@ -128,6 +131,15 @@ def script_kinds(value: str) -> list[str]:
     return [
         kind for k, (kind, _, pattern) in enumerate(SCRIPT_PATTERNS) if k in possible and pattern.search(head)
     ]
+
+
+def has_script_kind(value: str, kind: str) -> bool:
+    """Whether ``kind`` is among :func:`script_kinds` of ``value``: only that kind's hints and pattern are
+    searched (a docstring asks about one kind, and its hints are common words for the others)."""
+    head = value[:20_000]
+    _, hints, pattern = SCRIPT_PATTERNS[_KIND_INDEX[kind]]
+    low = head.lower()
+    return any(hint in low for hint in hints) and pattern.search(head) is not None
 
 
 def _utf16(data: bytes) -> bool:

@@ -98,10 +98,20 @@ def find_obfuscator(text: str) -> list[tuple[int, str]]:
 
 
 def find_hex_escapes(text: str) -> list[tuple[int, str]]:
-    """(offset, text) of HEX_ESCAPES_RE matches; skips the regex when no escape is present at all."""
-    if "\\x" not in text:
-        return []
-    return [(m.start(), m.group(0)) for m in HEX_ESCAPES_RE.finditer(text)]
+    """(offset, text) of HEX_ESCAPES_RE matches, as ``finditer`` gives them: every match starts with
+    ``\\x``, so the pattern is tried only where one is (found by ``str.find``, far faster than the regex
+    engine's scan), and the search goes on after each match."""
+    out: list[tuple[int, str]] = []
+    find, match = text.find, HEX_ESCAPES_RE.match
+    at = find("\\x")
+    while at >= 0:
+        m = match(text, at)
+        if m is None:
+            at = find("\\x", at + 1)
+        else:
+            out.append((at, m.group(0)))
+            at = find("\\x", m.end())
+    return out
 
 
 _BASE64ISH_RE = re.compile(r"^[A-Za-z0-9+/=_-]+$")

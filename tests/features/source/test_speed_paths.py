@@ -68,6 +68,36 @@ def test_gate_closed_and_open() -> None:
     assert may_reach_sink("ｅｘｅｃ(code)\n")  # NFKC makes this exec
 
 
+def _gate_texts() -> list[str]:
+    """Stdlib sources, whole and line by line, and random texts of marks, parts of marks and word and
+    other characters, some long enough to put marks across the search windows."""
+    import random
+
+    words, starts = state_module._flow_words()
+    pieces = [*words, *starts, "_", "x", "1", " ", ".", "(", "\n", "é", "ge", "xec", "spaw"]
+    pieces += [w[:-1] for w in words] + [w[1:] for w in words]
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for edge in (4_096, 65_536):
+        for shift in range(-12, 4):
+            for mark in ("post", "spawnve", "__import__", "x_post", "posty"):
+                pad = "a = 1 # " + " " * (edge + shift - 8)
+                texts += [pad + mark, pad + mark + " + b", pad + "q" + mark + "\n" + "z" * 100]
+    for module in STDLIB_SAMPLES:
+        source = Path(inspect.getfile(module)).read_text(encoding="utf-8")  # type: ignore[arg-type]
+        texts += [source, *source.splitlines()]
+    return texts
+
+
+def test_the_gate_is_the_pattern() -> None:
+    words, starts = state_module._flow_words()
+    assert all(m[0] in state_module._ASCII_WORD and m[-1] in state_module._ASCII_WORD for m in words | starts)
+    texts = _gate_texts()
+    expected = [not t.isascii() or state_module.FLOW_MARKS.search(t) is not None for t in texts]
+    assert [may_reach_sink(t) for t in texts] == expected
+    assert 0 < sum(expected) < len(expected)
+
+
 @pytest.mark.parametrize("module", STDLIB_SAMPLES, ids=lambda m: m.__name__)
 def test_closed_gate_changes_no_fact(module: object, monkeypatch: pytest.MonkeyPatch) -> None:
     text = Path(inspect.getfile(module)).read_text(encoding="utf-8")  # type: ignore[arg-type]
@@ -132,15 +162,27 @@ if __name__ == "__main__":
     late()
 y = [exec(z) for z in w]
 """
+# Lists of children that hold leaves, None and plain strings: compare operators, ``**`` in a dict (a None
+# key), a class pattern's keyword names, global names, bare ``pass``.
+LEAVES_SAMPLE = """
+def f(a, b):
+    global g, h
+    if a < b <= 3 and not a:
+        pass
+    d = {**a, "k": b, None: c}
+    match a:
+        case Point(x=0, y=yy) if yy > 1:
+            exec(yy)
+        case {"k": v, **rest}:
+            pass
+    return [i for i in b if i is not None]
+"""
 
 
-@pytest.mark.parametrize("source", ["inspect", "ast", "sample"])
+@pytest.mark.parametrize("source", ["inspect", "ast", "sample", "leaves"])
 def test_walk_visits_each_node_in_its_context(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (
-        MAIN_GUARD_SAMPLE
-        if source == "sample"
-        else Path(inspect.getfile(inspect if source == "inspect" else ast)).read_text()
-    )
+    samples = {"sample": MAIN_GUARD_SAMPLE, "leaves": LEAVES_SAMPLE}
+    text = samples.get(source) or Path(inspect.getfile(inspect if source == "inspect" else ast)).read_text()
     tree = ast.parse(text)
     seen: list[tuple[ast.AST, bool, str | None, bool]] = []
     walker = Walker(FactsBuilder("m.py"), text, False)
@@ -214,3 +256,28 @@ def test_add_strong_counts_like_add_and_makes_hits_only_while_examples_are_kept(
         lazy.add_strong("paper.long_string", lambda i=i: make(i))  # type: ignore[misc]
     assert lazy.freeze() == plain.freeze()
     assert made == [1, 2, 3, 4, 5]  # past the kept examples nothing is made
+
+
+OTHER_CALLS = ("*.get", "*.read", "print", "len", "chr", "map", "exec", "getattr", "mypkg.helper", "x" * 70)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [*calls.EXACT, *(p + "x" for p, _ in calls.PREFIX), *calls.SEND_NAMES, *calls.SETUP_NAMES, *OTHER_CALLS],
+)
+def test_call_profile_is_what_the_name_decides(q: str) -> None:
+    from vetpy.features.source.walker import NOTABLE_BUILTINS, call_profile
+
+    feats = calls.features_for(q)
+    builtin = q.split(".")[0] in calls.BUILTIN_NAMES and q not in NOTABLE_BUILTINS
+    token = f"call:{q}" if len(q) < 60 and (q.startswith("*.") or not builtin) else None
+    sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
+    destination = bool({"code.http", "code.socket"}.intersection(feats)) or q.startswith("*.")
+    special = q in {
+        "getattr",
+        "builtins.getattr",
+        "importlib.import_module",
+        "importlib.__import__",
+        "chr",
+    } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES}
+    assert call_profile(q) == (token, feats, sink, destination, special)

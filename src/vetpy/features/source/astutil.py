@@ -104,3 +104,9 @@ def bounded_walk(node: ast.AST) -> Iterator[ast.AST]:
 
 def small(node: ast.AST) -> bool:
     return sum(1 for _ in zip(range(SUBTREE_BUDGET + 1), ast.walk(node), strict=False)) <= SUBTREE_BUDGET
+
+
+#: :func:`walk_fields` of every node type, for walks that inline :func:`bounded_walk`.
+WALK_FIELDS: dict[type, tuple[str, ...]] = {kind: walk_fields(kind) for kind in _node_types(ast.AST)}
+#: :func:`reversed_child_fields` of every type of NODE_KINDS, and of nothing else (a leaf has no row).
+CHILD_TABLE: dict[type, tuple[str, ...]] = {kind: reversed_child_fields(kind) for kind in NODE_KINDS}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from vetpy.features.domains import is_well_known
@@ -28,6 +29,13 @@ DESTINATION_CALLS = frozenset(
     | {"create_connection", "sendto", "SMTP", "SMTP_SSL", "send_message", "sendmail"}
 )
 DEST_KEYWORDS = ("url", "host", "address", "endpoint", "uri")
+
+
+@lru_cache(maxsize=65_536)
+def secret_name(text: str) -> bool:
+    """Whether a name, attribute or short string says it is a secret (``SECRET_NAME_RE``), remembered:
+    the walk asks about the same few names again and again."""
+    return SECRET_NAME_RE.search(text) is not None
 
 
 class DestinationChecks(WalkState):
@@ -83,14 +91,14 @@ class DestinationChecks(WalkState):
     def names_secret(self, sub: ast.AST) -> bool:
         """One node of :meth:`_carries_secret`'s walk names a secret."""
         if isinstance(sub, ast.Name):
-            return bool(SECRET_NAME_RE.search(sub.id)) or (self.func, sub.id) in self.secret_vars
+            return secret_name(sub.id) or (self.func, sub.id) in self.secret_vars
         if isinstance(sub, ast.Attribute):
-            return bool(SECRET_NAME_RE.search(sub.attr))
+            return secret_name(sub.attr)
         return (  # {"private_key": ...} dict keys
             isinstance(sub, ast.Constant)
             and isinstance(sub.value, str)
             and len(sub.value) < 40
-            and SECRET_NAME_RE.search(sub.value) is not None
+            and secret_name(sub.value)
         )
 
     def _secret_data(self, node: ast.Call, dest: ast.expr | None) -> bool:

@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from collections.abc import Iterator
+from functools import lru_cache
+
+import ahocorasick_rs
 
 from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines
 from vetpy.features.urls import UrlHit
+from vetpy.wordsearch import automaton, find_words
 
 WHOLE_ENV = "os.environ (all of it)"
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
 
 
-def _flow_marks() -> re.Pattern[str]:
+def _flow_words() -> tuple[frozenset[str], frozenset[str]]:
     """Words every call of a sink (network, process) or of exec/eval puts in the source: the last part of
     its resolved name (an attribute, a name, or the name an import brings in), the module of a prefix
-    entry (``requests.``), the start of an identifier (``os.spawn`` -> ``spawnl``), or a computed
-    import (whose string may spell the module with escapes)."""
+    entry (``requests.``), or a computed import (whose string may spell the module with escapes); and
+    starts of such identifiers (``os.spawn`` -> ``spawnl``)."""
     words = {"__import__", "import_module"}
     starts: set[str] = set()
     sinks = {q for q, feats in calls.EXACT.items() if calls.SINK_FEATURES.intersection(feats)}
@@ -33,6 +38,12 @@ def _flow_marks() -> re.Pattern[str]:
                 words.add(prefix[:-1].split(".")[0])
             else:
                 starts.add(prefix.rsplit(".", 1)[-1])
+    return frozenset(words), frozenset(starts)
+
+
+def _flow_marks() -> re.Pattern[str]:
+    """The marks as one pattern: a word as a whole word, a start at the start of a word."""
+    words, starts = _flow_words()
     pattern = rf"\b(?:{'|'.join(sorted(map(re.escape, words)))})\b"
     if starts:
         pattern += rf"|\b(?:{'|'.join(sorted(map(re.escape, starts)))})\w*"
@@ -40,13 +51,49 @@ def _flow_marks() -> re.Pattern[str]:
 
 
 FLOW_MARKS = _flow_marks()
+_ASCII_WORD = frozenset(string.ascii_letters + string.digits + "_")  # ``\w`` of an ASCII pattern
+_WINDOW_ENDS = (4_096, 65_536)  # most files name a mark near the top: look there first
+
+
+@lru_cache(maxsize=1)
+def _flow_automaton() -> tuple[ahocorasick_rs.AhoCorasick, int, int]:
+    """The words then the starts of the marks, how many words, and the longest mark less one."""
+    words, starts = _flow_words()
+    marks = [*sorted(words), *sorted(starts)]
+    return automaton(marks), len(words), max(map(len, marks)) - 1
+
+
+def _mark_between(text: str, lo: int, hi: int) -> bool:
+    """Whether a mark lies whole in ``text[lo:hi]`` where FLOW_MARKS matches in ``text``: every occurrence
+    of a word or start (overlapping ones too), kept when no word character of ``text`` comes before it
+    and, for a word, none after it (every mark begins and ends with a word character)."""
+    searcher, n_words, _ = _flow_automaton()
+    n = len(text)
+    for kind, s, e in find_words(searcher, text[lo:hi] if lo or hi < n else text):
+        s, e = s + lo, e + lo
+        if s and text[s - 1] in _ASCII_WORD:
+            continue
+        if kind >= n_words or e == n or text[e] not in _ASCII_WORD:
+            return True
+    return False
 
 
 def may_reach_sink(text: str) -> bool:
     """False only when no call in ``text`` can resolve to a sink or to exec/eval, so what flows into
     names (host data, decoded values) can never be read. Python normalises non-ASCII identifiers (NFKC),
-    so such files always count."""
-    return not text.isascii() or FLOW_MARKS.search(text) is not None
+    so such files always count. An ASCII text: whether FLOW_MARKS matches in it, found with one word
+    search per window (each overlapping the one before by the longest mark less one character, so every
+    occurrence lies whole in one), stopping at the first window that holds a match."""
+    if not text.isascii():
+        return True
+    overlap, n, start = _flow_automaton()[2], len(text), 0
+    for end in _WINDOW_ENDS:
+        if end >= n:
+            break
+        if _mark_between(text, start, end):
+            return True
+        start = end - overlap
+    return _mark_between(text, start, n)
 
 
 class WalkState:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
-from vetpy.features.scripts import script_kinds
+from vetpy.features.scripts import has_script_kind
 from vetpy.features.source.astutil import (
+    CHILD_TABLE,
     NODE_KINDS,
-    REVERSED_FIELDS,
-    bounded_walk,
+    SUBTREE_BUDGET,
+    WALK_FIELDS,
     is_main_guard,
-    reversed_child_fields,
 )
-from vetpy.features.source.destinations import DestinationChecks
+from vetpy.features.source.destinations import DestinationChecks, secret_name
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.folding import FoldChecks
@@ -45,6 +46,31 @@ NOTABLE_BUILTINS = frozenset(
 )
 _FUNCDEFS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _FUNCS: frozenset[type] = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+_CONTEXTS: frozenset[type] = _FUNCS | {ast.If}  # the nodes that may change their children's context
+_SPECIAL_CALLS: frozenset[str] = frozenset(
+    {"getattr", "builtins.getattr", "importlib.import_module", "importlib.__import__", "chr", "bytes"}
+    | {"bytearray", "map", "os.dup2", "os.chmod", "os.startfile"}
+    | calls.SETUP_NAMES
+)
+_DESTINATION_FEATURES = frozenset({"code.http", "code.socket"})
+_FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
+
+
+@lru_cache(maxsize=16_384)
+def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool]:
+    """What a call's resolved name alone decides, remembered per name: its ``call:`` token (None: none),
+    its features, whether its arguments are checked as a sink's, whether its destination is, and whether
+    :meth:`Walker.visit_special_call` has a check of it."""
+    token = (
+        f"call:{q}"
+        if len(q) < 60
+        and (q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS)
+        else None
+    )
+    feats = calls.features_for(q)
+    sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
+    destination = bool(_DESTINATION_FEATURES.intersection(feats)) or q.startswith("*.")
+    return token, feats, sink, destination, q in _SPECIAL_CALLS
 
 
 class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
@@ -52,45 +78,49 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
 
     def run(self, tree: ast.AST) -> None:
         """Visit every node in pre-order. Leaves no check reads (names, contexts, operators) are never
-        pushed, each node type's child fields come from a table, and each visited type has its handler.
-        A node's context (inside a function, the outermost function's name, under a ``__main__`` guard)
-        is kept in three variables: a node that changes it for its children pushes the old one beneath
-        them, and it comes back when that is popped, after the last of them."""
+        visited: a single child is pushed only when it is not one, a list of children is pushed whole
+        (one C call) and its leaves are dropped when popped, as they have no row in the table of child
+        fields; each visited type has its handler. A node's context (inside a function, the outermost
+        function's name, under a ``__main__`` guard) is kept in three variables: a node that changes it
+        for its children (a function, a lambda or an ``if``) pushes the old one beneath them, and it
+        comes back when that is popped, after the last of them."""
         handlers = self._handlers()
-        nodes, funcs, funcdefs, fields_of = NODE_KINDS, _FUNCS, _FUNCDEFS, REVERSED_FIELDS
+        nodes, funcs, funcdefs, contexts = NODE_KINDS, _FUNCS, _FUNCDEFS, _CONTEXTS
         in_func, in_main = False, False
         func: str | None = None
         stack: list[Any] = [tree]
         pop, push, extend = stack.pop, stack.append, stack.extend
+        handler_of, fields_of = handlers.get, CHILD_TABLE.get
         while stack:
             node = pop()
             kind = type(node)
-            if kind is tuple:
-                in_func, func, in_main = node
+            fields = fields_of(kind)
+            if fields is None:  # a leaf (or None) from a list of children, or a context to restore
+                if kind is tuple:
+                    in_func, func, in_main = node
                 continue
-            handler = handlers.get(kind)
+            handler = handler_of(kind)
             if handler is not None:
                 self.func, self.in_main = func, in_main
                 handler(node, not in_func)
-            fields = fields_of.get(kind)
-            if fields is None:
-                fields = reversed_child_fields(kind)
             if not fields:
                 continue
-            child_in_func, child_func = in_func or kind in funcs, func
-            if kind in funcdefs:
-                if child_func is None:
-                    child_func = node.name
-                    self.defined.add(node.name)
-                self.note_params(node.name if func is None else func, node)
-            child_main = in_main or (func is None and kind is ast.If and is_main_guard(node.test))
-            if child_in_func != in_func or child_func is not func or child_main != in_main:
-                push((in_func, func, in_main))
-                in_func, func, in_main = child_in_func, child_func, child_main
+            if kind in contexts:
+                child_in_func, child_func = in_func or kind in funcs, func
+                if kind in funcdefs:
+                    if child_func is None:
+                        child_func = node.name
+                        self.defined.add(node.name)
+                    self.note_params(node.name if func is None else func, node)
+                child_main = in_main or (func is None and kind is ast.If and is_main_guard(node.test))
+                if child_in_func != in_func or child_func is not func or child_main != in_main:
+                    push((in_func, func, in_main))
+                    in_func, func, in_main = child_in_func, child_func, child_main
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
-                    extend([child for child in reversed(value) if type(child) in nodes])
+                    if value:
+                        extend(reversed(value))
                 elif type(value) in nodes:
                     push(value)
         self.finish(tree)
@@ -117,7 +147,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
     def visit_expr(self, node: ast.Expr, top: bool) -> None:
         if isinstance(node.value, ast.Constant):
             self.skip.add(id(node.value))  # docstrings and bare strings are comments
-            if isinstance(node.value.value, str) and "prompt_injection" in script_kinds(node.value.value):
+            if isinstance(node.value.value, str) and has_script_kind(node.value.value, "prompt_injection"):
                 self.scan.token("script:prompt_injection")  # a tool description read by a language model
 
     def visit_import(self, node: ast.Import, top: bool) -> None:
@@ -180,20 +210,45 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
     def value_flow(self, value: ast.expr) -> tuple[bool, str | None, bool]:
         """What an assigned value carries, in one bounded walk: a secret (``names_secret``), host data
         (:meth:`host_data`), and, for a call, a call of a decoder (``subtree_calls``). Each is the answer
-        of its own walk: every node is judged in the same order until that answer is known."""
-        secret, carried, decoder = False, None, not isinstance(value, ast.Call)
-        want_decoder = not decoder
+        of its own walk: every node is judged in the same order until that answer is known. The walk is
+        :func:`bounded_walk`'s, inline, and the checks are taken by node type: names are judged here (the
+        most common node), calls, attributes and subscripts by ``host_node``; nothing else can answer."""
+        want_decoder = type(value) is ast.Call
+        secret, carried, decoder = False, None, not want_decoder
         guarded: set[int] = set()
-        for sub in bounded_walk(value):
-            q = self.resolve(sub.func) if isinstance(sub, ast.Call) else None
-            if not secret:
-                secret = self.names_secret(sub)
-            if carried is None:
-                carried = self.host_node(sub, guarded, q)
-            if not decoder and q:
-                decoder = calls.is_decoder(q)
+        sourced, secret_vars, func, fields_of = self.sourced, self.secret_vars, self.func, WALK_FIELDS
+        stack: list[Any] = [value]
+        budget = SUBTREE_BUDGET
+        while stack and budget > 0:
+            sub = stack.pop()
+            budget -= 1
+            kind = type(sub)
+            if kind is ast.Name:
+                name = sub.id
+                if not secret:
+                    secret = secret_name(name) or (func, name) in secret_vars
+                if carried is None and name in sourced and not (sourced[name] and id(sub) in guarded):
+                    carried = name
+            elif kind is ast.Constant:
+                if not secret:
+                    text = sub.value
+                    secret = type(text) is str and len(text) < 40 and secret_name(text)
+            elif kind in _FLOW_KINDS:
+                q = self.resolve(sub.func) if kind is ast.Call and (carried is None or not decoder) else None
+                if not secret and kind is ast.Attribute:
+                    secret = secret_name(sub.attr)
+                if carried is None:
+                    carried = self.host_node(sub, guarded, q)
+                if not decoder and q:
+                    decoder = calls.is_decoder(q)
             if secret and carried is not None and decoder:
                 break
+            for field in fields_of[kind]:
+                child = getattr(sub, field, None)
+                if isinstance(child, ast.AST):
+                    stack.append(child)
+                elif type(child) is list:
+                    stack.extend([item for item in child if isinstance(item, ast.AST)])
         return secret, carried, decoder and want_decoder
 
     def visit_call(self, node: ast.Call, top: bool) -> None:
@@ -201,12 +256,10 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         if q is None:
             self.note_local_calls(node, "")
             return
-        if len(q) < 60 and (
-            q.startswith("*.") or q.split(".")[0] not in calls.BUILTIN_NAMES or q in NOTABLE_BUILTINS
-        ):
-            self.scan.token(f"call:{q}")
+        token, feats, sink, destination, special = call_profile(q)
+        if token is not None:
+            self.scan.token(token)
         self.fold_call(node, q, top)
-        feats = calls.features_for(q)
         strong = True
         if q in calls.EXEC_NAMES:
             strong = self.visit_exec(node, top)
@@ -215,10 +268,15 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         for f in feats:
             self.hit(f, node, f"{signal(f)}: {q}", top, strong)
         self.note_local_calls(node, q)
-        if calls.SINK_FEATURES.intersection(feats) or q in calls.SEND_NAMES:
+        if sink:
             self.visit_sink(node, q, top)
-        if {"code.http", "code.socket"}.intersection(feats) or q.startswith("*."):
+        if destination:
             self.visit_destination(node, q)
+        if special:
+            self.visit_special_call(node, q, top)
+
+    def visit_special_call(self, node: ast.Call, q: str, top: bool) -> None:
+        """The checks of a few calls by name (``q`` is one of _SPECIAL_CALLS)."""
         if q in ("getattr", "builtins.getattr") and len(node.args) >= 2:
             attr = node.args[1]
             if not isinstance(attr, ast.Constant):
