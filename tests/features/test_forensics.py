@@ -95,3 +95,26 @@ def test_known_files_are_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
     plain = extract_features(make_archive(files))
     assert plain.values["code.subprocess"] > 0
     assert "call:subprocess.run" in plain.code_text.split()
+
+
+def test_any_of_is_a_substring_test_per_mark() -> None:
+    import random
+
+    from vetpy.features.forensics import BIDI, INVISIBLE, any_of
+
+    rng = random.Random(6)
+    for marks in (BIDI, INVISIBLE, (b"ab", b"ac", b"b", b"\x00.", b"*")):
+        found = any_of(marks)
+        pieces = [
+            *marks,
+            *(m[:-1] for m in marks),
+            *(m[1:] for m in marks),
+            b"a",
+            b"\xe2",
+            b"\x80",
+            b".",
+            b" ",
+        ]
+        for _ in range(3000):
+            data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+            assert found(data) is any(m in data for m in marks), data
