@@ -118,3 +118,19 @@ def test_any_of_is_a_substring_test_per_mark() -> None:
         for _ in range(3000):
             data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
             assert found(data) is any(m in data for m in marks), data
+
+
+def test_the_lead_byte_check_skips_only_texts_without_greek_or_cyrillic() -> None:
+    import random
+
+    from vetpy.features.forensics import _mixed_script_name
+
+    rng = random.Random(8)
+    pieces = ["a", "x = ", "\u0430", "\u03b1", "\u0370", "\u04ff", "\u0340", "\xe9", "#", "'", "\n", "_"]
+    pieces += ["\ufffd", "\u0500", "\u036f"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        data = text.encode("utf-8", "surrogatepass")
+        for blob in (data, data[:-1], b"\xd0" + data, data + b"\xce"):
+            mixed = "forensic:mixed_script_identifier" in forensic_tokens("m.py", blob)
+            assert mixed is (not blob.isascii() and _mixed_script_name(blob.decode("utf-8", "replace"))), blob

@@ -41,6 +41,9 @@ MIXED_SCRIPT_RE = re.compile(
     r"[A-Za-z][^\W\d_]*[\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][^\W\d_]*[A-Za-z]"
 )
 _GREEK_CYRILLIC_RE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")  # both sides of MIXED_SCRIPT_RE need one
+# The UTF-8 lead bytes of U+0340-U+04FF: a decoded text holds no Greek or Cyrillic letter without one (a
+# byte memchr finds, where the class above is a regex scan of every character).
+_GREEK_CYRILLIC_LEADS = (b"\xcd", b"\xce", b"\xcf", b"\xd0", b"\xd1", b"\xd2", b"\xd3")
 MAX_SCAN_BYTES = 4_000_000
 
 
@@ -105,7 +108,9 @@ def forensic_tokens(path: str, data: bytes) -> list[str]:
             out.append("forensic:bidi_control")
         if _HAS_INVISIBLE(head):
             out.append("forensic:invisible_char")
-        if _mixed_script_name(head.decode("utf-8", "replace")):
+        if any(lead in head for lead in _GREEK_CYRILLIC_LEADS) and _mixed_script_name(
+            head.decode("utf-8", "replace")
+        ):
             out.append("forensic:mixed_script_identifier")
     return out
 
