@@ -139,7 +139,7 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
             ast.Attribute: self.visit_attribute,
-            ast.Assign: lambda node, _top: self.visit_assign(node),
+            ast.Assign: self.visit_assign,
             ast.ClassDef: self.visit_class,
         }
 
@@ -189,7 +189,7 @@ class Walker(FlowChecks, SetupChecks, ImportReach, DestinationChecks):
         if root in ("ctypes", "winreg", "_winreg", "win32api", "win32crypt"):
             self.hit("code.ctypes_win", node, f"imports {module}", top)
 
-    def visit_assign(self, node: ast.Assign) -> None:
+    def visit_assign(self, node: ast.Assign, top: bool = True) -> None:
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             return
         target = node.targets[0].id
