@@ -71,3 +71,18 @@ def test_every_character_a_case_insensitive_regex_takes_for_an_ascii_letter_fold
         for m in re.finditer(letter, every, re.IGNORECASE):
             assert folded(m.group(0)) in (letter, None), hex(ord(m.group(0)))
     assert folded("\u017fOCAT \u0131WR") == "socat iwr" and folded("\u0130") is None
+
+
+def test_the_dfa_finds_what_the_default_automaton_finds() -> None:
+    from vetpy.features.source.prepass import mark_words
+
+    for words in (list(WORDS), list(mark_words())):
+        dfa, default = automaton(words), ahocorasick_rs.AhoCorasick(words)
+        texts = [*_texts(), " ".join(words), "".join(words), "".join(reversed(words))]
+        for text in texts:
+            if any("\ud800" <= c <= "\udfff" for c in text):
+                continue
+            for overlapping in (True, False):
+                assert dfa.find_matches_as_indexes(text, overlapping=overlapping) == (
+                    default.find_matches_as_indexes(text, overlapping=overlapping)
+                ), repr(text)

@@ -19,11 +19,14 @@ _STAND_IN = "\ufffd"
 
 
 def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
-    """An automaton over ``words`` (index = position in ``words``) that :func:`find_words` may search."""
+    """An automaton over ``words`` (index = position in ``words``) that :func:`find_words` may search. A
+    DFA: the same matches as the library's default choice, which takes an NFA for more than a few dozen
+    words and searches them about half as fast (a DFA of a few hundred short words builds in a
+    millisecond)."""
     words = list(words)
     if any(_STAND_IN in w for w in words):
         raise ValueError("a search word holds U+FFFD, the stand-in for lone surrogates")
-    return ahocorasick_rs.AhoCorasick(words)
+    return ahocorasick_rs.AhoCorasick(words, implementation=ahocorasick_rs.Implementation.DFA)
 
 
 def find_words(

@@ -95,3 +95,42 @@ def test_known_files_are_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
     plain = extract_features(make_archive(files))
     assert plain.values["code.subprocess"] > 0
     assert "call:subprocess.run" in plain.code_text.split()
+
+
+def test_any_of_is_a_substring_test_per_mark() -> None:
+    import random
+
+    from vetpy.features.forensics import BIDI, INVISIBLE, any_of
+
+    rng = random.Random(6)
+    for marks in (BIDI, INVISIBLE, (b"ab", b"ac", b"b", b"\x00.", b"*")):
+        found = any_of(marks)
+        pieces = [
+            *marks,
+            *(m[:-1] for m in marks),
+            *(m[1:] for m in marks),
+            b"a",
+            b"\xe2",
+            b"\x80",
+            b".",
+            b" ",
+        ]
+        for _ in range(3000):
+            data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+            assert found(data) is any(m in data for m in marks), data
+
+
+def test_the_lead_byte_check_skips_only_texts_without_greek_or_cyrillic() -> None:
+    import random
+
+    from vetpy.features.forensics import _mixed_script_name
+
+    rng = random.Random(8)
+    pieces = ["a", "x = ", "\u0430", "\u03b1", "\u0370", "\u04ff", "\u0340", "\xe9", "#", "'", "\n", "_"]
+    pieces += ["\ufffd", "\u0500", "\u036f"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        data = text.encode("utf-8", "surrogatepass")
+        for blob in (data, data[:-1], b"\xd0" + data, data + b"\xce"):
+            mixed = "forensic:mixed_script_identifier" in forensic_tokens("m.py", blob)
+            assert mixed is (not blob.isascii() and _mixed_script_name(blob.decode("utf-8", "replace"))), blob

@@ -4,7 +4,7 @@ setup.cfg, licence mismatch, and the "suspicious lines of code" text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -15,7 +15,7 @@ from vetpy.acquire.interface import Archive
 from vetpy.features.domains import is_well_known
 from vetpy.features.interface import Family, ValueKind, spec
 from vetpy.features.pkginfo import LicenseCheck, Metadata, is_minimal_setup_cfg, root_setup_cfg
-from vetpy.features.strings import is_word_char
+from vetpy.features.strings import ASCII_WORD_CHARS
 from vetpy.wordsearch import automaton, find_words, folded
 
 if TYPE_CHECKING:
@@ -166,48 +166,58 @@ def _line_automaton() -> ahocorasick_rs.AhoCorasick:
     return automaton([*_LINE_WORDS, *_LINE_PREFIXES])
 
 
-def _candidate_lines(text: str, low: str) -> list[tuple[int, int]]:
-    """(start, end) of the lines of ``text`` (broken at ``\\n``/``\\r`` only; ``low``: :func:`folded`) that
-    may match SUSPICIOUS_LINE_RE, in order: those holding one of its words as a whole word, plus every line
-    longer than MAX_LINE_CHARS (the cut can make or break a match). Any other line has no match: its
-    stripped text is whole and its ends border whitespace or a line break, which are not word characters."""
-    n, n_full = len(low), len(_LINE_WORDS)
+def _candidate_lines(text: str, low: str) -> list[tuple[int, int, bool]]:
+    """(start, end, certain) of the lines of ``text`` (broken at ``\\n``/``\\r`` only; ``low``:
+    :func:`folded`) that may match SUSPICIOUS_LINE_RE, in order: those holding one of its words as a
+    whole word, plus every line longer than MAX_LINE_CHARS (the cut can make or break a match). Any other
+    line has no match: its stripped text is whole and its ends border whitespace or a line break, which
+    are not word characters. ``certain``: the line holds a whole word, or ``spawn``/``http`` at a word
+    start (``\\w*\\b`` then always matches), so its stripped text, when not cut, matches the pattern (a
+    character ``folded`` makes a letter is one the case-insensitive pattern takes for it)."""
+    n, n_full, word = len(low), len(_LINE_WORDS), ASCII_WORD_CHARS
+    urllib = n_full + _LINE_PREFIXES.index("urllib")  # urllib\d?\b: the pattern must say
     has_cr = "\r" in low
-    starts: set[int] = set()
+    certain: set[int] = set()
+    maybe: set[int] = set()
     for kind, s, e in find_words(_line_automaton(), low):
-        if (s and is_word_char(text[s - 1])) or (kind < n_full and e < n and is_word_char(text[e])):
+        if s and ((c := text[s - 1]) in word or (c > "\x7f" and c.isalnum())):
             continue
-        starts.add(max(low.rfind("\n", 0, s), low.rfind("\r", 0, s) if has_cr else -1) + 1)
+        if kind < n_full and e < n and ((c := text[e]) in word or (c > "\x7f" and c.isalnum())):
+            continue
+        line = max(low.rfind("\n", 0, s), low.rfind("\r", 0, s) if has_cr else -1) + 1
+        (maybe if kind == urllib else certain).add(line)
     rows = (low.replace("\r", "\n") if has_cr else low).split("\n")
     if max(map(len, rows)) > MAX_LINE_CHARS:  # one C pass says whether the regex can find a long line
-        starts.update(m.start() + 1 for m in _LONG_LINE_RE.finditer(low))
+        maybe.update(m.start() + 1 for m in _LONG_LINE_RE.finditer(low))
     first = min((i for i in (low.find("\n"), low.find("\r")) if i >= 0), default=n)
     if first > MAX_LINE_CHARS:
-        starts.add(0)
+        maybe.add(0)
     lines = []
-    for start in sorted(starts):
+    for start in sorted(certain | maybe):
         end = low.find("\n", start)
         end = n if end < 0 else end
         if has_cr:
             cr = low.find("\r", start, end)
             end = end if cr < 0 else cr
-        lines.append((start, end))
+        lines.append((start, end, start in certain))
     return lines
 
 
 def iter_suspicious_lines(text: str, *, whole_file: bool) -> Iterator[str]:
     """:func:`suspicious_lines` one at a time, so a reader that has enough can stop early. A text broken
-    at ``\\n`` and ``\\r`` only is searched only on the lines :func:`_candidate_lines` gives: the same
-    lines, without a regex search of every line."""
+    at ``\\n`` and ``\\r`` only is searched only on the lines :func:`_candidate_lines` gives, and not at
+    all on a certain one that is not cut: the same lines, without a regex search of every line."""
     search = SUSPICIOUS_LINE_RE.search
     low = None if whole_file or any(b in text for b in _RARE_BREAKS) else folded(text)
     if low is None:
-        lines: Iterable[str] = text.splitlines()
-    else:
-        lines = (text[start:end] for start, end in _candidate_lines(text, low))
-    for line in lines:
-        stripped = line.strip()
-        if stripped and (whole_file or search(stripped[:MAX_LINE_CHARS])):
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped and (whole_file or search(stripped[:MAX_LINE_CHARS])):
+                yield stripped[:MAX_LINE_CHARS].lower()
+        return
+    for start, end, certain in _candidate_lines(text, low):
+        stripped = text[start:end].strip()
+        if stripped and ((certain and len(stripped) <= MAX_LINE_CHARS) or search(stripped[:MAX_LINE_CHARS])):
             yield stripped[:MAX_LINE_CHARS].lower()
 
 

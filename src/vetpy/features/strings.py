@@ -46,12 +46,12 @@ _LOOKALIKE_SPAN_RE = re.compile(r"[IlO0]{10,}")  # no leading \b: the regex engi
 # row in the translation of its UTF-8 bytes (any other character's bytes are not those four ASCII bytes).
 _LOOKALIKE_BYTES = bytes(0x31 if chr(i) in "IlO0" else 0x30 for i in range(256))
 _LOOKALIKE_TEN = b"1" * 10
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def is_word_char(c: str) -> bool:
     """``\\w`` of a str pattern: a letter, digit or number of any script, or ``_``."""
-    return c in _WORD_CHARS or (c > "\x7f" and c.isalnum())
+    return c in ASCII_WORD_CHARS or (c > "\x7f" and c.isalnum())
 
 
 def lookalike_runs(text: str) -> list[re.Match[str]]:

@@ -137,3 +137,30 @@ def test_a_lone_surrogate_does_not_stop_the_word_search(at: int) -> None:
     for word_at in (0, at + 1, len(odd)):
         marked = odd[:word_at] + "subprocess" + odd[word_at:]
         assert _has_word(marked.lower()) and needs_tree("pkg/mod.py", marked, False), word_at
+
+
+def test_the_run_guards_skip_only_shapes_that_cannot_match() -> None:
+    """_shape with its run guards says what trying every shape says (lines of packed-looking characters
+    just under, at and over the run, broken by other characters, non-ASCII ones and lone surrogates)."""
+    import random
+
+    from vetpy.features.source import prepass
+
+    def plain(low: str) -> bool:
+        for pattern, left, check in prepass._SHAPES:
+            for m in pattern.finditer(low):
+                if not (left and m.start() and low[m.start() - 1] in left) and (
+                    check is None or check(low, m)
+                ):
+                    return True
+        return False
+
+    rng = random.Random(9)
+    pieces = ["a", "0", "+", "/", "=", "_", "-", "\n", "\r", " ", ".", "\xe9", "\ud800", "z9"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 200))) for _ in range(3000)]
+    for n in (63, 64, 65, 200):
+        for run in ("a" * n, "ab+/=_-0" * (n // 8) + "a" * (n % 8)):
+            texts += [run, f"x = 1\n{run}\ny", f"{run}\r\n", f"q{run}", f"{run[:30]}\xe9{run[30:]}"]
+    for low in texts:
+        assert prepass._shape(low) is plain(low), repr(low[:100])
+    assert any(prepass._shape(t) for t in texts)

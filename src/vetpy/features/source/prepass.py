@@ -267,8 +267,27 @@ def _suspicious_url(text: str) -> bool:
     return False
 
 
+def _run_table(chars: str) -> bytes:
+    """A bytes.translate table: the bytes of ``chars`` to b"1", every other byte to b"0"."""
+    return bytes(0x31 if chr(i) in chars else 0x30 for i in range(256))
+
+
+# Shapes that need a run of so many characters of one class and that the regex engine tries at every line
+# start (slow): tried only when the text has such a run, which one C pass over its UTF-8 bytes tells (a
+# class of ASCII characters, so other characters' bytes are never in it).
+_RUN_GUARDS: dict[str, tuple[bytes, bytes]] = {
+    r"^[a-z0-9+/=_-]{64,}$": (_run_table("abcdefghijklmnopqrstuvwxyz0123456789+/=_-"), b"1" * 64),
+}
+
+
 def _shape(low: str) -> bool:
+    data: bytes | None = None
     for pattern, left, check in _SHAPES:
+        guard = _RUN_GUARDS.get(pattern.pattern)
+        if guard is not None:
+            data = low.encode("utf-8", "surrogatepass") if data is None else data
+            if guard[1] not in data.translate(guard[0]):
+                continue
         for m in pattern.finditer(low):
             start = m.start()
             if left and start and low[start - 1] in left:

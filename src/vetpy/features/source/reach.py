@@ -16,10 +16,12 @@ class ImportReach(WalkState):
     def note_local_calls(self, node: ast.Call, q: str) -> None:
         """Record calls of names that may be this module's functions, directly or handed to a thread,
         timer, process or exit hook, for the import-time reachability in :meth:`finish`."""
-        names: list[ast.expr] = []
-        if isinstance(node.func, ast.Name) and node.func.id not in self.aliases:
-            names.append(node.func)
-        if q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS:
+        local = isinstance(node.func, ast.Name) and node.func.id not in self.aliases
+        takes_callbacks = q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS
+        if not (local or takes_callbacks):
+            return  # nothing to record (most calls: methods, imported names)
+        names: list[ast.expr] = [node.func] if local else []
+        if takes_callbacks:
             names.extend(node.args)
             names.extend(kw.value for kw in node.keywords)
         where = None if self.func is None and not self.in_main else self.func or ""

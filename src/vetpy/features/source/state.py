@@ -135,6 +135,11 @@ class WalkState:
         return (self.func, name) in self.tainted or (None, name) in self.tainted
 
     def resolve(self, node: ast.AST) -> str | None:
+        """The qualified name a call's target or an attribute resolves to through the imports so far
+        (``*.attr``: an attribute of something unknown; None: nothing known); a bare name first."""
+        if type(node) is ast.Name:  # the loop below finds no attribute: its base alone
+            alias = self.aliases.get(node.id)
+            return node.id if alias is None and node.id in calls.BUILTIN_NAMES else alias
         parts: list[str] = []
         cur = node
         while isinstance(cur, ast.Attribute) and len(parts) < 8:

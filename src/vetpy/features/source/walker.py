@@ -54,6 +54,12 @@ _SPECIAL_CALLS: frozenset[str] = frozenset(
 )
 _DESTINATION_FEATURES = frozenset({"code.http", "code.socket"})
 _FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
+# value_flow's walk: bounded_walk's fields less ``ctx``, which is the last field of the node types that have
+# it (their children are pushed before it, so it is the next node popped) and is only counted there.
+_WITH_CONTEXT: frozenset[type] = frozenset(kind for kind, fields in WALK_FIELDS.items() if "ctx" in fields)
+_FLOW_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(field for field in fields if field != "ctx") for kind, fields in WALK_FIELDS.items()
+}
 
 
 @lru_cache(maxsize=16_384)
@@ -134,7 +140,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
             ast.Attribute: self.visit_attribute,
-            ast.Assign: lambda node, _top: self.visit_assign(node),
+            ast.Assign: self.visit_assign,
             ast.ClassDef: self.visit_class,
             ast.BinOp: self.visit_binop,
             ast.Subscript: self.visit_subscript,
@@ -186,7 +192,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         if root in ("ctypes", "winreg", "_winreg", "win32api", "win32crypt"):
             self.hit("code.ctypes_win", node, f"imports {module}", top)
 
-    def visit_assign(self, node: ast.Assign) -> None:
+    def visit_assign(self, node: ast.Assign, top: bool = True) -> None:
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             return
         target = node.targets[0].id
@@ -216,13 +222,16 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         want_decoder = type(value) is ast.Call
         secret, carried, decoder = False, None, not want_decoder
         guarded: set[int] = set()
-        sourced, secret_vars, func, fields_of = self.sourced, self.secret_vars, self.func, WALK_FIELDS
+        sourced, secret_vars, func, fields_of = self.sourced, self.secret_vars, self.func, _FLOW_FIELDS.get
         stack: list[Any] = [value]
         budget = SUBTREE_BUDGET
         while stack and budget > 0:
             sub = stack.pop()
-            budget -= 1
             kind = type(sub)
+            fields = fields_of(kind)
+            if fields is None:  # not a node (None or a name in a list of children): bounded_walk skips it
+                continue
+            budget -= 1
             if kind is ast.Name:
                 name = sub.id
                 if not secret:
@@ -243,12 +252,14 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
                     decoder = calls.is_decoder(q)
             if secret and carried is not None and decoder:
                 break
-            for field in fields_of[kind]:
+            for field in fields:
                 child = getattr(sub, field, None)
-                if isinstance(child, ast.AST):
+                if type(child) is list:
+                    stack.extend(child)
+                elif child is not None:
                     stack.append(child)
-                elif type(child) is list:
-                    stack.extend([item for item in child if isinstance(item, ast.AST)])
+            if kind in _WITH_CONTEXT and budget > 0:
+                budget -= 1  # its ``ctx`` (last of its fields: the next node bounded_walk gives), a leaf
         return secret, carried, decoder and want_decoder
 
     def visit_call(self, node: ast.Call, top: bool) -> None:
