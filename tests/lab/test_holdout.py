@@ -81,6 +81,8 @@ def test_location_holdout_trains_on_one_location_and_tests_on_the_other(
     for tr, te in calls:  # no benign project on both sides
         assert not {data.samples[i].name for i in tr} & {data.samples[i].name for i in te}
     assert result["malware_by_location"] == {"install": 20, "import": 20, "call": 20}
+    text = "\n".join(holdout.location_markdown("default", result))
+    assert "| install/import -> call time | 20 |" in text and "| call time -> install/import | 40 |" in text
 
 
 def test_benign_sets_counts_each_list_apart() -> None:

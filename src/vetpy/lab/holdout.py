@@ -253,3 +253,29 @@ def family_markdown(kind: str, m: dict[str, Any]) -> list[str]:
             f" @FPR1% {rest['recall_at_fpr_1%']:.3f}",
         ]
     return lines
+
+
+def location_markdown(kind: str, m: dict[str, Any]) -> list[str]:
+    """The location hold-out as summary lines: each direction at its model's own threshold."""
+    lines = [
+        "",
+        f"`{kind}` location hold-out (malware by where its payload runs: {m['malware_by_location']}):",
+        "",
+        "| train -> test | test malware | threshold | recall at own threshold | FP / benign (per list) |"
+        " recall@FPR0.1% | recall@FPR1% |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, label in (
+        ("runs_itself_to_call_time", "install/import -> call time"),
+        ("call_time_to_runs_itself", "call time -> install/import"),
+    ):
+        d = m.get(key)
+        if not d:
+            continue
+        per_list = ", ".join(f"{name} {b['fp']}/{b['n']}" for name, b in d["benign_sets"].items())
+        lines.append(
+            f"| {label} | {d['n_malicious']} | {d['threshold']:.3f} | {d['own_threshold_recall']:.3f} |"
+            f" {d['own_threshold_fp']}/{d['n_benign']} ({per_list}) | {d['recall_at_fpr_0.1%']:.3f} |"
+            f" {d['recall_at_fpr_1%']:.3f} |"
+        )
+    return lines
