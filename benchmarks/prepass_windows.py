@@ -43,7 +43,7 @@ def whole_text_verdict(path: str, text: str, is_setup: bool) -> bool:
         return True
     if "://" in text and pp._suspicious_url(text):
         return True
-    return pp._dynamic_call(text) or pp._packed_literal(text)
+    return pp._dynamic_call(text) or pp._packed_literal(text) or pp.built_marks(text, pp._marked_text)
 
 
 def check(item: tuple[str, str, str]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from vetpy.features import calls
 from vetpy.features import strings as st
 from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
+from vetpy.features.source.prepass_built import built_marks
 from vetpy.features.urls import find_urls
 from vetpy.wordsearch import automaton, find_words
 
@@ -304,7 +305,13 @@ def always_full(path: str, is_setup: bool) -> bool:
 
 def has_marks(text: str) -> bool:
     """Whether any syntax-tree detector could fire on this source text (a superset: false marks cost
-    time, a missed mark would lose a signal; benchmarks/prepass_check.py measures it on the corpus)."""
+    time, a missed mark would lose a signal; benchmarks/prepass_check.py measures it on the corpus), or
+    a string the module builds from pieces could hold one (prepass_built.py)."""
+    return _marked_text(text) or built_marks(text, _marked_text)
+
+
+def _marked_text(text: str) -> bool:
+    """The marks of one text (a file, or a view of it with built strings joined)."""
     low = text.lower()
     if _has_word(low) or _shape(low):
         return True
