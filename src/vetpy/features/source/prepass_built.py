@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 
 #: The folder's decoders that no other mark names (base64 and zlib are marks already).
-FOLD_WORDS = re.compile(r"fromhex|binascii|rot_?13|[\"']hex[\"']", re.IGNORECASE)
+FOLD_WORDS = ("fromhex", "binascii", "rot13", "rot_13", '"hex"', "'hex'")
 
 _PREFIX = r"[rRuUbBfF]{0,2}"
 _LITERAL = re.compile(_PREFIX + r"(\"|')((?:\\.|(?!\1)[^\\\n])*)\1")
@@ -37,17 +37,30 @@ _BYTE_ARGS = re.compile(r"[rR]?[bB][rR]?[\"']|(?:map|reversed|list|tuple)\s*\(")
 _IDENT_END = re.compile(r"([A-Za-z_]\w*)\s*$")
 _IDENT_START = re.compile(r"([A-Za-z_]\w*)\s*(\)|\bfor\b)?")
 _SPACE = re.compile(r"\s*")
+_BOUND = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*\(?\s*(" + _PREFIX + r"[\"'])", re.MULTILINE)
+_LAST: list[tuple[str, dict[str, int]]] = []
 _SPAN = 2_000  # characters looked at around one match
+
+
+def _bindings(text: str) -> dict[str, int]:
+    """Where the first literal bound to each name at the start of a line begins (one search per text: the
+    last text's table is kept, as the checks ask about many names of one file)."""
+    if _LAST and _LAST[0][0] is text:
+        return _LAST[0][1]
+    table: dict[str, int] = {}
+    for m in _BOUND.finditer(text):
+        table.setdefault(m.group(1), m.start(2))
+    _LAST[:] = [(text, table)]
+    return table
 
 
 def constant_value(text: str, name: str) -> str | None:
     """The text of the literal ``name`` is bound to at the start of a line, adjacent literals joined as
     Python joins them (None: not bound to a literal)."""
-    m = re.search(rf"^[ \t]*{re.escape(name)}[ \t]*=[ \t]*\(?\s*({_PREFIX}[\"'])", text, re.MULTILINE)
-    if m is None:
+    pos = _bindings(text).get(name)
+    if pos is None:
         return None
     parts: list[str] = []
-    pos = m.start(1)
     while (lit := _LITERAL.match(text, pos)) is not None and len(parts) < 100:
         parts.append(lit.group(2))
         pos = _SPACE.match(text, lit.end()).end()  # type: ignore[union-attr]
@@ -88,7 +101,8 @@ def joined_view(text: str) -> str | None:
     parts: list[str] = []
     last = 0
     for m in _PLUS.finditer(text):
-        left, right = _left_operand(text, m.start()), _right_operand(text, m.end())
+        right = _right_operand(text, m.end())
+        left = None if right is None else _left_operand(text, m.start())
         if left is None or right is None or (left[1] and right[1]) or left[0] < last:
             continue
         parts += [text[last : left[0]], left[1], right[1]]
@@ -181,7 +195,8 @@ def byte_build(text: str) -> bool:
 
 def built_marks(text: str, marked: Callable[[str], bool]) -> bool:
     """Whether a string the module builds could hold a mark (``marked``: prepass.py's test of a text)."""
-    if FOLD_WORDS.search(text) or reversal(text) or byte_build(text):
+    low = text.lower()
+    if any(word in low for word in FOLD_WORDS) or reversal(text) or byte_build(text):
         return True
     if "+" in text:
         view = joined_view(text)
