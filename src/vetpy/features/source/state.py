@@ -159,14 +159,8 @@ class WalkState:
         return ".".join([base, *reversed(parts)])
 
     def call_base(self, call: ast.Call) -> str | None:
-        """The module or object a call returns, when a name can be read off it: ``__import__("os")``."""
-        inner = call.func
-        if isinstance(call.args[0], ast.Constant) and (
-            (isinstance(inner, ast.Name) and inner.id == "__import__")
-            or (isinstance(inner, ast.Attribute) and inner.attr == "import_module")
-        ):
-            arg = call.args[0].value
-            return arg if isinstance(arg, str) else None
+        """The module or object a call returns, when a name can be read off it (``__import__("os")``):
+        read by :class:`~vetpy.features.source.folding.FoldChecks`, which folds built names too."""
         return None
 
     def subtree_calls(self, node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
