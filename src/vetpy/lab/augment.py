@@ -11,6 +11,11 @@ kinds of copies of training malware teach it the behaviours rather than their lo
   by itself (every install/import-time signal and location token off; behaviours, strings, flows and
   their pairs kept).
 
+A third kind, the *disguised* copy, answers the newer malware that comes inside a real-looking project
+(a copy of a real library with a file added, a real README and metadata): the malware's behaviours planted
+in a benign training project, with that project's size and metadata, the larger of each behaviour value
+and both token bags. It teaches that a well-packaged project carrying a payload is still malware.
+
 Copies are made of training rows only, never of test rows, and stay in their original's group so they
 sit on the same side of every internal fold. Which kinds use which copies: ``pipelines.augmentations``.
 """
@@ -24,6 +29,27 @@ from vetpy.features.interface import PackageFeatures
 
 RELOCATE = "relocate"
 DORMANT = "dormant"
+DISGUISE = "disguise"
+
+#: What a project's packaging decides, not its code: a disguised copy takes these from its host.
+HOST_FEATURES = (
+    "archive.log_files",
+    "archive.log_py_files",
+    "archive.log_py_bytes",
+    "archive.no_python",
+    "meta.missing_pkg_info",
+    "meta.log_description",
+    "meta.no_license",
+    "meta.no_author",
+    "meta.odd_version",
+    "meta.typosquat_similarity",
+    "meta.typosquat",
+    "paper.homepage_invalid",
+    "paper.author_email_invalid",
+    "paper.minimal_setup_cfg",
+    "paper.license_mismatch",
+)
+HOST_TOKEN_PREFIXES = ("meta:",)
 
 SETUP_ONLY_FEATURES = (
     "install.setup_suspicious",
@@ -73,6 +99,19 @@ def dormant(package: PackageFeatures) -> PackageFeatures:
         for t in package.code_text.split()
         if not t.startswith(LOCATION_TOKEN_PREFIXES) and t != IMPORT_PAYLOAD_TOKEN
     ]
+    return replace(package, values=values, code_text=" ".join(tokens))
+
+
+def disguised(package: PackageFeatures, host: PackageFeatures) -> PackageFeatures:
+    """``package``'s payload planted in the benign project ``host``: the host's packaging and metadata
+    values and ``meta:`` tokens, the larger of the two for every other value, and both code-token bags."""
+    values = {k: max(v, host.values.get(k, 0.0)) for k, v in package.values.items()}
+    for k, v in host.values.items():
+        values.setdefault(k, v)
+    for k in HOST_FEATURES:
+        values[k] = host.values.get(k, 0.0)
+    own = [t for t in package.code_text.split() if not t.startswith(HOST_TOKEN_PREFIXES)]
+    tokens = dict.fromkeys([*own, *host.code_text.split()])
     return replace(package, values=values, code_text=" ".join(tokens))
 
 

@@ -240,6 +240,8 @@ RECIPES: dict[str, Recipe] = {
     # names ("requests", "try", "kwargs") carried most of requests' false-alarm score (0.86 -> 0.51)
     "default": Recipe(_default(()), grouped_stacking=True, cluster_cap=3, augmentations=_BOTH_COPIES),
     "default-no-artefacts": Recipe(_default(PACKAGING_ARTEFACTS), True, 3, _BOTH_COPIES),
+    # default plus disguised copies: each training malware also planted in a benign training project
+    "default-disguised": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE)),
     "default-no-new-tokens": Recipe(_default((), NEW_TOKEN_PREFIXES), True, 3, _BOTH_COPIES),
     # the default before 2026-12-01 12:00: also the word bag of the suspicious lines
     "default-with-lines": Recipe(_default((), lines=True), True, 3, _BOTH_COPIES),

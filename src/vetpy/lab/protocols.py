@@ -8,10 +8,11 @@ ABLATIONS = (
     "default-relocated",  # no artefact features, relocated copies only (no dormant ones)
     "default-no-new-tokens",  # default without the code tokens of the 2026-12 detectors (selection check)
     "default-with-lines",  # default plus the suspicious-lines word bag (the default until 2026-12-01 12:00)
+    "default-disguised",  # default plus copies of its malware planted in benign projects (augment.py)
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
-EXTRA_PROTOCOLS = ("selection", "family", "location")
+EXTRA_PROTOCOLS = ("selection", "family", "location", "injection")
 
 #: The time split: train on malware seen before this date, test on malware up to TIME_SPLIT_TEST_UNTIL.
 TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"

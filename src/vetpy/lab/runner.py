@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from vetpy.lab import holdout, plots, spread
+from vetpy.lab import holdout, injection, plots, spread
 from vetpy.lab.dataset.corpus import corpus_id
+from vetpy.lab.dataset.extraction import FeatureCache
 from vetpy.lab.evaluate import (
     EvalData,
+    TimeSplitResult,
     cross_validate,
     fit_model,
     model_threshold,
@@ -119,6 +121,8 @@ def run_evaluation(
             plots.plot_histogram(
                 out, f"{kind}_time_split", split.y, split.scores, model_threshold(split.model)
             )
+            if "injection" in protocols:
+                entry["injection"] = _injection(split, data, log)
             importance = permutation_importance(split.model, split.test_features, split.y, kind)
             entry["time_split_importance"] = importance
             plots.plot_importance(out, f"{kind}_time_split", importance)
@@ -130,6 +134,29 @@ def run_evaluation(
     write_json(out / "metrics.json", results)
     (out / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
     return results
+
+
+def _injection(split: TimeSplitResult, data: EvalData, log: Callable[[str], None]) -> dict[str, Any]:
+    """The injection hold-out (lab/injection.py) with the time split's model and test rows."""
+    _, test_rows = time_split_indices(data)
+    cache = FeatureCache()
+    try:
+        result = injection.injection_holdout(
+            split.model,
+            model_threshold(split.model),
+            data.samples,
+            data.groups,
+            test_rows,
+            split.scores,
+            data.y,
+            cache=cache,
+            progress=log,
+        )
+    finally:
+        cache.close()
+    if result.get("n"):
+        log(f"injection: recall alone {result['recall_alone']:.3f}, planted {result['recall_injected']:.3f}")
+    return result
 
 
 def _has_cv(results: dict[str, Any]) -> bool:

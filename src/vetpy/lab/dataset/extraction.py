@@ -21,6 +21,7 @@ from typing import Any
 
 import vetpy.acquire as acquire_pkg
 import vetpy.features as features_pkg
+from vetpy.acquire.interface import Archive
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS, schema_hash
 from vetpy.lab.dataset.corpus import Sample
@@ -95,29 +96,49 @@ def extract_one(sample: Sample) -> FeatureRecord:
         data = sample.path.read_bytes()
         archive = open_archive(data, target=str(sample.path), filename=sample.path.name)
         feats = extract_features(archive)
-        return FeatureRecord(
-            sha256=sample.sha256,
-            error=None,
-            name=feats.name,
-            version=feats.version,
-            values=tuple(float(feats.values.get(f, 0.0)) for f in FEATURE_IDS),
-            suspicious_text=feats.suspicious_text,
-            code_text=feats.code_text,
-            dup_key=near_duplicate_key(archive, sample.name, sample.version),
-            seconds=time.perf_counter() - start,
-        )
+        return record_from(sample.sha256, archive, feats, sample.name, sample.version, start)
     except Exception as exc:
-        return FeatureRecord(
-            sha256=sample.sha256,
-            error=one_line(f"{type(exc).__name__}: {exc}"),
-            name=sample.name,
-            version=sample.version,
-            values=tuple(0.0 for _ in FEATURE_IDS),
-            suspicious_text="",
-            code_text="",
-            dup_key=sample.sha256[:20],
-            seconds=time.perf_counter() - start,
-        )
+        return error_record(sample.sha256, exc, sample.name, sample.version, start)
+
+
+def record_from(
+    key: str,
+    archive: Archive,
+    feats: PackageFeatures,
+    name: str | None = None,
+    version: str | None = None,
+    start: float | None = None,
+) -> FeatureRecord:
+    """The cache record of one extracted archive (``name``/``version`` for the near-duplicate key:
+    the corpus's, else what the metadata says)."""
+    return FeatureRecord(
+        sha256=key,
+        error=None,
+        name=feats.name,
+        version=feats.version,
+        values=tuple(float(feats.values.get(f, 0.0)) for f in FEATURE_IDS),
+        suspicious_text=feats.suspicious_text,
+        code_text=feats.code_text,
+        dup_key=near_duplicate_key(archive, name or feats.name or "", version or feats.version or ""),
+        seconds=time.perf_counter() - start if start is not None else 0.0,
+    )
+
+
+def error_record(
+    key: str, exc: Exception, name: str = "", version: str = "", start: float | None = None
+) -> FeatureRecord:
+    """The record of an archive that could not be read: its error in one line, zero features."""
+    return FeatureRecord(
+        sha256=key,
+        error=one_line(f"{type(exc).__name__}: {exc}"),
+        name=name,
+        version=version,
+        values=tuple(0.0 for _ in FEATURE_IDS),
+        suspicious_text="",
+        code_text="",
+        dup_key=key[:20],
+        seconds=time.perf_counter() - start if start is not None else 0.0,
+    )
 
 
 class FeatureCache:
