@@ -119,6 +119,8 @@ def test_the_holdout_scores_real_merged_archives(tmp_path: Path) -> None:
     assert result["n"] == 3 and result["unreadable"] == 0
     assert result["recall_alone"] == result["recall_injected"] == 1.0
     assert result["lost"] == 0
+    text = "\n".join(injection.injection_markdown("default", result))
+    assert "| planted in a benign project | 1.000 |" in text
 
 
 def test_a_disguised_copy_takes_the_hosts_packaging_and_keeps_its_behaviours() -> None:

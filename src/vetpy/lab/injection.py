@@ -212,4 +212,24 @@ def injection_holdout(
     }
 
 
-__all__ = ["Pair", "choose_pairs", "injection_holdout", "merged_members", "tar_gz"]
+def injection_markdown(kind: str, m: dict[str, Any]) -> list[str]:
+    """The summary lines of one model's injection hold-out."""
+    if not m.get("n"):
+        return ["", f"`{kind}` injection hold-out: no merged archive could be read."]
+    return [
+        "",
+        f"`{kind}` injection hold-out ({m['n']} time-split test malware, one per near-duplicate cluster, each"
+        f" planted in a test-side benign sdist; {m['unreadable']} pairs unreadable), threshold"
+        f" {m['threshold']:.3f}:",
+        "",
+        "| | recall at own threshold | recall@FPR0.1% | median score |",
+        "|---|---|---|---|",
+        f"| malware alone | {m['recall_alone']:.3f} | {m['recall_alone_at_fpr_0.1%']:.3f}"
+        f" | {m['median_score_alone']:.3f} |",
+        f"| planted in a benign project | {m['recall_injected']:.3f} | {m['recall_injected_at_fpr_0.1%']:.3f}"
+        f" | {m['median_score_injected']:.3f} |",
+        "",
+        f"Caught alone but missed once planted: {m['lost']}.",
+    ]
+
+

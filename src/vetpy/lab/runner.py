@@ -240,6 +240,8 @@ def summary_markdown(results: dict[str, Any]) -> str:
             lines += holdout.family_markdown(kind, entry["family_holdout"])
         if "location_holdout" in entry:
             lines += holdout.location_markdown(kind, entry["location_holdout"])
+        if "injection" in entry:
+            lines += injection.injection_markdown(kind, entry["injection"])
         for name, key in (("family hold-out", "family_spread"), ("location hold-out", "location_spread")):
             if key in entry:
                 lines += spread.spread_markdown(kind, name, entry[key])
