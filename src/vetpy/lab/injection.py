@@ -231,5 +231,3 @@ def injection_markdown(kind: str, m: dict[str, Any]) -> list[str]:
         "",
         f"Caught alone but missed once planted: {m['lost']}.",
     ]
-
-
