@@ -302,13 +302,13 @@ def test_augmenting_kinds_train_on_the_copies_too() -> None:
     assert len(relocated) == len(relocated_y) == len(relocated_groups) == 75 and relocated_y[60:].all()
     assert list(relocated_groups[60:]) == [f"g{i}" for i in range(0, 60, 4)]
     assert all(p.values["install.import_time_payload"] == 1.0 for p in relocated[60:])
-    both, both_y, both_groups = training_set("default-undisguised", data, rows)
+    both, both_y, both_groups = training_set("default", data, rows)
     running = [i for i in range(0, 60, 2) if i % 4 == 0 or i % 6 == 0]
     expected = [g for i in range(0, 60, 2) for g in ([f"g{i}"] * ((i % 4 == 0) + (i in running)))]
     assert len(both) == len(both_y) == 60 + 15 + len(running) and both_y[60:].all()
     assert list(both_groups[60:]) == expected  # each copy right after its sibling, in its original's group
     assert sum(p.values["install.running_file_behaviours"] == 0.0 for p in both[60:]) == len(running)
-    full, full_y, full_groups = training_set("default", data, rows)  # plus one disguised copy each
+    full, full_y, full_groups = training_set("default-disguised", data, rows)  # one disguised copy each
     assert len(full) == len(full_y) == len(both) + 30 and full_y[60:].all()
     expected = [g for i in range(0, 60, 2) for g in [f"g{i}"] * ((i % 4 == 0) + (i in running) + 1)]
     assert list(full_groups[60:]) == expected

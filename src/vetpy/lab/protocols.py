@@ -8,7 +8,7 @@ ABLATIONS = (
     "default-relocated",  # no artefact features, relocated copies only (no dormant ones)
     "default-no-new-tokens",  # default without the code tokens of the 2026-12 detectors (selection check)
     "default-with-lines",  # default plus the suspicious-lines word bag (the default until 2026-12-01 12:00)
-    "default-undisguised",  # default without the copies of its malware planted in benign projects
+    "default-disguised",  # default plus copies of its malware planted in benign projects (augment.py)
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
