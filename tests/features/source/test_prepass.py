@@ -177,12 +177,13 @@ def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
 
     pieces = [
         *(w for gate in prepass._SHAPE_GATES.values() for w in gate),
-        *("exec", "file", "execlpe", "execv", "bytes", "bytearray", "1.2.3.4", ".12.3", "/bin/sh", "/bin/bash"),
+        *("exec", "file", "execlpe", "execv", "bytes", "bytearray", "1.2.3.4", ".12.3", "/bin/sh"),
+        *("/bin/bash", "a" * 21, "ab+/=09" * 4),
         *("-i", "-ec", "-enc", "/e", "-windowstyle", "hidden", "ignore", "all", "the", "previous", "prior"),
         *("instructions", "disregard", "do not", "don't", "tell", "reveal this to", "user", "reg", ".exe"),
         *("add", "nc", "ncat", "pty", "chr", "system", "iwr", "tdata", "wscript", "cscript", "post", "send"),
         *("sendall", "_message", "request", "(", "[", ")", "'", '"', " ", "  ", "\t", "\n", "\r", "\x0b"),
-        *("\x1c", "\x85", "\xa0", "\u2003", "-", ".", "x", "a" * 21, "ab+/=09" * 4, "\\", "\\n{", "\\7", "\x00"),
+        *("\x1c", "\x85", "\xa0", "\u2003", "-", ".", "x", "\\", "\\n{", "\\7", "\x00"),
         *("\xe9", "\u0663", ".\u0663.1.2", "\ud800", "os.", "_", "9"),
     ]
     rng = random.Random(19)
@@ -200,7 +201,8 @@ def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
     def plain(low: str) -> bool:
         for pattern, left, check in prepass._SHAPES:
             for m in pattern.finditer(low):
-                if not (left and m.start() and low[m.start() - 1] in left) and (check is None or check(low, m)):
+                cut = left and m.start() and low[m.start() - 1] in left
+                if not cut and (check is None or check(low, m)):
                     return True
         return False
 
