@@ -297,3 +297,44 @@ def test_call_profile_is_what_the_name_decides(q: str) -> None:
         "chr",
     } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES}
     assert call_profile(q) == (token, feats, sink, destination, special)
+
+
+ENV_ATTR_SOURCES = [
+    "import os\nx = os.environ['A']\ndef f():\n    return os.environ.get('B')\n",
+    "import ctypes\nk = ctypes.windll.kernel32\n",
+    "import os as o\ny = o.\uff45\uff4e\uff56\uff49\uff52\uff4f\uff4e\n",  # NFKC makes this environ
+    "from os import path\nz = path.join('a', 'b')\nclass C(object):\n    pass\n",
+    # setup.py's top-level checks, which run after the walk
+    "import os\nfrom setuptools import setup\nfor x in range(3):\n    pass\nsetup(name='x')\n"
+    "def late():\n    return os.path.join\n",
+]
+
+
+@pytest.mark.parametrize("is_setup", [False, True])
+def test_leaving_out_attribute_and_class_checks_changes_no_fact(
+    is_setup: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walker leaves out the attribute check where no attribute can be one it reads, and the class
+    check outside setup.py: the same facts as with every check on (stdlib files and small modules)."""
+    texts = [*ENV_ATTR_SOURCES]
+    texts += [Path(inspect.getfile(m)).read_text(encoding="utf-8") for m in STDLIB_SAMPLES]  # type: ignore[arg-type]
+    assert any(not state_module.WalkState(FactsBuilder("m"), t, False).names_env_attr for t in texts)
+    left_out = [scan_source("setup.py", t, is_setup=is_setup) for t in texts]
+
+    def all_checks(self: Walker) -> dict[type, Callable[[object, bool], None]]:
+        return {
+            ast.Call: self.visit_call,
+            ast.Constant: self.visit_constant,
+            ast.Expr: self.visit_expr,
+            ast.Import: self.visit_import,
+            ast.ImportFrom: self.visit_import_from,
+            ast.Attribute: self.visit_attribute,
+            ast.Assign: self.visit_assign,
+            ast.ClassDef: self.visit_class,
+            ast.BinOp: self.visit_binop,
+            ast.Subscript: self.visit_subscript,
+        }
+
+    monkeypatch.setattr(Walker, "_handlers", all_checks)
+    assert [scan_source("setup.py", t, is_setup=is_setup) for t in texts] == left_out
+    assert sum(bool(f.counts.get("code.env_access")) for f in left_out) >= 2

@@ -34,7 +34,7 @@ from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
 from vetpy.features.source.prepass_built import built_marks
 from vetpy.features.urls import find_urls
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import automaton, find_words, lowered
 
 #: Files that run when the package is installed or imported: always analysed in full.
 ALWAYS_FULL_NAMES = frozenset({"setup.py", "__init__.py", "__main__.py"})
@@ -362,7 +362,7 @@ def has_marks(text: str) -> bool:
 
 def _marked_text(text: str) -> bool:
     """The marks of one text (a file, or a view of it with built strings joined)."""
-    low = text.lower()
+    low = lowered(text)
     if _has_word(low) or _shape(low):
         return True
     if "://" in text and _suspicious_url(text):

@@ -53,6 +53,7 @@ _SPECIAL_CALLS: frozenset[str] = frozenset(
     | calls.SETUP_NAMES
 )
 _DESTINATION_FEATURES = frozenset({"code.http", "code.socket"})
+_ENV_ATTRS = ("environ", "windll", "environb")  # the attributes visit_attribute reads
 _FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
 # value_flow's walk: bounded_walk's fields less ``ctx``, which is the last field of the node types that have
 # it (their children are pushed before it, so it is the next node popped) and is only counted there.
@@ -132,19 +133,26 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         self.finish(tree)
 
     def _handlers(self) -> dict[type, Callable[[Any, bool], None]]:
-        """The check of each visited node type (``top``: the node is not inside a function)."""
-        return {
+        """The check of each visited node type (``top``: the node is not inside a function). Left out
+        where they cannot fire: classes outside setup.py, and attributes when the module names none of
+        those :meth:`visit_attribute` reads (an ASCII text holds every name of its tree as written) and is
+        not setup.py (kept there: the checks :meth:`finish` runs on it hit in the context the last
+        checked node left)."""
+        handlers: dict[type, Callable[[Any, bool], None]] = {
             ast.Call: self.visit_call,
             ast.Constant: self.visit_constant,
             ast.Expr: self.visit_expr,
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
-            ast.Attribute: self.visit_attribute,
             ast.Assign: self.visit_assign,
-            ast.ClassDef: self.visit_class,
             ast.BinOp: self.visit_binop,
             ast.Subscript: self.visit_subscript,
         }
+        if self.names_env_attr or self.is_setup:
+            handlers[ast.Attribute] = self.visit_attribute
+        if self.is_setup:
+            handlers[ast.ClassDef] = self.visit_class
+        return handlers
 
     def visit_constant(self, node: ast.Constant, top: bool) -> None:
         if id(node) not in self.skip and isinstance(node.value, str) and node.value:
@@ -169,7 +177,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
                     self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
 
     def visit_attribute(self, node: ast.Attribute, top: bool) -> None:
-        if node.attr in ("environ", "windll", "environb"):
+        if node.attr in _ENV_ATTRS:
             q = self.resolve(node)
             if q in ("os.environ", "os.environb"):
                 self.hit("code.env_access", node, "reads os.environ", top)
