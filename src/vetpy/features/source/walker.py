@@ -20,9 +20,10 @@ from vetpy.features.source.astutil import (
 from vetpy.features.source.destinations import DestinationChecks, secret_name
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
+from vetpy.features.source.fold import ROOT_CALLS
 from vetpy.features.source.folding import FoldChecks
 from vetpy.features.source.literals import scan_string
-from vetpy.features.source.reach import ImportReach
+from vetpy.features.source.reach import ImportReach, takes_callbacks
 from vetpy.features.source.setup_checks import SetupChecks
 from vetpy.features.source.state import WHOLE_ENV
 
@@ -64,10 +65,12 @@ _FLOW_FIELDS: dict[type, tuple[str, ...]] = {
 
 
 @lru_cache(maxsize=16_384)
-def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool]:
+def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool, bool, bool]:
     """What a call's resolved name alone decides, remembered per name: its ``call:`` token (None: none),
-    its features, whether its arguments are checked as a sink's, whether its destination is, and whether
-    :meth:`Walker.visit_special_call` has a check of it."""
+    its features, whether its arguments are checked as a sink's, whether its destination is, whether
+    :meth:`Walker.visit_special_call` has a check of it, whether it may root a built string
+    (:meth:`~vetpy.features.source.folding.FoldChecks.fold_call`), and whether it takes callbacks
+    (:meth:`~vetpy.features.source.reach.ImportReach.note_local_calls`)."""
     token = (
         f"call:{q}"
         if len(q) < 60
@@ -77,7 +80,8 @@ def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool]
     feats = calls.features_for(q)
     sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
     destination = bool(_DESTINATION_FEATURES.intersection(feats)) or q.startswith("*.")
-    return token, feats, sink, destination, q in _SPECIAL_CALLS
+    root = q in ROOT_CALLS or q.endswith(".fromhex")
+    return token, feats, sink, destination, q in _SPECIAL_CALLS, root, takes_callbacks(q)
 
 
 class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
@@ -155,7 +159,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         return handlers
 
     def visit_constant(self, node: ast.Constant, top: bool) -> None:
-        if id(node) not in self.skip and isinstance(node.value, str) and node.value:
+        if type(node.value) is str and node.value and id(node) not in self.skip:  # the parser's str
             scan_string(self.scan, node.value, node.lineno, self.lines, top)
 
     def visit_expr(self, node: ast.Expr, top: bool) -> None:
@@ -273,12 +277,13 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
     def visit_call(self, node: ast.Call, top: bool) -> None:
         q = self.resolve(node.func)
         if q is None:
-            self.note_local_calls(node, "")
+            self.note_local_calls(node, False)
             return
-        token, feats, sink, destination, special = call_profile(q)
+        token, feats, sink, destination, special, root, callbacks = call_profile(q)
         if token is not None:
             self.scan.token(token)
-        self.fold_call(node, q, top)
+        if root:
+            self.fold_call(node, q, top)
         strong = True
         if q in calls.EXEC_NAMES:
             strong = self.visit_exec(node, top)
@@ -286,7 +291,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
                 self.weak_exec.add(id(node))
         for f in feats:
             self.hit(f, node, f"{signal(f)}: {q}", top, strong)
-        self.note_local_calls(node, q)
+        self.note_local_calls(node, callbacks)
         if sink:
             self.visit_sink(node, q, top)
         if destination:
