@@ -231,6 +231,20 @@ def test_value_flow_is_the_three_walks(module: object) -> None:
             assert walker.value_flow(value) == expected
 
 
+def test_value_flow_of_a_lone_constant_or_name_is_the_three_walks() -> None:
+    """Constants and names, the values value_flow judges without its walk."""
+    values = ["env", "name", "result", "module", "value", "api_key", "other", "'secret'", "'x' * 3", "5"]
+    values += ["None", "b'token'", "'p' * 50", "'private_key_of_the_wallet_that_is_long_enough_x'"]
+    text = "".join(f"v{i} = {v}\n" for i, v in enumerate(values))
+    walker = Walker(FactsBuilder("m.py"), text, False)
+    walker.sourced.update({"name": False, "env": True, "result": True})
+    walker.secret_vars.update({(None, "module"), (None, "value")})
+    for node in ast.parse(text).body:
+        assert isinstance(node, ast.Assign)
+        expected = (walker._carries_secret(node.value), walker.host_data(node.value), False)
+        assert walker.value_flow(node.value) == expected, ast.unparse(node)
+
+
 def test_the_strings_hinted_are_those_of_a_substring_test_per_hint_and_string() -> None:
     """One Aho-Corasick pass over the joined strings finds, per pattern, the strings a substring test per
     hint and string finds (a lone surrogate included)."""

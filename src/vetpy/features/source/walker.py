@@ -230,7 +230,15 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         (:meth:`host_data`), and, for a call, a call of a decoder (``subtree_calls``). Each is the answer
         of its own walk: every node is judged in the same order until that answer is known. The walk is
         :func:`bounded_walk`'s, inline, and the checks are taken by node type: names are judged here (the
-        most common node), calls, attributes and subscripts by ``host_node``; nothing else can answer."""
+        most common node), calls, attributes and subscripts by ``host_node``; nothing else can answer.
+        A lone constant or name (a third of all values) is judged without the walk: what it gives."""
+        if type(value) is ast.Constant:
+            text = value.value
+            return type(text) is str and len(text) < 40 and secret_name(text), None, False
+        if type(value) is ast.Name:
+            name = value.id
+            secret = secret_name(name) or (self.func, name) in self.secret_vars
+            return secret, name if name in self.sourced else None, False
         want_decoder = type(value) is ast.Call
         secret, carried, decoder = False, None, not want_decoder
         guarded: set[int] = set()
