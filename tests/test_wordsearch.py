@@ -86,3 +86,14 @@ def test_the_dfa_finds_what_the_default_automaton_finds() -> None:
                 assert dfa.find_matches_as_indexes(text, overlapping=overlapping) == (
                     default.find_matches_as_indexes(text, overlapping=overlapping)
                 ), repr(text)
+
+
+def test_lowered_is_lower_for_every_text_object() -> None:
+    """The remembered lower-casing answers by identity: equal texts made anew, a text asked again after
+    another, and non-ASCII texts all get their own ``lower()``."""
+    from vetpy.wordsearch import lowered
+
+    texts = ["ExEc", "".join(["Ex", "Ec"]), "\u0130STANBUL", "ExEc", "A\ud800B", ""]
+    for text in [*texts, *reversed(texts), *texts]:
+        assert lowered(text) == text.lower()
+        assert lowered(text) == text.lower()

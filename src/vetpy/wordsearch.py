@@ -52,6 +52,21 @@ def hint_index(
     return automaton(groups_of), tuple(tuple(v) for v in groups_of.values())
 
 
+_last_lowered: tuple[str, str] = ("", "")
+
+
+def lowered(text: str) -> str:
+    """``text.lower()``, remembered for the last text object asked about: the fast pass and the obfuscator
+    markers each lower the same file (identity, not equality, picks the entry: nothing else to compare)."""
+    global _last_lowered
+    last = _last_lowered
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    _last_lowered = (text, low)
+    return low
+
+
 def folded(text: str) -> str | None:
     """``text`` lower-cased, with the two non-ASCII letters a case-insensitive regex also takes for an
     ASCII one (dotless i, long s: K lower-cases to k) made that letter, so a literal hint of such a

@@ -186,6 +186,18 @@ def test_mixed_script_names() -> None:
     _same(_texts(6, pieces, count=1500), _plain_mixed, forensics._mixed_script_name)
 
 
+def test_mixed_script_anywhere_is_the_regex() -> None:
+    """The two searches from Greek and Cyrillic characters (forwards and on the reversed text) say what
+    MIXED_SCRIPT_RE's search says: letters of both sides, digits, ``_``, combining marks and punctuation of
+    the Greek and Cyrillic blocks, letters of other scripts, astral letters."""
+    pieces = ["a", "Z", "k", "_", "9", " ", ".", "\n", "(", "\u03b1", "\u0416", "\u0430\u0431", "\u0483"]
+    pieces += ["\u037e", "\u0375", "\u0482", "\xe9", "\u4e2d", "\u0301", "\U0001d400", "\u0660", "ab", *ODD]
+    pieces += ["\u03bc\u0301"]
+    texts = _texts(19, pieces, count=30_000)
+    assert sum(forensics.MIXED_SCRIPT_RE.search(t) is not None for t in texts) > 10_000
+    _same(texts, lambda t: forensics.MIXED_SCRIPT_RE.search(t) is not None, forensics.mixed_script_anywhere)
+
+
 def test_text_file_url_lines() -> None:
     from vetpy.acquire.interface import Member
     from vetpy.features.gather import _text_file

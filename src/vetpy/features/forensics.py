@@ -45,6 +45,11 @@ _GREEK_CYRILLIC_RE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")  # both sides o
 # byte memchr finds, where the class above is a regex scan of every character).
 _GREEK_CYRILLIC_LEADS = (b"\xcd", b"\xce", b"\xcf", b"\xd0", b"\xd1", b"\xd2", b"\xd3")
 MAX_SCAN_BYTES = 4_000_000
+# MIXED_SCRIPT_RE's second alternative, which starts with the rare Greek or Cyrillic class. Its first one
+# (a Latin letter, letters, then a Greek or Cyrillic character) is this one read backwards, so it matches a
+# text exactly where this one matches the reversed text: two scans that start only at Greek or Cyrillic
+# characters, instead of one that starts at every Latin letter and runs to the end of its word.
+_MIXED_FROM_GREEK_CYRILLIC_RE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff][^\W\d_]*[A-Za-z]")
 
 
 def any_of(marks: tuple[bytes, ...]) -> Callable[[bytes], bool]:
@@ -78,12 +83,18 @@ def _trailing_image_data(path: str, data: bytes) -> bool:
     return end >= 0 and len(data) - (end + len(PNG_END)) >= MIN_TRAILING
 
 
+def mixed_script_anywhere(text: str) -> bool:
+    """``MIXED_SCRIPT_RE.search(text) is not None``, searched from the Greek and Cyrillic characters."""
+    search = _MIXED_FROM_GREEK_CYRILLIC_RE.search
+    return search(text) is not None or search(text[::-1]) is not None
+
+
 def _mixed_script_name(text: str) -> bool:
     """An identifier (not a string or comment) mixing Latin with Cyrillic or Greek letters. The pattern has
     no anchors, so a match inside a token is a match in the whole text: without one anywhere (or without
     a Greek or Cyrillic letter, which it needs), no token can hold one and the tokenizer is not run."""
     text = text[:1_000_000]
-    if _GREEK_CYRILLIC_RE.search(text) is None or MIXED_SCRIPT_RE.search(text) is None:
+    if _GREEK_CYRILLIC_RE.search(text) is None or not mixed_script_anywhere(text):
         return False
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):

@@ -164,3 +164,47 @@ def test_the_run_guards_skip_only_shapes_that_cannot_match() -> None:
     for low in texts:
         assert prepass._shape(low) is plain(low), repr(low[:100])
     assert any(prepass._shape(t) for t in texts)
+
+
+def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
+    """Every match of a gated shape holds one of its literals (seeded random texts made of the shapes'
+    own pieces, and this package's sources), so _shape with the gates says what trying every shape says."""
+    import random
+    from pathlib import Path
+
+    import vetpy
+    from vetpy.features.source import prepass
+
+    pieces = [
+        *(w for gate in prepass._SHAPE_GATES.values() for w in gate),
+        *("exec", "file", "execlpe", "execv", "bytes", "bytearray", "1.2.3.4", ".12.3", "/bin/sh"),
+        *("/bin/bash", "a" * 21, "ab+/=09" * 4),
+        *("-i", "-ec", "-enc", "/e", "-windowstyle", "hidden", "ignore", "all", "the", "previous", "prior"),
+        *("instructions", "disregard", "do not", "don't", "tell", "reveal this to", "user", "reg", ".exe"),
+        *("add", "nc", "ncat", "pty", "chr", "system", "iwr", "tdata", "wscript", "cscript", "post", "send"),
+        *("sendall", "_message", "request", "(", "[", ")", "'", '"', " ", "  ", "\t", "\n", "\r", "\x0b"),
+        *("\x1c", "\x85", "\xa0", "\u2003", "-", ".", "x", "\\", "\\n{", "\\7", "\x00"),
+        *("\xe9", "\u0663", ".\u0663.1.2", "\ud800", "os.", "_", "9"),
+    ]
+    rng = random.Random(19)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(6000)]
+    texts += [p.read_text("utf-8").lower() for p in sorted(Path(vetpy.__file__).parent.rglob("*.py"))]
+    texts += [t.lower() for t in MARKED]
+    matched = 0
+    for low in texts:
+        for pattern, _, _ in prepass._SHAPES:
+            gate = prepass._SHAPE_GATES.get(pattern.pattern)
+            for m in pattern.finditer(low) if gate is not None and low.isascii() else ():
+                assert any(w in m.group(0) for w in gate), (pattern.pattern, m.group(0))
+                matched += 1
+
+    def plain(low: str) -> bool:
+        for pattern, left, check in prepass._SHAPES:
+            for m in pattern.finditer(low):
+                cut = left and m.start() and low[m.start() - 1] in left
+                if not cut and (check is None or check(low, m)):
+                    return True
+        return False
+
+    assert [prepass._shape(t) for t in texts] == [plain(t) for t in texts]
+    assert matched > 5000 and sum(map(prepass._shape, texts)) > 1000

@@ -231,6 +231,20 @@ def test_value_flow_is_the_three_walks(module: object) -> None:
             assert walker.value_flow(value) == expected
 
 
+def test_value_flow_of_a_lone_constant_or_name_is_the_three_walks() -> None:
+    """Constants and names, the values value_flow judges without its walk."""
+    values = ["env", "name", "result", "module", "value", "api_key", "other", "'secret'", "'x' * 3", "5"]
+    values += ["None", "b'token'", "'p' * 50", "'private_key_of_the_wallet_that_is_long_enough_x'"]
+    text = "".join(f"v{i} = {v}\n" for i, v in enumerate(values))
+    walker = Walker(FactsBuilder("m.py"), text, False)
+    walker.sourced.update({"name": False, "env": True, "result": True})
+    walker.secret_vars.update({(None, "module"), (None, "value")})
+    for node in ast.parse(text).body:
+        assert isinstance(node, ast.Assign)
+        expected = (walker._carries_secret(node.value), walker.host_data(node.value), False)
+        assert walker.value_flow(node.value) == expected, ast.unparse(node)
+
+
 def test_the_strings_hinted_are_those_of_a_substring_test_per_hint_and_string() -> None:
     """One Aho-Corasick pass over the joined strings finds, per pattern, the strings a substring test per
     hint and string finds (a lone surrogate included)."""
@@ -275,6 +289,8 @@ def test_add_strong_counts_like_add_and_makes_hits_only_while_examples_are_kept(
 
 
 OTHER_CALLS = ("*.get", "*.read", "print", "len", "chr", "map", "exec", "getattr", "mypkg.helper", "x" * 70)
+OTHER_CALLS += ("*.join", "*.decode", "bytes.fromhex", "*.fromhex", "threading.Thread", "atexit.register")
+OTHER_CALLS += ("*.submit", "Timer", "base64.b64decode", "codecs.decode")
 
 
 @pytest.mark.parametrize(
@@ -282,6 +298,7 @@ OTHER_CALLS = ("*.get", "*.read", "print", "len", "chr", "map", "exec", "getattr
     [*calls.EXACT, *(p + "x" for p, _ in calls.PREFIX), *calls.SEND_NAMES, *calls.SETUP_NAMES, *OTHER_CALLS],
 )
 def test_call_profile_is_what_the_name_decides(q: str) -> None:
+    from vetpy.features.source.fold import ROOT_CALLS
     from vetpy.features.source.walker import NOTABLE_BUILTINS, call_profile
 
     feats = calls.features_for(q)
@@ -296,4 +313,48 @@ def test_call_profile_is_what_the_name_decides(q: str) -> None:
         "importlib.__import__",
         "chr",
     } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES}
-    assert call_profile(q) == (token, feats, sink, destination, special)
+    root = q in ROOT_CALLS or q.endswith(".fromhex")
+    callbacks = q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS
+    assert call_profile(q) == (token, feats, sink, destination, special, root, callbacks)
+    assert "" not in calls.CALLBACK_TAKERS  # an unresolved call takes none
+
+
+ENV_ATTR_SOURCES = [
+    "import os\nx = os.environ['A']\ndef f():\n    return os.environ.get('B')\n",
+    "import ctypes\nk = ctypes.windll.kernel32\n",
+    "import os as o\ny = o.\uff45\uff4e\uff56\uff49\uff52\uff4f\uff4e\n",  # NFKC makes this environ
+    "from os import path\nz = path.join('a', 'b')\nclass C(object):\n    pass\n",
+    # setup.py's top-level checks, which run after the walk
+    "import os\nfrom setuptools import setup\nfor x in range(3):\n    pass\nsetup(name='x')\n"
+    "def late():\n    return os.path.join\n",
+]
+
+
+@pytest.mark.parametrize("is_setup", [False, True])
+def test_leaving_out_attribute_and_class_checks_changes_no_fact(
+    is_setup: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walker leaves out the attribute check where no attribute can be one it reads, and the class
+    check outside setup.py: the same facts as with every check on (stdlib files and small modules)."""
+    texts = [*ENV_ATTR_SOURCES]
+    texts += [Path(inspect.getfile(m)).read_text(encoding="utf-8") for m in STDLIB_SAMPLES]  # type: ignore[arg-type]
+    assert any(not state_module.WalkState(FactsBuilder("m"), t, False).names_env_attr for t in texts)
+    left_out = [scan_source("setup.py", t, is_setup=is_setup) for t in texts]
+
+    def all_checks(self: Walker) -> dict[type, Callable[[object, bool], None]]:
+        return {
+            ast.Call: self.visit_call,
+            ast.Constant: self.visit_constant,
+            ast.Expr: self.visit_expr,
+            ast.Import: self.visit_import,
+            ast.ImportFrom: self.visit_import_from,
+            ast.Attribute: self.visit_attribute,
+            ast.Assign: self.visit_assign,
+            ast.ClassDef: self.visit_class,
+            ast.BinOp: self.visit_binop,
+            ast.Subscript: self.visit_subscript,
+        }
+
+    monkeypatch.setattr(Walker, "_handlers", all_checks)
+    assert [scan_source("setup.py", t, is_setup=is_setup) for t in texts] == left_out
+    assert sum(bool(f.counts.get("code.env_access")) for f in left_out) >= 2

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 from vetpy.features.domains import is_well_known
@@ -29,6 +31,7 @@ DESTINATION_CALLS = frozenset(
     | {"create_connection", "sendto", "SMTP", "SMTP_SSL", "send_message", "sendmail"}
 )
 DEST_KEYWORDS = ("url", "host", "address", "endpoint", "uri")
+_ARG = attrgetter("arg")
 
 
 @lru_cache(maxsize=65_536)
@@ -43,9 +46,14 @@ class DestinationChecks(WalkState):
 
     def note_params(self, owner: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         a = node.args
-        names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
-        names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
-        self.params.setdefault(owner, set()).update(names)
+        params = self.params.get(owner)
+        if params is None:
+            params = self.params[owner] = set()
+        params.update(map(_ARG, chain(a.posonlyargs, a.args, a.kwonlyargs)))
+        if a.vararg is not None:
+            params.add(a.vararg.arg)
+        if a.kwarg is not None:
+            params.add(a.kwarg.arg)
 
     def note_constant(self, target: str, value: ast.expr) -> None:
         if self.func is None and isinstance(value, ast.Constant) and isinstance(value.value, str):

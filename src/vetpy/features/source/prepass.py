@@ -34,7 +34,7 @@ from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
 from vetpy.features.source.prepass_built import built_marks
 from vetpy.features.urls import find_urls
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import automaton, find_words, lowered
 
 #: Files that run when the package is installed or imported: always analysed in full.
 ALWAYS_FULL_NAMES = frozenset({"setup.py", "__init__.py", "__main__.py"})
@@ -281,9 +281,59 @@ _RUN_GUARDS: dict[str, tuple[bytes, bytes]] = {
 }
 
 
+# For each shape (by pattern): literals one of which every match holds (a shape not listed is always tried).
+# On an ASCII text (where ``\\d`` is [0-9]) a shape none of whose literals occurs cannot match: all are
+# found in one word search, overlapping (a literal inside another's occurrence counts), instead of one
+# regex pass per shape.
+_SHAPE_GATES: dict[str, tuple[str, ...]] = {
+    r"\.\d{1,3}\.\d": tuple(f".{d}" for d in range(10)),
+    r"\\x": ("\\x",),
+    r"\\u": ("\\u",),
+    r"\\[0-7]": tuple(f"\\{d}" for d in range(8)),
+    r"\\n\{": ("\\n{",),
+    r"bytes\s*\(\s*[\[(]": ("bytes",),
+    r"bytearray\s*\(\s*[\[(]": ("bytearray",),
+    r"exec(?:file)?\b(?!-)": ("exec",),
+    r"exec[lv]p?e?\b": ("exec",),
+    r"eval\b(?!-)": ("eval",),
+    r"compile\b(?!-)": ("compile",),
+    r"chr\b": ("chr",),
+    r"pty\b": ("pty",),
+    r"ncat\b": ("ncat",),
+    r"tdata\b": ("tdata",),
+    r"iwr\b": ("iwr",),
+    r"nc\s": ("nc",),
+    r"system\b": ("system",),
+    r"/bin/(?:ba)?sh\s+-i": ("/bin/",),
+    r"\.post\s*\(|\.request\s*\(|\.send(?:all|to|_message)?\s*\(": (".post", ".request", ".send"),
+    r"[-/](?:ec|e[a-z]*)\s+[\"']?[a-z0-9+/=]{20,}": ("-e", "/e"),
+    r"-w(?:indowstyle)?\s+hidden": ("hidden",),
+    r"wscript": ("wscript",),
+    r"cscript": ("cscript",),
+    r"reg(?:\.exe)?\s+add": ("reg",),
+    r"ignore\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions": ("instructions",),
+    r"disregard\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions": ("disregard",),
+    r"not\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": ("not",),
+    r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": ("n't",),
+}
+
+
+@lru_cache(maxsize=1)
+def _shape_gates() -> tuple[ahocorasick_rs.AhoCorasick, tuple[frozenset[int] | None, ...]]:
+    """One automaton over every shape's literals, and each shape's literals as word indexes."""
+    gates = [_SHAPE_GATES.get(pattern.pattern) for pattern, _, _ in _SHAPES]
+    words = sorted({w for g in gates if g for w in g})
+    index = {w: i for i, w in enumerate(words)}
+    return automaton(words), tuple(None if g is None else frozenset(index[w] for w in g) for g in gates)
+
+
 def _shape(low: str) -> bool:
     data: bytes | None = None
-    for pattern, left, check in _SHAPES:
+    searcher, gates = _shape_gates()
+    present = {i for i, _, _ in find_words(searcher, low)} if low.isascii() else None
+    for (pattern, left, check), gate in zip(_SHAPES, gates, strict=True):
+        if present is not None and gate is not None and present.isdisjoint(gate):
+            continue
         guard = _RUN_GUARDS.get(pattern.pattern)
         if guard is not None:
             data = low.encode("utf-8", "surrogatepass") if data is None else data
@@ -312,7 +362,7 @@ def has_marks(text: str) -> bool:
 
 def _marked_text(text: str) -> bool:
     """The marks of one text (a file, or a view of it with built strings joined)."""
-    low = text.lower()
+    low = lowered(text)
     if _has_word(low) or _shape(low):
         return True
     if "://" in text and _suspicious_url(text):

@@ -10,14 +10,20 @@ from vetpy.features.source.facts import Hit
 from vetpy.features.source.state import WalkState
 
 
+def takes_callbacks(q: str) -> bool:
+    """Whether a call of the resolved name ``q`` hands its arguments to a thread, timer, process or hook."""
+    return q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS
+
+
 class ImportReach(WalkState):
     """Records local calls during the walk and adds what they reach to ``import_time`` at the end."""
 
-    def note_local_calls(self, node: ast.Call, q: str) -> None:
+    def note_local_calls(self, node: ast.Call, callbacks: bool) -> None:
         """Record calls of names that may be this module's functions, directly or handed to a thread,
-        timer, process or exit hook, for the import-time reachability in :meth:`finish`."""
+        timer, process or exit hook (``callbacks``: :func:`takes_callbacks` of the call's resolved name),
+        for the import-time reachability in :meth:`finish`."""
         local = isinstance(node.func, ast.Name) and node.func.id not in self.aliases
-        takes_callbacks = q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS
+        takes_callbacks = callbacks
         if not (local or takes_callbacks):
             return  # nothing to record (most calls: methods, imported names)
         names: list[ast.expr] = [node.func] if local else []

@@ -102,6 +102,8 @@ class WalkState:
     def __init__(self, scan: FactsBuilder, text: str, is_setup: bool, lines: Lines | None = None) -> None:
         self.scan = scan
         self.track_flow = may_reach_sink(text)
+        # whether an attribute of the tree can be environ, environb or windll (walker.visit_attribute)
+        self.names_env_attr = not text.isascii() or "environ" in text or "windll" in text
         self.lines = Lines(text) if lines is None else lines  # the caller's, when it has them: split once
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import tokenize
 
@@ -13,7 +14,7 @@ PY_SUFFIXES = (".py", ".pyw", ".pyi")
 def decode_source(data: bytes) -> str:
     """Decode Python source: BOM / PEP 263 cookie, else UTF-8, else latin-1 (never raises)."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = _declared_encoding(data)
     except (SyntaxError, LookupError):
         encoding = "utf-8"
     for enc in (encoding, "utf-8", "latin-1"):
@@ -22,6 +23,18 @@ def decode_source(data: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("latin-1")  # pragma: no cover - latin-1 always decodes
+
+
+def _declared_encoding(data: bytes) -> str:
+    """``tokenize.detect_encoding``'s encoding. Without a BOM it reads only the first two lines, and a
+    cookie there holds the word ``coding``: without both, its answer is UTF-8 (or a SyntaxError for lines
+    that are not UTF-8, which the caller takes as UTF-8 too), found here without reading a line."""
+    if not data.startswith(codecs.BOM_UTF8):
+        first = data.find(b"\n")
+        second = data.find(b"\n", first + 1) if first >= 0 else -1
+        if b"coding" not in (data if second < 0 else data[: second + 1]):
+            return "utf-8"
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
 
 
 class Lines:

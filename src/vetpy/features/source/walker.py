@@ -20,9 +20,10 @@ from vetpy.features.source.astutil import (
 from vetpy.features.source.destinations import DestinationChecks, secret_name
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
+from vetpy.features.source.fold import ROOT_CALLS
 from vetpy.features.source.folding import FoldChecks
 from vetpy.features.source.literals import scan_string
-from vetpy.features.source.reach import ImportReach
+from vetpy.features.source.reach import ImportReach, takes_callbacks
 from vetpy.features.source.setup_checks import SetupChecks
 from vetpy.features.source.state import WHOLE_ENV
 
@@ -53,6 +54,7 @@ _SPECIAL_CALLS: frozenset[str] = frozenset(
     | calls.SETUP_NAMES
 )
 _DESTINATION_FEATURES = frozenset({"code.http", "code.socket"})
+_ENV_ATTRS = ("environ", "windll", "environb")  # the attributes visit_attribute reads
 _FLOW_KINDS: frozenset[type] = frozenset({ast.Call, ast.Attribute, ast.Subscript})  # host_node's, less Name
 # value_flow's walk: bounded_walk's fields less ``ctx``, which is the last field of the node types that have
 # it (their children are pushed before it, so it is the next node popped) and is only counted there.
@@ -63,10 +65,12 @@ _FLOW_FIELDS: dict[type, tuple[str, ...]] = {
 
 
 @lru_cache(maxsize=16_384)
-def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool]:
+def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool, bool, bool]:
     """What a call's resolved name alone decides, remembered per name: its ``call:`` token (None: none),
-    its features, whether its arguments are checked as a sink's, whether its destination is, and whether
-    :meth:`Walker.visit_special_call` has a check of it."""
+    its features, whether its arguments are checked as a sink's, whether its destination is, whether
+    :meth:`Walker.visit_special_call` has a check of it, whether it may root a built string
+    (:meth:`~vetpy.features.source.folding.FoldChecks.fold_call`), and whether it takes callbacks
+    (:meth:`~vetpy.features.source.reach.ImportReach.note_local_calls`)."""
     token = (
         f"call:{q}"
         if len(q) < 60
@@ -76,7 +80,8 @@ def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool]
     feats = calls.features_for(q)
     sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
     destination = bool(_DESTINATION_FEATURES.intersection(feats)) or q.startswith("*.")
-    return token, feats, sink, destination, q in _SPECIAL_CALLS
+    root = q in ROOT_CALLS or q.endswith(".fromhex")
+    return token, feats, sink, destination, q in _SPECIAL_CALLS, root, takes_callbacks(q)
 
 
 class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
@@ -132,22 +137,29 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         self.finish(tree)
 
     def _handlers(self) -> dict[type, Callable[[Any, bool], None]]:
-        """The check of each visited node type (``top``: the node is not inside a function)."""
-        return {
+        """The check of each visited node type (``top``: the node is not inside a function). Left out
+        where they cannot fire: classes outside setup.py, and attributes when the module names none of
+        those :meth:`visit_attribute` reads (an ASCII text holds every name of its tree as written) and is
+        not setup.py (kept there: the checks :meth:`finish` runs on it hit in the context the last
+        checked node left)."""
+        handlers: dict[type, Callable[[Any, bool], None]] = {
             ast.Call: self.visit_call,
             ast.Constant: self.visit_constant,
             ast.Expr: self.visit_expr,
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
-            ast.Attribute: self.visit_attribute,
             ast.Assign: self.visit_assign,
-            ast.ClassDef: self.visit_class,
             ast.BinOp: self.visit_binop,
             ast.Subscript: self.visit_subscript,
         }
+        if self.names_env_attr or self.is_setup:
+            handlers[ast.Attribute] = self.visit_attribute
+        if self.is_setup:
+            handlers[ast.ClassDef] = self.visit_class
+        return handlers
 
     def visit_constant(self, node: ast.Constant, top: bool) -> None:
-        if id(node) not in self.skip and isinstance(node.value, str) and node.value:
+        if type(node.value) is str and node.value and id(node) not in self.skip:  # the parser's str
             scan_string(self.scan, node.value, node.lineno, self.lines, top)
 
     def visit_expr(self, node: ast.Expr, top: bool) -> None:
@@ -169,7 +181,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
                     self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
 
     def visit_attribute(self, node: ast.Attribute, top: bool) -> None:
-        if node.attr in ("environ", "windll", "environb"):
+        if node.attr in _ENV_ATTRS:
             q = self.resolve(node)
             if q in ("os.environ", "os.environb"):
                 self.hit("code.env_access", node, "reads os.environ", top)
@@ -218,7 +230,15 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         (:meth:`host_data`), and, for a call, a call of a decoder (``subtree_calls``). Each is the answer
         of its own walk: every node is judged in the same order until that answer is known. The walk is
         :func:`bounded_walk`'s, inline, and the checks are taken by node type: names are judged here (the
-        most common node), calls, attributes and subscripts by ``host_node``; nothing else can answer."""
+        most common node), calls, attributes and subscripts by ``host_node``; nothing else can answer.
+        A lone constant or name (a third of all values) is judged without the walk: what it gives."""
+        if type(value) is ast.Constant:
+            text = value.value
+            return type(text) is str and len(text) < 40 and secret_name(text), None, False
+        if type(value) is ast.Name:
+            name = value.id
+            secret = secret_name(name) or (self.func, name) in self.secret_vars
+            return secret, name if name in self.sourced else None, False
         want_decoder = type(value) is ast.Call
         secret, carried, decoder = False, None, not want_decoder
         guarded: set[int] = set()
@@ -265,12 +285,13 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
     def visit_call(self, node: ast.Call, top: bool) -> None:
         q = self.resolve(node.func)
         if q is None:
-            self.note_local_calls(node, "")
+            self.note_local_calls(node, False)
             return
-        token, feats, sink, destination, special = call_profile(q)
+        token, feats, sink, destination, special, root, callbacks = call_profile(q)
         if token is not None:
             self.scan.token(token)
-        self.fold_call(node, q, top)
+        if root:
+            self.fold_call(node, q, top)
         strong = True
         if q in calls.EXEC_NAMES:
             strong = self.visit_exec(node, top)
@@ -278,7 +299,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
                 self.weak_exec.add(id(node))
         for f in feats:
             self.hit(f, node, f"{signal(f)}: {q}", top, strong)
-        self.note_local_calls(node, q)
+        self.note_local_calls(node, callbacks)
         if sink:
             self.visit_sink(node, q, top)
         if destination:
