@@ -121,8 +121,7 @@ def run_evaluation(
             plots.plot_histogram(
                 out, f"{kind}_time_split", split.y, split.scores, model_threshold(split.model)
             )
-            if "injection" in protocols:
-                entry["injection"] = _injection(split, data, log)
+            entry.update({"injection": _injection(split, data, log)} if "injection" in protocols else {})
             importance = permutation_importance(split.model, split.test_features, split.y, kind)
             entry["time_split_importance"] = importance
             plots.plot_importance(out, f"{kind}_time_split", importance)
