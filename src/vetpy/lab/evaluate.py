@@ -122,12 +122,12 @@ def training_set(
         return features, y, groups
     extra: list[PackageFeatures] = []
     extra_groups: list[str] = []
-    hosts = [j for j, i in enumerate(rows) if data.y[i] == 0]
+    hosts = [j for j, i in enumerate(rows) if data.y[i] == 0] if augment.DISGUISE in kinds else []
     rng = np.random.default_rng(len(rows))  # the same rows always get the same hosts
     for j, i in enumerate(rows):
         if data.y[i] == 1:
             made = augment.copies(features[j], kinds)
-            if augment.DISGUISE in kinds and hosts:
+            if hosts:
                 made.append(augment.disguised(features[j], features[hosts[int(rng.integers(len(hosts)))]]))
             extra += made
             extra_groups += [str(groups[j])] * len(made)

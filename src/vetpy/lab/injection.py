@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from vetpy.acquire.archive import open_archive
 from vetpy.acquire.interface import Archive
 from vetpy.features.interface import PackageFeatures
 from vetpy.lab.dataset.corpus import Sample
-from vetpy.lab.dataset.extraction import FeatureCache, FeatureRecord
+from vetpy.lab.dataset.extraction import FeatureCache, FeatureRecord, records_in_pool
 from vetpy.lab.metrics import recall_at_fpr
 
 #: Benign hosts: sdists of this many bytes (big enough to look like a project, small enough to be quick).
@@ -152,19 +151,11 @@ def injected_features(
     known = cache.get_many(keys) if cache is not None else {}
     todo = [(k, samples[p.malware].path, samples[p.host].path) for k, p in zip(keys, pairs, strict=True)]
     todo = [job for job in todo if job[0] not in known]
-    fresh = list(_run(todo, jobs))
+    fresh = list(records_in_pool(_extract, todo, jobs, per_worker=200, chunk=4))
     if cache is not None:
         cache.put_many(fresh)
     records = {**known, **{r.sha256: r for r in fresh}}
     return [records[k].to_features() if records[k].error is None else None for k in keys]
-
-
-def _run(jobs_list: list[tuple[str, Path, Path]], jobs: int) -> Iterator[FeatureRecord]:
-    if jobs <= 1 or len(jobs_list) <= 1:
-        yield from map(_extract, jobs_list)
-        return
-    with multiprocessing.get_context("spawn").Pool(jobs, maxtasksperchild=200) as pool:
-        yield from pool.imap_unordered(_extract, jobs_list, chunksize=4)
 
 
 def injection_holdout(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import vetpy.acquire as acquire_pkg
 import vetpy.features as features_pkg
@@ -28,6 +28,8 @@ from vetpy.lab.dataset.corpus import Sample
 from vetpy.lab.dataset.dedup import near_duplicate_key
 from vetpy.lab.dataset.paths import cache_dir
 from vetpy.result import one_line
+
+T = TypeVar("T")
 
 
 def code_digest(root: Path) -> str:
@@ -172,13 +174,21 @@ class FeatureCache:
         self._db.close()
 
 
-def _imap(samples: list[Sample], jobs: int) -> Iterator[FeatureRecord]:
-    if jobs <= 1 or len(samples) <= 1:
-        yield from map(extract_one, samples)
+def records_in_pool(
+    work: Callable[[T], FeatureRecord], items: list[T], jobs: int, per_worker: int = 500, chunk: int = 8
+) -> Iterator[FeatureRecord]:
+    """``work`` over ``items`` in ``jobs`` spawned processes (in order, in this one, for one job or one
+    item), records in the order they finish; a worker is replaced after ``per_worker`` tasks."""
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(work, items)
         return
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs, maxtasksperchild=500) as pool:
-        yield from pool.imap_unordered(extract_one, samples, chunksize=8)
+    with ctx.Pool(jobs, maxtasksperchild=per_worker) as pool:
+        yield from pool.imap_unordered(work, items, chunksize=chunk)
+
+
+def _imap(samples: list[Sample], jobs: int) -> Iterator[FeatureRecord]:
+    return records_in_pool(extract_one, samples, jobs)
 
 
 def extract_corpus(
