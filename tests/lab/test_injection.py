@@ -135,3 +135,25 @@ def test_a_disguised_copy_takes_the_hosts_packaging_and_keeps_its_behaviours() -
     assert copy.values["code.os_system"] == 1.0 and copy.values["code.http"] == 2.0
     assert copy.code_text.split() == ["call:os.system", "import:os", "meta:classifier", "import:json"]
     assert malware.values["archive.log_py_bytes"] == 5.0  # the original is untouched
+    code_only = disguised(malware, host, packaging=False)  # only the host's code joins
+    assert all(code_only.values[k] == bad[k] for k in HOST_FEATURES)
+    assert code_only.values["code.os_system"] == 1.0 and code_only.values["code.http"] == 2.0
+    assert code_only.code_text.split() == ["meta:no_author", "call:os.system", "import:os", "import:json"]
+
+
+def test_planted_scores_reads_each_pair_and_scores_it(tmp_path: Path) -> None:
+    samples, groups, labels = samples_on_disk(tmp_path)
+    rows = np.arange(len(samples))
+    samples.append(Sample(0, tmp_path / "missing.tar.gz", "f" * 64, "gone", "1", "2025-01-01", "benign-top"))
+    pairs, scores, unreadable = injection.planted_scores(
+        ByTokens(),
+        samples,
+        groups,
+        rows[labels == 1],
+        rows[labels == 0],
+        2,
+        jobs=1,
+        host_bytes=(1_000, 10**9),
+    )
+    assert len(pairs) == 2 and unreadable == 0 and scores.tolist() == [0.9, 0.9]
+    assert all(labels[p.malware] == 1 and labels[p.host] == 0 for p in pairs)

@@ -315,6 +315,12 @@ def test_augmenting_kinds_train_on_the_copies_too() -> None:
     hosts = {feats[i].values["archive.log_files"] for i in range(1, 60, 2)}
     disguised = [p for p in full[60:] if p not in both[60:]]
     assert len(disguised) == 30 and all(p.values["archive.log_files"] in hosts for p in disguised)
+    half, _, _ = training_set("default-disguised-half", data, rows)  # a seeded half of them
+    assert len(both) < len(half) < len(full)
+    code, _, _ = training_set("default-disguised-code", data, rows)  # each keeps its own packaging
+    own = {feats[i].values["archive.log_files"] for i in range(0, 60, 2)}
+    kept = [p for p in code[60:] if p not in both[60:]]
+    assert len(kept) == 30 and all(p.values["archive.log_files"] in own - hosts for p in kept)
     assert 0.0 < pipelines.fitted_threshold(fit_model("default", data, rows)) <= 1.0
 
 
@@ -361,7 +367,7 @@ def test_interrupted_cv_resumes_from_its_fold_log(tmp_path: Path, monkeypatch: p
 
 
 def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    from vetpy.lab import evaluate
+    from vetpy.lab import evaluate, selection
     from vetpy.lab.dataset.corpus import Sample
 
     feats, y = synthetic(120, seed=3)
@@ -379,7 +385,7 @@ def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pyt
     )
     train, test = evaluate.time_split_indices(data)
     touched: list[int] = []
-    real_fit = evaluate.fit_predict
+    real_fit = selection.fit_predict
 
     def spy(kind: str, d: object, tr: np.ndarray, te: np.ndarray, rs: int = 0) -> object:
         touched.extend(tr.tolist() + te.tolist())
@@ -387,8 +393,8 @@ def test_selection_check_never_touches_the_time_split_test_rows(monkeypatch: pyt
         assert not families[0] & families[1]  # every held-out family is new to the fold's model
         return real_fit(kind, d, tr, te, rs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(evaluate, "fit_predict", spy)
-    result = evaluate.selection_cv("default", data, folds=3)
+    monkeypatch.setattr(selection, "fit_predict", spy)
+    result = selection.selection_cv("default", data, folds=3)
     assert set(touched) <= set(train.tolist()) and not set(touched) & set(test.tolist())
     assert result["n_malicious"] + result["n_benign"] == len(train)
     assert 0.0 <= result["recall_at_fpr_0.1%"] <= result["recall_at_fpr_1%"] <= 1.0

@@ -30,6 +30,11 @@ from vetpy.features.interface import PackageFeatures
 RELOCATE = "relocate"
 DORMANT = "dormant"
 DISGUISE = "disguise"
+#: Variants of the disguised copy for the selection check: only the host's code (the malware keeps its own
+#: size and metadata), or the full disguise for a seeded half of the training malware.
+DISGUISE_CODE = "disguise-code"
+DISGUISE_HALF = "disguise-half"
+DISGUISE_KINDS = (DISGUISE, DISGUISE_CODE, DISGUISE_HALF)
 
 #: What a project's packaging decides, not its code: a disguised copy takes these from its host.
 HOST_FEATURES = (
@@ -102,16 +107,23 @@ def dormant(package: PackageFeatures) -> PackageFeatures:
     return replace(package, values=values, code_text=" ".join(tokens))
 
 
-def disguised(package: PackageFeatures, host: PackageFeatures) -> PackageFeatures:
-    """``package``'s payload planted in the benign project ``host``: the host's packaging and metadata
-    values and ``meta:`` tokens, the larger of the two for every other value, and both code-token bags."""
+def disguised(package: PackageFeatures, host: PackageFeatures, packaging: bool = True) -> PackageFeatures:
+    """``package``'s payload planted in the benign project ``host``: the larger of the two for every value,
+    both code-token bags and, with ``packaging``, the host's packaging and metadata values and ``meta:``
+    tokens (without it, the malware keeps its own: only the host's code is added)."""
     values = {k: max(v, host.values.get(k, 0.0)) for k, v in package.values.items()}
     for k, v in host.values.items():
         values.setdefault(k, v)
+    source = host if packaging else package
     for k in HOST_FEATURES:
-        values[k] = host.values.get(k, 0.0)
-    own = [t for t in package.code_text.split() if not t.startswith(HOST_TOKEN_PREFIXES)]
-    tokens = dict.fromkeys([*own, *host.code_text.split()])
+        values[k] = source.values.get(k, 0.0)
+    own = package.code_text.split()
+    other = host.code_text.split()
+    if packaging:
+        own = [t for t in own if not t.startswith(HOST_TOKEN_PREFIXES)]
+    else:
+        other = [t for t in other if not t.startswith(HOST_TOKEN_PREFIXES)]
+    tokens = dict.fromkeys([*own, *other])
     return replace(package, values=values, code_text=" ".join(tokens))
 
 

@@ -24,11 +24,10 @@ from vetpy.lab import augment, pipelines
 from vetpy.lab.dataset.corpus import BENIGN_LISTS, Sample, corpus_id, load_corpus, name_bucket
 from vetpy.lab.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.lab.fold_log import FoldLog
-from vetpy.lab.metrics import classification_metrics, recall_at_fpr, summarise_folds
+from vetpy.lab.metrics import classification_metrics, summarise_folds
 from vetpy.lab.protocols import (
     BENIGN_TRAIN_BUCKETS,
     CV_FOLDS,
-    SELECTION_FOLDS,
     TIME_SPLIT_TEST_UNTIL,
     TIME_SPLIT_TRAIN_BEFORE,
 )
@@ -122,13 +121,16 @@ def training_set(
         return features, y, groups
     extra: list[PackageFeatures] = []
     extra_groups: list[str] = []
-    hosts = [j for j, i in enumerate(rows) if data.y[i] == 0] if augment.DISGUISE in kinds else []
+    disguise = next((k for k in kinds if k in augment.DISGUISE_KINDS), None)
+    hosts = [j for j, i in enumerate(rows) if data.y[i] == 0] if disguise else []
     rng = np.random.default_rng(len(rows))  # the same rows always get the same hosts
     for j, i in enumerate(rows):
         if data.y[i] == 1:
             made = augment.copies(features[j], kinds)
             if hosts:
-                made.append(augment.disguised(features[j], features[hosts[int(rng.integers(len(hosts)))]]))
+                host = features[hosts[int(rng.integers(len(hosts)))]]
+                if disguise != augment.DISGUISE_HALF or rng.random() < 0.5:
+                    made.append(augment.disguised(features[j], host, disguise != augment.DISGUISE_CODE))
             extra += made
             extra_groups += [str(groups[j])] * len(made)
     return (
@@ -287,38 +289,6 @@ def time_split(kind: str, data: EvalData) -> TimeSplitResult:
         }
     )
     return TimeSplitResult(metrics, data.y[te], scores, model, test_features)
-
-
-def selection_cv(
-    kind: str, data: EvalData, folds: int = SELECTION_FOLDS, progress: Progress | None = None
-) -> dict[str, Any]:
-    """The check that chooses between model variants without touching the time split's test rows:
-    ``folds``-fold CV over the time split's *training* rows only, grouped like the stack's own folds
-    (malware family, benign project), so every held-out family is new to its fold's model. Out-of-fold
-    scores are pooled: recall at fixed false-positive rates, and recall and false positives at each fold
-    model's own threshold (the rule that ships)."""
-    rows, _ = time_split_indices(data)
-    y = data.y[rows]
-    groups = stacking_groups(data, rows)
-    scores = np.zeros(len(rows))
-    flagged = np.zeros(len(rows), dtype=bool)
-    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=1)
-    start = time.perf_counter()
-    for f, (a, b) in enumerate(splitter.split(np.zeros(len(rows)), y, groups)):
-        model, scores[b] = fit_predict(kind, data, rows[a], rows[b], f)
-        flagged[b] = scores[b] >= model_threshold(model)
-        if progress:
-            progress(f"{kind} selection fold {f + 1}/{folds} ({time.perf_counter() - start:.0f}s)")
-    benign = y == 0
-    return {
-        "protocol": "selection-cv",
-        "n_splits": folds,
-        "n_malicious": int((~benign).sum()),
-        "n_benign": int(benign.sum()),
-        "own_threshold_recall": float(flagged[~benign].mean()),
-        "own_threshold_fp": int(flagged[benign].sum()),
-        **{f"recall_at_fpr_{pct}%": recall_at_fpr(y, scores, pct / 100) for pct in (0.1, 0.2, 0.5, 1)},
-    }
 
 
 def permutation_importance(

@@ -158,6 +158,27 @@ def injected_features(
     return [records[k].to_features() if records[k].error is None else None for k in keys]
 
 
+def planted_scores(
+    model: Any,
+    samples: list[Sample],
+    groups: np.ndarray,
+    malware_rows: np.ndarray,
+    benign_rows: np.ndarray,
+    n: int,
+    seed: int = 0,
+    jobs: int = 2,
+    cache: FeatureCache | None = None,
+    host_bytes: tuple[int, int] = HOST_BYTES,
+) -> tuple[list[Pair], np.ndarray, int]:
+    """Up to ``n`` of ``malware_rows`` planted in hosts from ``benign_rows`` and scored by ``model``: the
+    pairs whose merged archive could be read, their scores, and how many pairs could not be read."""
+    pairs = choose_pairs(samples, groups, malware_rows, benign_rows, n, seed=seed, host_bytes=host_bytes)
+    feats = injected_features(samples, pairs, jobs, cache)
+    ok = [(p, f) for p, f in zip(pairs, feats, strict=True) if f is not None]
+    scores = np.asarray(model.predict_proba([f for _, f in ok]))[:, 1] if ok else np.zeros(0)
+    return [p for p, _ in ok], scores, len(pairs) - len(ok)
+
+
 def injection_holdout(
     model: Any,
     threshold: float,
@@ -177,21 +198,20 @@ def injection_holdout(
     by_row = {int(r): float(s) for r, s in zip(test_rows, test_scores, strict=True)}
     malware_rows = np.array([r for r in test_rows if labels[r] == 1])
     benign_rows = np.array([r for r in test_rows if labels[r] == 0])
-    pairs = choose_pairs(samples, groups, malware_rows, benign_rows, n, host_bytes=host_bytes)
-    feats = injected_features(samples, pairs, jobs, cache)
-    ok = [(p, f) for p, f in zip(pairs, feats, strict=True) if f is not None]
+    pairs, injected, unreadable = planted_scores(
+        model, samples, groups, malware_rows, benign_rows, n, jobs=jobs, cache=cache, host_bytes=host_bytes
+    )
     if progress:
-        progress(f"injection: {len(ok)} of {len(pairs)} merged archives read")
-    if not ok:
+        progress(f"injection: {len(pairs)} of {len(pairs) + unreadable} merged archives read")
+    if not pairs:
         return {"protocol": "injection", "n": 0}
-    injected = np.asarray(model.predict_proba([f for _, f in ok]))[:, 1]
-    alone = np.array([by_row[p.malware] for p, _ in ok])
+    alone = np.array([by_row[p.malware] for p in pairs])
     benign_scores = np.array([by_row[int(r)] for r in benign_rows])
-    y = np.concatenate([np.ones(len(ok)), np.zeros(len(benign_scores))])
+    y = np.concatenate([np.ones(len(pairs)), np.zeros(len(benign_scores))])
     return {
         "protocol": "injection",
-        "n": len(ok),
-        "unreadable": len(pairs) - len(ok),
+        "n": len(pairs),
+        "unreadable": unreadable,
         "threshold": threshold,
         "recall_alone": float((alone >= threshold).mean()),
         "recall_injected": float((injected >= threshold).mean()),

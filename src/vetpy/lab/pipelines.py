@@ -244,6 +244,10 @@ RECIPES: dict[str, Recipe] = {
     # project. Measured 2026-12-01 (docs/evaluation/2026-12/disguised): malware planted in real projects
     # 0.370 -> 0.873, but held-out families 0.967 -> 0.889 and call time 0.741 -> 0.656; not shipped
     "default-disguised": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE)),
+    # two milder disguises, for the selection check (training rows only, with its own injection pairs):
+    # only the host's code added (the malware keeps its size and metadata), or a seeded half disguised
+    "default-disguised-code": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE_CODE)),
+    "default-disguised-half": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE_HALF)),
     "default-no-new-tokens": Recipe(_default((), NEW_TOKEN_PREFIXES), True, 3, _BOTH_COPIES),
     # the default before 2026-12-01 12:00: also the word bag of the suspicious lines
     "default-with-lines": Recipe(_default((), lines=True), True, 3, _BOTH_COPIES),

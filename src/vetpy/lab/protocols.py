@@ -9,6 +9,8 @@ ABLATIONS = (
     "default-no-new-tokens",  # default without the code tokens of the 2026-12 detectors (selection check)
     "default-with-lines",  # default plus the suspicious-lines word bag (the default until 2026-12-01 12:00)
     "default-disguised",  # default plus copies of its malware planted in benign projects (augment.py)
+    "default-disguised-code",  # the same, but a copy takes only the host's code, not its size and metadata
+    "default-disguised-half",  # the full disguise for a seeded half of the training malware
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
@@ -19,4 +21,6 @@ TIME_SPLIT_TRAIN_BEFORE = "2024-06-01"
 TIME_SPLIT_TEST_UNTIL = "2024-08-31"
 CV_FOLDS = 10  # the paper's protocol
 SELECTION_FOLDS = 5
+#: Held-out malware per selection fold planted in the fold's held-out benign projects (lab/injection.py).
+SELECTION_PLANTED = 60
 BENIGN_TRAIN_BUCKETS = 70  # of 100: benign projects whose name hash falls below go to training

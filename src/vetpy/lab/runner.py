@@ -21,14 +21,14 @@ from vetpy.lab.evaluate import (
     fit_model,
     model_threshold,
     permutation_importance,
-    selection_cv,
     time_split,
     time_split_indices,
     write_json,
 )
 from vetpy.lab.fold_log import FoldLog
 from vetpy.lab.metrics import SUMMARY_KEYS
-from vetpy.lab.protocols import CV_FOLDS, MODEL_KINDS, PROTOCOLS
+from vetpy.lab.protocols import CV_FOLDS, MODEL_KINDS, PROTOCOLS, SELECTION_PLANTED
+from vetpy.lab.selection import selection_cv
 from vetpy.lab.store import environment, save_model
 from vetpy.model.manifest import Manifest
 
@@ -94,7 +94,11 @@ def run_evaluation(
                 kind, data, repeats, grouped=protocol == "grouped", progress=log, fold_log=fold_log
             )
         if "selection" in protocols:
-            entry["selection_cv"] = selection_cv(kind, data, progress=log)
+            cache = FeatureCache()  # the planted pairs' features, cached like the corpus
+            try:
+                entry["selection_cv"] = selection_cv(kind, data, progress=log, cache=cache)
+            finally:
+                cache.close()
         if "family" in protocols:
             entry["family_holdout"] = holdout.family_holdout(kind, data, progress=log)
             if holdout_seeds > 1:
@@ -225,15 +229,26 @@ def summary_markdown(results: dict[str, Any]) -> str:
             " out-of-fold scores; the test split takes no part):",
             "",
             "| model | recall@FPR0.1% | recall@FPR0.2% | recall@FPR0.5% | recall@FPR1% |"
-            " recall at own thresholds | benign flagged |",
-            "|---|---|---|---|---|---|---|",
+            " recall at own thresholds | benign flagged | planted: alone | planted | planted@FPR0.1% |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for kind, m in selection:
+            planted = [
+                m.get(k) for k in ("planted_recall_alone", "planted_recall", "planted_recall_at_fpr_0.1%")
+            ]
             lines.append(
                 f"| {kind} | "
                 + " | ".join(f"{m[f'recall_at_fpr_{pct}%']:.3f}" for pct in (0.1, 0.2, 0.5, 1))
-                + f" | {m['own_threshold_recall']:.3f} | {m['own_threshold_fp']}/{m['n_benign']} |"
+                + f" | {m['own_threshold_recall']:.3f} | {m['own_threshold_fp']}/{m['n_benign']} | "
+                + " | ".join("-" if v is None else f"{v:.3f}" for v in planted)
+                + " |"
             )
+        lines += [
+            "",
+            "Planted: per fold, up to"
+            f" {SELECTION_PLANTED} held-out malware (one per near-duplicate cluster) merged into held-out"
+            " benign sdists and read like the injection hold-out, at the fold's own threshold.",
+        ]
     for kind, entry in results["models"].items():
         if "family_holdout" in entry:
             lines += holdout.family_markdown(kind, entry["family_holdout"])
