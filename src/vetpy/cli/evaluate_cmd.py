@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
         choices=PROTOCOLS + EXTRA_PROTOCOLS,
         default=list(PROTOCOLS),
         help="stratified and grouped CV (the paper's protocol and ours), the time split, and 'selection':"
-        " grouped 5-fold CV over the time split's training rows only, for choosing between variants",
+        " grouped 5-fold CV over the time split's training rows only (with held-out malware planted in"
+        " held-out benign projects), for choosing between variants",
     )
     parser.add_argument("--repeats", type=int, default=10, help="CV repeats (default: %(default)s)")
     parser.add_argument(
