@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from vetpy.lab.dataset.extraction import code_digest, extractor_fingerprint
 
@@ -31,3 +32,19 @@ def test_behaviour_changes_invalidate_it(tmp_path: Path) -> None:
 def test_fingerprint_is_stable() -> None:
     assert extractor_fingerprint() == extractor_fingerprint()
     assert len(extractor_fingerprint()) == 16
+
+
+def test_a_reader_goes_on_while_another_run_holds_a_write(tmp_path: Path, monkeypatch: Any) -> None:
+    from vetpy.lab.dataset import extraction
+    from vetpy.lab.dataset.extraction import FeatureCache, error_record
+
+    monkeypatch.setattr(extraction, "LOCK_WAIT", 0.5)  # fail fast if a reader has to wait
+    writer = FeatureCache(tmp_path / "f.sqlite", fingerprint="fp")
+    reader = FeatureCache(tmp_path / "f.sqlite", fingerprint="fp")
+    writer.put_many([error_record("a" * 64, ValueError("one"))])
+    writer._db.execute("BEGIN EXCLUSIVE")  # another run in the middle of a write
+    writer._db.execute("INSERT INTO features VALUES ('b', 'fp', '{}')")
+    assert set(reader.get_many(["a" * 64, "b"])) == {"a" * 64}  # no "database is locked"
+    writer._db.commit()
+    writer.close()
+    reader.close()

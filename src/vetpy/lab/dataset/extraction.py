@@ -143,6 +143,10 @@ def error_record(
     )
 
 
+#: Seconds a cache call waits for another process's write before it gives up.
+LOCK_WAIT = 600.0
+
+
 class FeatureCache:
     """SQLite store of FeatureRecords keyed by (sha256, fingerprint)."""
 
@@ -150,7 +154,10 @@ class FeatureCache:
         self.path = path or cache_dir() / "features.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fingerprint = fingerprint or extractor_fingerprint()
-        self._db = sqlite3.connect(self.path)
+        # several runs share the cache: a writer makes others wait (up to LOCK_WAIT), never fail, and
+        # write-ahead logging lets readers go on while one writes
+        self._db = sqlite3.connect(self.path, timeout=LOCK_WAIT)
+        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS features (sha256 TEXT, fingerprint TEXT, record TEXT,"
             " PRIMARY KEY (sha256, fingerprint))"
