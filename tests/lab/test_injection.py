@@ -157,3 +157,16 @@ def test_planted_scores_reads_each_pair_and_scores_it(tmp_path: Path) -> None:
     )
     assert len(pairs) == 2 and unreadable == 0 and scores.tolist() == [0.9, 0.9]
     assert all(labels[p.malware] == 1 and labels[p.host] == 0 for p in pairs)
+
+
+def test_the_summary_shows_the_selection_checks_planted_recall() -> None:
+    from vetpy.lab.runner import _selection_markdown
+
+    base = {f"recall_at_fpr_{pct}%": 0.99 for pct in (0.1, 0.2, 0.5, 1)}
+    base |= {"own_threshold_recall": 0.97, "own_threshold_fp": 10, "n_benign": 8390}
+    planted = {"planted_recall_alone": 0.977, "planted_recall": 0.253, "planted_recall_at_fpr_0.1%": 0.24}
+    results = {"models": {"default": {"selection_cv": base | planted}, "old": {"selection_cv": base}}}
+    text = "\n".join(_selection_markdown(results))
+    assert "| default | 0.990 | 0.990 | 0.990 | 0.990 | 0.970 | 10/8390 | 0.977 | 0.253 | 0.240 |" in text
+    assert "| old | 0.990 | 0.990 | 0.990 | 0.990 | 0.970 | 10/8390 | - | - | - |" in text
+    assert _selection_markdown({"models": {"default": {}}}) == []

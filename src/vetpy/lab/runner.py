@@ -94,11 +94,7 @@ def run_evaluation(
                 kind, data, repeats, grouped=protocol == "grouped", progress=log, fold_log=fold_log
             )
         if "selection" in protocols:
-            cache = FeatureCache()  # the planted pairs' features, cached like the corpus
-            try:
-                entry["selection_cv"] = selection_cv(kind, data, progress=log, cache=cache)
-            finally:
-                cache.close()
+            entry["selection_cv"] = _selection(kind, data, log)
         if "family" in protocols:
             entry["family_holdout"] = holdout.family_holdout(kind, data, progress=log)
             if holdout_seeds > 1:
@@ -139,6 +135,15 @@ def run_evaluation(
     return results
 
 
+def _selection(kind: str, data: EvalData, log: Callable[[str], None]) -> dict[str, Any]:
+    """The selection check (lab/selection.py), its planted pairs' features cached like the corpus."""
+    cache = FeatureCache()
+    try:
+        return selection_cv(kind, data, progress=log, cache=cache)
+    finally:
+        cache.close()
+
+
 def _injection(split: TimeSplitResult, data: EvalData, log: Callable[[str], None]) -> dict[str, Any]:
     """The injection hold-out (lab/injection.py) with the time split's model and test rows."""
     _, test_rows = time_split_indices(data)
@@ -176,6 +181,38 @@ def _row(label: str, m: dict[str, Any]) -> str:
         return f"{v:.{digits}f}" + (f" ± {std:.{digits}f}" if std else "")
 
     return "| " + label + " | " + " | ".join(f(k) for k in SUMMARY_KEYS) + " |"
+
+
+def _selection_markdown(results: dict[str, Any]) -> list[str]:
+    """The summary lines of the selection check, one row per model kind."""
+    selection = [(kind, e["selection_cv"]) for kind, e in results["models"].items() if "selection_cv" in e]
+    if not selection:
+        return []
+    lines = [
+        "",
+        "Selection check (grouped 5-fold CV over the time split's training rows only; pooled"
+        " out-of-fold scores; the test split takes no part):",
+        "",
+        "| model | recall@FPR0.1% | recall@FPR0.2% | recall@FPR0.5% | recall@FPR1% |"
+        " recall at own thresholds | benign flagged | planted: alone | planted | planted@FPR0.1% |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, m in selection:
+        planted = [m.get(k) for k in ("planted_recall_alone", "planted_recall", "planted_recall_at_fpr_0.1%")]
+        lines.append(
+            f"| {kind} | "
+            + " | ".join(f"{m[f'recall_at_fpr_{pct}%']:.3f}" for pct in (0.1, 0.2, 0.5, 1))
+            + f" | {m['own_threshold_recall']:.3f} | {m['own_threshold_fp']}/{m['n_benign']} | "
+            + " | ".join("-" if v is None else f"{v:.3f}" for v in planted)
+            + " |"
+        )
+    lines += [
+        "",
+        "Planted: per fold, up to"
+        f" {SELECTION_PLANTED} held-out malware (one per near-duplicate cluster) merged into held-out"
+        " benign sdists and read like the injection hold-out, at the fold's own threshold.",
+    ]
+    return lines
 
 
 def summary_markdown(results: dict[str, Any]) -> str:
@@ -221,34 +258,7 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 f" FN {m['fn']} TN {m['tn']} at threshold {m['threshold']:.4f}; benign flagged:"
                 f" {m.get('fp_benign-top', '-')} popular, {m.get('fp_benign-tail', '-')} long-tail."
             )
-    selection = [(kind, e["selection_cv"]) for kind, e in results["models"].items() if "selection_cv" in e]
-    if selection:
-        lines += [
-            "",
-            "Selection check (grouped 5-fold CV over the time split's training rows only; pooled"
-            " out-of-fold scores; the test split takes no part):",
-            "",
-            "| model | recall@FPR0.1% | recall@FPR0.2% | recall@FPR0.5% | recall@FPR1% |"
-            " recall at own thresholds | benign flagged | planted: alone | planted | planted@FPR0.1% |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for kind, m in selection:
-            planted = [
-                m.get(k) for k in ("planted_recall_alone", "planted_recall", "planted_recall_at_fpr_0.1%")
-            ]
-            lines.append(
-                f"| {kind} | "
-                + " | ".join(f"{m[f'recall_at_fpr_{pct}%']:.3f}" for pct in (0.1, 0.2, 0.5, 1))
-                + f" | {m['own_threshold_recall']:.3f} | {m['own_threshold_fp']}/{m['n_benign']} | "
-                + " | ".join("-" if v is None else f"{v:.3f}" for v in planted)
-                + " |"
-            )
-        lines += [
-            "",
-            "Planted: per fold, up to"
-            f" {SELECTION_PLANTED} held-out malware (one per near-duplicate cluster) merged into held-out"
-            " benign sdists and read like the injection hold-out, at the fold's own threshold.",
-        ]
+    lines += _selection_markdown(results)
     for kind, entry in results["models"].items():
         if "family_holdout" in entry:
             lines += holdout.family_markdown(kind, entry["family_holdout"])
