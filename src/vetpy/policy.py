@@ -3,13 +3,17 @@
 Each is something no honest package needs and an attacker gains from, found while reading the archive as
 pip would: a polyglot archive (two readers see two packages), a link leaving the archive, sourceless
 bytecode where pip would import it, source in an encoding that hides it, a data file that code runs
-holding payload-like code, or an in-tree build backend that reaches the network or hides code. Every
-finding comes with a message and the file that shows it.
+holding payload-like code, or an in-tree build backend that reaches the network or hides code; and, from
+the features, code that sends a wallet's private key or recovery phrase to a host written into the package
+(``flow:custody_to_fixed``, features/source/custody.py). Every finding comes with a message and the file
+that shows it.
 """
 
 from __future__ import annotations
 
 from vetpy.acquire.interface import Archive, CodeView, Finding
+from vetpy.features.interface import PackageFeatures
+from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.scan import scan_source
 from vetpy.result import Reason
 
@@ -56,6 +60,16 @@ def hard_findings(archive: Archive) -> tuple[Finding, ...]:
         if finding is not None:
             found.append(finding)
     return tuple(found)
+
+
+def custody_findings(features: PackageFeatures) -> tuple[Finding, ...]:
+    """``custody_exfil`` when the code sends a wallet's private key or seed phrase to a host written into
+    the package (the first place it does, by file and line): an honest wallet signs locally, or sends to
+    the address its caller gives."""
+    first = next(iter(features.evidence_for(CUSTODY_TOKEN)), None)
+    if first is None:
+        return ()
+    return (Finding("custody_exfil", first.message, first.file, first.line),)
 
 
 def policy_reasons(findings: tuple[Finding, ...]) -> tuple[Reason, ...]:

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from vetpy.features import strings as st
 from vetpy.features.interface import Evidence, PackageFeatures, ValueKind
 from vetpy.features.registry import BY_ID, FEATURE_IDS
+from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.facts import FileFacts
 
 MAX_EVIDENCE_PER_FEATURE = 5
+#: Tokens with no registry feature whose evidence is kept all the same: hard findings read it (policy.py).
+EVIDENCE_TOKENS = (CUSTODY_TOKEN,)
 MAX_TEXT_CHARS = 400_000
 MAX_CODE_TOKENS = 20_000
 
@@ -106,6 +109,7 @@ class Collector:
         """One value per registry feature, the evidence of non-zero features in registry order, texts."""
         values = {f: float(self.value(f)) for f in FEATURE_IDS}
         evidence = tuple(e for f in FEATURE_IDS if values[f] > 0.0 for e in self.evidence.get(f, ()))
+        evidence += tuple(e for f in EVIDENCE_TOKENS for e in self.evidence.get(f, ()))
         return PackageFeatures(
             name=name,
             version=version,

@@ -10,39 +10,33 @@ retrain learns from them."""
 from __future__ import annotations
 
 import ast
-import re
-from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
 from urllib.parse import urlsplit
 
+from vetpy.features import calls
 from vetpy.features.domains import is_well_known
 from vetpy.features.lexicon import host_category
 from vetpy.features.source.astutil import bounded_walk
-from vetpy.features.source.state import WalkState
+from vetpy.features.source.custody import SECRET_NAME_RE as SECRET_NAME_RE
+from vetpy.features.source.custody import CustodyChecks, outside_host, secret_name
 
-SECRET_NAME_RE = re.compile(
-    r"(?:^|_)(?:key|keys|secret|secrets|token|tokens|passw(?:or)?d|pwd|mnemonic|seed|phrase|wallet|private|"
-    r"privkey|credentials?|creds|cookies?|session)(?:$|_)",
-    re.I,
-)
 DESTINATION_CALLS = frozenset(
     {"get", "post", "put", "patch", "delete", "request", "urlopen", "Request", "urlretrieve", "connect"}
     | {"create_connection", "sendto", "SMTP", "SMTP_SSL", "send_message", "sendmail"}
 )
 DEST_KEYWORDS = ("url", "host", "address", "endpoint", "uri")
+#: Sends whose destination is not their first argument: a socket connected before, sendto's address, the
+#: recipients of sendmail (custody checks only).
+CUSTODY_SENDS = frozenset({"send", "sendall", "sendto", "sendmail"})
+_SOCKET_OPENS = frozenset({"connect", "create_connection"})
+_LOOKUPS = frozenset({"get", "delete", "request"})  # also methods of mappings, caches, stores
 _ARG = attrgetter("arg")
 
 
-@lru_cache(maxsize=65_536)
-def secret_name(text: str) -> bool:
-    """Whether a name, attribute or short string says it is a secret (``SECRET_NAME_RE``), remembered:
-    the walk asks about the same few names again and again."""
-    return SECRET_NAME_RE.search(text) is not None
-
-
-class DestinationChecks(WalkState):
-    """Fixed or caller-supplied destinations of network calls, and secret-named data sent to them."""
+class DestinationChecks(CustodyChecks):
+    """Fixed or caller-supplied destinations of network calls, secret-named data sent to them, and custody
+    secrets sent to a fixed outside host (custody.py)."""
 
     def note_params(self, owner: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         a = node.args
@@ -116,6 +110,8 @@ class DestinationChecks(WalkState):
     def visit_destination(self, node: ast.Call, q: str) -> None:
         """Tokens for one network call: who chose its destination, and whether it carries a secret."""
         last = q.rsplit(".", 1)[-1]
+        if last in CUSTODY_SENDS:
+            self.custody_send(node, last)
         if last not in DESTINATION_CALLS:
             return
         if last == "connect" and not (node.args and isinstance(node.args[0], ast.Tuple)):
@@ -123,6 +119,14 @@ class DestinationChecks(WalkState):
         dest = self._destination(node)
         kind, text = self._classify(dest) if dest is not None else ("unknown", None)
         if kind == "unknown":
+            lookup = q.startswith("*.") and last in _LOOKUPS  # d.get(...): most are mappings
+            if (
+                dest is not None
+                and not lookup
+                and not isinstance(dest, ast.Name)
+                and last not in CUSTODY_SENDS
+            ):
+                self._custody_built(node, last, dest)
             return
         if q.startswith("*.") and last != "connect" and not _url_like(dest, text):
             return  # an unknown receiver's .get("key") is a dict look-up until the argument says URL
@@ -134,8 +138,79 @@ class DestinationChecks(WalkState):
                 category = host_category(host)
                 if category:
                     self.scan.token(f"dest:fixed_infra:{category}")
+            if host and last not in CUSTODY_SENDS and outside_host(host) and self.custody_file():
+                self._custody_call(node, last, dest, host)
         if self._secret_data(node, dest):
             self.scan.token(f"flow:secret_to_{kind}")
+
+    def _custody_call(self, node: ast.Call, last: str, dest: ast.expr | None, host: str) -> None:
+        """A call to a fixed outside host: a socket opened (its sends are checked later), or a request
+        whose data (a URL built around the data too) may carry a custody secret."""
+        if last in _SOCKET_OPENS:
+            self.custody.sockets[self.func] = host
+            return
+        values = [*node.args, *(kw.value for kw in node.keywords)]
+        self.custody_sent(node, [v for v in values if v is not dest or not isinstance(v, ast.Name)], host)
+
+    def _custody_built(self, node: ast.Call, last: str, dest: ast.expr) -> None:
+        """A destination built at run time, in a module that spells a custody word: from its constants
+        (folded) to an outside host, or decoded (base64, hex, ...) from a name: hidden, so never the
+        caller's."""
+        head, text = self.built_text(dest)
+        where: str | None = None
+        if text is not None:
+            host = _host(text) if last in _SOCKET_OPENS or "://" in text[:16] else None
+            where = host if host is not None and outside_host(host) else None
+        else:
+            source = self._decoded_from(head)
+            where = None if source is None else f"a destination decoded at run time from {source}"
+        if where is not None and self.custody_file():
+            self._custody_call(node, last, None, where)  # the built URL is data too
+
+    def _decoded_from(self, head: ast.expr) -> str | None:
+        """What a destination is decoded from (base64, hex, zlib, ... of a name, through ``str(..)`` or
+        ``.decode()``), else None."""
+        for _ in range(4):
+            if not isinstance(head, ast.Call):
+                return None
+            q = self.resolve(head.func) or ""
+            if calls.is_decoder(q) and head.args and isinstance(head.args[0], ast.Name | ast.Attribute):
+                return ast.unparse(head.args[0])[:60]
+            if q == "str" and head.args:
+                head = head.args[0]
+            elif isinstance(head.func, ast.Attribute) and head.func.attr == "decode":
+                head = head.func.value
+            else:
+                return None
+        return None
+
+    def custody_send(self, node: ast.Call, last: str) -> None:
+        """Custody data sent on a socket connected to a fixed outside host in this function, by sendto to
+        a fixed outside address, or by sendmail to a fixed mailbox."""
+        if not node.args:
+            return
+        if last in ("send", "sendall"):  # a socket opened in a module that spells a custody word
+            host = self.custody.sockets.get(self.func)
+            if host is not None:
+                self.custody_sent(node, node.args[:1], host)
+            return
+        if not self.custody_file():
+            return
+        if last == "sendto" and len(node.args) >= 2:
+            where = node.args[1]
+            if not (isinstance(where, ast.Tuple) and where.elts):
+                return
+            kind, text = self._classify(where.elts[0])
+            host = _host(text) if kind == "fixed" and text else None
+            if host is not None and outside_host(host):
+                self.custody_sent(node, node.args[:1], host)
+        elif last == "sendmail" and len(node.args) >= 3:
+            to = node.args[1]
+            if isinstance(to, ast.List | ast.Tuple) and to.elts:
+                to = to.elts[0]
+            kind, text = self._classify(to)
+            if kind == "fixed" and text and "@" in text:
+                self.custody_sent(node, node.args[2:3], f"the mailbox {text}")
 
 
 def _url_like(dest: ast.expr | None, text: str | None) -> bool:

@@ -7,6 +7,7 @@ import ast
 import re
 import string
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ahocorasick_rs
@@ -96,6 +97,16 @@ def may_reach_sink(text: str) -> bool:
     return _mark_between(text, start, n)
 
 
+@dataclass
+class CustodyState:
+    """What the custody checks (custody.py) keep during one walk."""
+
+    words: bool | None = None  # the text spells a custody word (None: not asked yet)
+    held: dict[tuple[str | None, str], str] = field(default_factory=dict)  # (function, name) -> secret
+    assigns: list[tuple[str | None, ast.expr, ast.expr]] = field(default_factory=list)  # not read yet
+    sockets: dict[str | None, str] = field(default_factory=dict)  # function -> outside host connected to
+
+
 class WalkState:
     """Mutable state of one walk over one module, with name resolution and hit recording."""
 
@@ -124,6 +135,7 @@ class WalkState:
         self.params: dict[str, set[str]] = {}  # outermost function -> its (and nested) parameter names
         self.constants: dict[str, str] = {}  # module-level name -> string constant
         self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
+        self.custody = CustodyState()  # custody.py's (one attribute: the instance keeps shared dict keys)
         self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
         self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
         self.rebound: set[str] = set()  # module-level names bound to something else too

@@ -44,6 +44,11 @@ class Lines:
         self._text = text
         self._lines: list[str] | None = None
 
+    @property
+    def text(self) -> str:
+        """The whole source."""
+        return self._text
+
     def get(self, line: int) -> str:
         if self._lines is None:
             self._lines = self._text.splitlines()

@@ -17,7 +17,8 @@ from vetpy.features.source.astutil import (
     WALK_FIELDS,
     is_main_guard,
 )
-from vetpy.features.source.destinations import DestinationChecks, secret_name
+from vetpy.features.source.custody import secret_name
+from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.fold import ROOT_CALLS
@@ -206,6 +207,8 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
 
     def visit_assign(self, node: ast.Assign, top: bool = True) -> None:
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            if self.track_flow and len(node.targets) == 1 and type(node.targets[0]) is ast.Subscript:
+                self.note_custody(node.targets[0], node.value)  # d["mnemonic"] = ...
             return
         target = node.targets[0].id
         value = node.value
@@ -220,6 +223,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         secret, carried, decoder = self.value_flow(value)
         if secret:
             self.secret_vars.add((self.func, target))
+        self.note_custody(node.targets[0], value)
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
         if decoder:
