@@ -34,7 +34,11 @@ DISGUISE = "disguise"
 #: size and metadata), or the full disguise for a seeded half of the training malware.
 DISGUISE_CODE = "disguise-code"
 DISGUISE_HALF = "disguise-half"
-DISGUISE_KINDS = (DISGUISE, DISGUISE_CODE, DISGUISE_HALF)
+#: The full disguise, but the copy keeps what its own *name* says (the typosquat features): an attacker who
+#: copies a real project still publishes it under a name of their choosing, often one like a popular one.
+DISGUISE_NAMED = "disguise-named"
+DISGUISE_KINDS = (DISGUISE, DISGUISE_CODE, DISGUISE_HALF, DISGUISE_NAMED)
+NAME_FEATURES = ("meta.typosquat_similarity", "meta.typosquat")
 
 #: What a project's packaging decides, not its code: a disguised copy takes these from its host.
 HOST_FEATURES = (
@@ -107,16 +111,21 @@ def dormant(package: PackageFeatures) -> PackageFeatures:
     return replace(package, values=values, code_text=" ".join(tokens))
 
 
-def disguised(package: PackageFeatures, host: PackageFeatures, packaging: bool = True) -> PackageFeatures:
+def disguised(
+    package: PackageFeatures, host: PackageFeatures, packaging: bool = True, own_name: bool = False
+) -> PackageFeatures:
     """``package``'s payload planted in the benign project ``host``: the larger of the two for every value,
     both code-token bags and, with ``packaging``, the host's packaging and metadata values and ``meta:``
-    tokens (without it, the malware keeps its own: only the host's code is added)."""
+    tokens (without it, the malware keeps its own: only the host's code is added); with ``own_name``, the
+    malware keeps its name's typosquat values."""
     values = {k: max(v, host.values.get(k, 0.0)) for k, v in package.values.items()}
     for k, v in host.values.items():
         values.setdefault(k, v)
     source = host if packaging else package
     for k in HOST_FEATURES:
         values[k] = source.values.get(k, 0.0)
+    for k in NAME_FEATURES if own_name else ():
+        values[k] = package.values.get(k, 0.0)
     own = package.code_text.split()
     other = host.code_text.split()
     if packaging:

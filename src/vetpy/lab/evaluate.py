@@ -130,7 +130,14 @@ def training_set(
             if hosts:
                 host = features[hosts[int(rng.integers(len(hosts)))]]
                 if disguise != augment.DISGUISE_HALF or rng.random() < 0.5:
-                    made.append(augment.disguised(features[j], host, disguise != augment.DISGUISE_CODE))
+                    made.append(
+                        augment.disguised(
+                            features[j],
+                            host,
+                            packaging=disguise != augment.DISGUISE_CODE,
+                            own_name=disguise == augment.DISGUISE_NAMED,
+                        )
+                    )
             extra += made
             extra_groups += [str(groups[j])] * len(made)
     return (

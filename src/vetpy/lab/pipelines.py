@@ -248,6 +248,9 @@ RECIPES: dict[str, Recipe] = {
     # only the host's code added (the malware keeps its size and metadata), or a seeded half disguised
     "default-disguised-code": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE_CODE)),
     "default-disguised-half": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE_HALF)),
+    # the full disguise, keeping the copy's own typosquat values (the selection check lost a 768-archive
+    # typosquat campaign when copies took their host's name features)
+    "default-disguised-named": Recipe(_default(()), True, 3, (*_BOTH_COPIES, augment.DISGUISE_NAMED)),
     "default-no-new-tokens": Recipe(_default((), NEW_TOKEN_PREFIXES), True, 3, _BOTH_COPIES),
     # the default before 2026-12-01 12:00: also the word bag of the suspicious lines
     "default-with-lines": Recipe(_default((), lines=True), True, 3, _BOTH_COPIES),

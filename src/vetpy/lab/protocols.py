@@ -11,6 +11,7 @@ ABLATIONS = (
     "default-disguised",  # default plus copies of its malware planted in benign projects (augment.py)
     "default-disguised-code",  # the same, but a copy takes only the host's code, not its size and metadata
     "default-disguised-half",  # the full disguise for a seeded half of the training malware
+    "default-disguised-named",  # the full disguise, the copy keeping its own name's typosquat values
 )
 PROTOCOLS = ("stratified", "grouped", "time")
 #: Not run by default: the variant-selection check on the time split's training side (selection_cv).
