@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,11 @@ def test_a_disguised_copy_takes_the_hosts_packaging_and_keeps_its_behaviours() -
     assert copy.values["code.os_system"] == 1.0 and copy.values["code.http"] == 2.0
     assert copy.code_text.split() == ["call:os.system", "import:os", "meta:classifier", "import:json"]
     assert malware.values["archive.log_py_bytes"] == 5.0  # the original is untouched
+    named = disguised(
+        replace(malware, values={**bad, "meta.typosquat": 1.0}), host, own_name=True
+    )  # the attacker's name stays
+    assert named.values["meta.typosquat"] == 1.0 and copy.values["meta.typosquat"] == 0.0
+    assert named.values["archive.log_py_bytes"] == 12.0
     code_only = disguised(malware, host, packaging=False)  # only the host's code joins
     assert all(code_only.values[k] == bad[k] for k in HOST_FEATURES)
     assert code_only.values["code.os_system"] == 1.0 and code_only.values["code.http"] == 2.0
