@@ -151,16 +151,10 @@ def test_planted_scores_reads_each_pair_and_scores_it(tmp_path: Path) -> None:
     samples, groups, labels = samples_on_disk(tmp_path)
     rows = np.arange(len(samples))
     samples.append(Sample(0, tmp_path / "missing.tar.gz", "f" * 64, "gone", "1", "2025-01-01", "benign-top"))
-    pairs, scores, unreadable = injection.planted_scores(
-        ByTokens(),
-        samples,
-        groups,
-        rows[labels == 1],
-        rows[labels == 0],
-        2,
-        jobs=1,
-        host_bytes=(1_000, 10**9),
+    chosen = injection.choose_pairs(
+        samples, groups, rows[labels == 1], rows[labels == 0], 2, host_bytes=(1_000, 10**9)
     )
+    pairs, scores, unreadable = injection.planted_scores(ByTokens(), samples, chosen, jobs=1)
     assert len(pairs) == 2 and unreadable == 0 and scores.tolist() == [0.9, 0.9]
     assert all(labels[p.malware] == 1 and labels[p.host] == 0 for p in pairs)
 

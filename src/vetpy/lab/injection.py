@@ -159,20 +159,10 @@ def injected_features(
 
 
 def planted_scores(
-    model: Any,
-    samples: list[Sample],
-    groups: np.ndarray,
-    malware_rows: np.ndarray,
-    benign_rows: np.ndarray,
-    n: int,
-    seed: int = 0,
-    jobs: int = 2,
-    cache: FeatureCache | None = None,
-    host_bytes: tuple[int, int] = HOST_BYTES,
+    model: Any, samples: list[Sample], pairs: list[Pair], jobs: int = 2, cache: FeatureCache | None = None
 ) -> tuple[list[Pair], np.ndarray, int]:
-    """Up to ``n`` of ``malware_rows`` planted in hosts from ``benign_rows`` and scored by ``model``: the
-    pairs whose merged archive could be read, their scores, and how many pairs could not be read."""
-    pairs = choose_pairs(samples, groups, malware_rows, benign_rows, n, seed=seed, host_bytes=host_bytes)
+    """``pairs`` (from :func:`choose_pairs`) merged, read and scored by ``model``: the pairs whose merged
+    archive could be read, their scores, and how many pairs could not be read."""
     feats = injected_features(samples, pairs, jobs, cache)
     ok = [(p, f) for p, f in zip(pairs, feats, strict=True) if f is not None]
     scores = np.asarray(model.predict_proba([f for _, f in ok]))[:, 1] if ok else np.zeros(0)
@@ -198,9 +188,8 @@ def injection_holdout(
     by_row = {int(r): float(s) for r, s in zip(test_rows, test_scores, strict=True)}
     malware_rows = np.array([r for r in test_rows if labels[r] == 1])
     benign_rows = np.array([r for r in test_rows if labels[r] == 0])
-    pairs, injected, unreadable = planted_scores(
-        model, samples, groups, malware_rows, benign_rows, n, jobs=jobs, cache=cache, host_bytes=host_bytes
-    )
+    chosen = choose_pairs(samples, groups, malware_rows, benign_rows, n, host_bytes=host_bytes)
+    pairs, injected, unreadable = planted_scores(model, samples, chosen, jobs, cache)
     if progress:
         progress(f"injection: {len(pairs)} of {len(pairs) + unreadable} merged archives read")
     if not pairs:

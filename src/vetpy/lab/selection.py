@@ -57,10 +57,10 @@ def selection_cv(
         flagged[b] = scores[b] >= threshold
         if planted_per_fold:
             held = rows[b]
-            pairs, planted_scores, _ = injection.planted_scores(
-                model, data.samples, data.groups, held[y[b] == 1], held[y[b] == 0], planted_per_fold, f,
-                cache=cache,
-            )  # fmt: skip
+            chosen = injection.choose_pairs(
+                data.samples, data.groups, held[y[b] == 1], held[y[b] == 0], planted_per_fold, seed=f
+            )
+            pairs, planted_scores, _ = injection.planted_scores(model, data.samples, chosen, cache=cache)
             planted += [
                 (bool(flagged[position[p.malware]]), float(s), bool(s >= threshold))
                 for p, s in zip(pairs, planted_scores, strict=True)
