@@ -5,8 +5,9 @@ pip would: a polyglot archive (two readers see two packages), a link leaving the
 bytecode where pip would import it, source in an encoding that hides it, a data file that code runs
 holding payload-like code, or an in-tree build backend that reaches the network or hides code; and, from
 the features, code that sends a wallet's private key or recovery phrase to a host written into the package
-(``flow:custody_to_fixed``, features/source/custody.py). Every finding comes with a message and the file
-that shows it.
+(``flow:custody_to_fixed``, features/source/custody.py), or that writes a payload (code that downloads
+or runs code) into a start-up location, or anything into ``authorized_keys`` (``flow:persistence_payload``,
+features/source/persistence.py). Every finding comes with a message and the file that shows it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from vetpy.acquire.interface import Archive, CodeView, Finding
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.source.custody import CUSTODY_TOKEN
+from vetpy.features.source.persistence import PAYLOAD_TOKEN
 from vetpy.features.source.scan import scan_source
 from vetpy.result import Reason
 
@@ -70,6 +72,16 @@ def custody_findings(features: PackageFeatures) -> tuple[Finding, ...]:
     if first is None:
         return ()
     return (Finding("custody_exfil", first.message, first.file, first.line),)
+
+
+def persistence_findings(features: PackageFeatures) -> tuple[Finding, ...]:
+    """``persistence_payload`` when the code writes a payload (a download cradle, a program that runs
+    downloaded or decoded code) into a start-up location, or writes into ``authorized_keys`` (the first
+    place it does): an honest installer's start-up entry runs the installed program."""
+    first = next(iter(features.evidence_for(PAYLOAD_TOKEN)), None)
+    if first is None:
+        return ()
+    return (Finding("persistence_payload", first.message, first.file, first.line),)
 
 
 def policy_reasons(findings: tuple[Finding, ...]) -> tuple[Reason, ...]:

@@ -16,10 +16,11 @@ from vetpy.features.interface import Evidence, PackageFeatures, ValueKind
 from vetpy.features.registry import BY_ID, FEATURE_IDS
 from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.facts import FileFacts
+from vetpy.features.source.persistence import PAYLOAD_TOKEN, PERSIST_TOKEN
 
 MAX_EVIDENCE_PER_FEATURE = 5
 #: Tokens with no registry feature whose evidence is kept all the same: hard findings read it (policy.py).
-EVIDENCE_TOKENS = (CUSTODY_TOKEN,)
+EVIDENCE_TOKENS = (CUSTODY_TOKEN, PERSIST_TOKEN, PAYLOAD_TOKEN)
 MAX_TEXT_CHARS = 400_000
 MAX_CODE_TOKENS = 20_000
 

@@ -164,7 +164,7 @@ def mark_words() -> tuple[str, ...]:
         words.update(hints)
     for _, hints, _ in SCRIPT_PATTERNS:
         words.update(hints)
-    words.update(("/dev/tcp", "socat"))
+    words.update(("/dev/tcp", "socat", "authorized_keys"))  # authorized_keys: a write there (persistence.py)
     return tuple(sorted(w.lower() for w in words if w and w.lower() not in _COMMON_HINTS))
 
 

@@ -107,6 +107,15 @@ class CustodyState:
     sockets: dict[str | None, str] = field(default_factory=dict)  # function -> outside host connected to
 
 
+@dataclass
+class PathState:
+    """What the path checks (paths.py) keep during one walk."""
+
+    texts: dict[tuple[str | None, str], str] = field(default_factory=dict)  # (function, name) -> path/text
+    opened: dict[tuple[str | None, str], tuple[str, int]] = field(default_factory=dict)  # file written
+    done: set[int] = field(default_factory=set)  # nodes inside a path already read
+
+
 class WalkState:
     """Mutable state of one walk over one module, with name resolution and hit recording."""
 
@@ -136,6 +145,7 @@ class WalkState:
         self.constants: dict[str, str] = {}  # module-level name -> string constant
         self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
         self.custody = CustodyState()  # custody.py's (one attribute: the instance keeps shared dict keys)
+        self.paths = PathState()  # paths.py's
         self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
         self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
         self.rebound: set[str] = set()  # module-level names bound to something else too

@@ -22,8 +22,8 @@ from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.fold import ROOT_CALLS
-from vetpy.features.source.folding import FoldChecks
 from vetpy.features.source.literals import scan_string
+from vetpy.features.source.persistence import PATH_CALLS, PathChecks
 from vetpy.features.source.reach import ImportReach, takes_callbacks
 from vetpy.features.source.setup_checks import SetupChecks
 from vetpy.features.source.state import WHOLE_ENV
@@ -81,11 +81,11 @@ def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool,
     feats = calls.features_for(q)
     sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
     destination = bool(_DESTINATION_FEATURES.intersection(feats)) or q.startswith("*.")
-    root = q in ROOT_CALLS or q.endswith(".fromhex")
+    root = q in ROOT_CALLS or q.endswith(".fromhex") or q in PATH_CALLS
     return token, feats, sink, destination, q in _SPECIAL_CALLS, root, takes_callbacks(q)
 
 
-class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
+class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
     """Visits every node once and records its hits, tokens, URLs and entry points in the builder."""
 
     def run(self, tree: ast.AST) -> None:
@@ -152,6 +152,8 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             ast.Assign: self.visit_assign,
             ast.BinOp: self.visit_binop,
             ast.Subscript: self.visit_subscript,
+            ast.With: self.visit_with,
+            ast.AsyncWith: self.visit_with,
         }
         if self.names_env_attr or self.is_setup:
             handlers[ast.Attribute] = self.visit_attribute
@@ -213,6 +215,7 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         target = node.targets[0].id
         value = node.value
         self.note_fold_constant(target, value)
+        self.note_path_var(target, value, top)
         if isinstance(value, ast.Name | ast.Attribute):
             q = self.resolve(value)
             if q and not q.startswith("*") and (calls.features_for(q) or q in calls.EXEC_NAMES):

@@ -1,0 +1,184 @@
+"""Paths a module builds at run time, read as the text they name (never run): ``os.path.join(
+os.getenv("APPDATA"), "Microsoft", ...)``, ``Path.home() / ".ssh" / "id_rsa"``, ``Path(p).joinpath(...)``,
+``os.path.expanduser("~") + "/.bashrc"``. A part the scanner cannot know becomes a placeholder: an
+environment variable ``<NAME>`` (``~`` for HOME and USERPROFILE), the home directory ``~``, the temporary
+or working directory ``<TEMP>`` / ``<cwd>``, anything else ``<?>``; path parts are joined with ``/``.
+The reading is bounded in depth, work and size, and knows only these pure operations."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+UNKNOWN = "<?>"
+MAX_DEPTH = 12
+MAX_STEPS = 300
+MAX_LEN = 20_000
+
+JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"})
+PATH_TYPES = frozenset(
+    f"pathlib.{t}"
+    for t in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath")
+)
+#: Calls whose result is their first argument's text, as far as a path's words go.
+SAME = frozenset(
+    {"os.path.expanduser", "os.path.expandvars", "os.path.abspath", "os.path.realpath", "os.path.normpath"}
+    | {"os.fspath", "str", "textwrap.dedent"}
+)
+#: Methods (of a path or a text) whose result is the receiver's text, as far as a path's words go.
+SAME_METHODS = frozenset({"expanduser", "resolve", "absolute", "strip", "lstrip", "rstrip", "format"})
+PLACES = {
+    "pathlib.Path.home": "~",
+    "pathlib.Path.cwd": "<cwd>",
+    "os.getcwd": "<cwd>",
+    "tempfile.gettempdir": "<TEMP>",
+    "tempfile.mkdtemp": "<TEMP>",
+}
+ENVIRON = ("os.environ", "os.environb")
+ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.getenvb", "os.environb.get"})
+_HOME_VARS = ("HOME", "USERPROFILE")
+#: Calls a path reading starts at (with ``/`` on a path and ``+`` on a place: :func:`path_root`).
+ROOTS = JOINS | PATH_TYPES | {"os.path.expanduser", "os.path.expandvars", "*.joinpath"}
+_ROOTED_ADD = ENV_CALLS | set(PLACES) | {"os.path.expanduser"}
+
+
+class _Budget(Exception):
+    """The expression is too deep, too big or too much work to read."""
+
+
+def env_part(name: str) -> str:
+    """The placeholder of an environment variable: ``~`` for the home directory's, else ``<NAME>``."""
+    return "~" if name.upper() in _HOME_VARS else f"<{name[:40]}>"
+
+
+def join(parts: list[str]) -> str:
+    """Path parts joined with ``/`` (a part's own trailing separators dropped)."""
+    return "/".join([p.rstrip("/\\") or p for p in parts[:-1]] + parts[-1:])
+
+
+class PathText:
+    """Reads one expression into the path (or text) it builds; ``leaves`` are the texts it was built from
+    as written (constants, and names the walk already read), ``rooted`` whether a part is a place."""
+
+    def __init__(self, resolve: Callable[[ast.AST], str | None], names: Callable[[str], str | None]) -> None:
+        self.resolve = resolve
+        self.names = names
+        self.steps = 0
+        self.leaves: list[str] = []
+        self.rooted = False
+
+    def read(self, node: ast.AST) -> str | None:
+        """The text, or None when no part of it is known text (or it is too big to read)."""
+        try:
+            text = self.text(node, 0)
+        except _Budget:
+            return None
+        return text if self.leaves else None
+
+    def text(self, node: ast.AST, depth: int) -> str:
+        self.steps += 1
+        if self.steps > MAX_STEPS or depth > MAX_DEPTH:
+            raise _Budget
+        kind = type(node)
+        out = UNKNOWN
+        if kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, str):
+                self.leaves.append(value)
+                out = value
+        elif kind is ast.Name:
+            known = self.names(node.id)  # type: ignore[attr-defined]
+            if known is not None:
+                self.leaves.append(known)
+                out = known
+        elif kind is ast.JoinedStr:
+            out = "".join(
+                self.text(p.value if isinstance(p, ast.FormattedValue) else p, depth + 1)
+                for p in node.values  # type: ignore[attr-defined]
+            )
+        elif kind is ast.BinOp:
+            op = type(node.op)  # type: ignore[attr-defined]
+            if op is ast.Add or op is ast.Div:
+                left = self.text(node.left, depth + 1)  # type: ignore[attr-defined]
+                right = self.text(node.right, depth + 1)  # type: ignore[attr-defined]
+                out = left + right if op is ast.Add else join([left, right])
+        elif kind is ast.Subscript:
+            out = self.environ(node)  # type: ignore[arg-type]
+        elif kind is ast.Call:
+            out = self.call(node, depth)  # type: ignore[arg-type]
+        if len(out) > MAX_LEN:
+            raise _Budget
+        return out
+
+    def environ(self, node: ast.Subscript) -> str:
+        key = node.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return UNKNOWN
+        if self.resolve(node.value) not in ENVIRON:
+            return UNKNOWN
+        self.rooted = True
+        return env_part(key.value)
+
+    def call(self, node: ast.Call, depth: int) -> str:
+        func, args = node.func, node.args
+        q = self.resolve(func) or ""
+        if q in JOINS or q in PATH_TYPES:
+            return join([self.text(a, depth + 1) for a in args]) if args else "."
+        if q in SAME and args:
+            text = self.text(args[0], depth + 1)
+            self.rooted = self.rooted or text.startswith("~")
+            return text
+        if q in PLACES:
+            self.rooted = True
+            return PLACES[q]
+        if q in ENV_CALLS and args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+            self.rooted = True
+            return env_part(args[0].value)
+        if isinstance(func, ast.Attribute) and q.startswith(("*.", "str.")):
+            if func.attr == "joinpath":
+                return join([self.text(a, depth + 1) for a in (func.value, *args)])
+            if func.attr in SAME_METHODS:
+                return self.text(func.value, depth + 1)
+        return UNKNOWN
+
+
+def _leftmost(node: ast.BinOp) -> ast.expr:
+    cur: ast.expr = node
+    while type(cur) is ast.BinOp and type(cur.op) is ast.Div:
+        cur = cur.left
+    return cur
+
+
+def path_root(
+    node: ast.expr, resolve: Callable[[ast.AST], str | None], is_path: Callable[[str], bool]
+) -> bool:
+    """Whether a path reading starts at ``node``: a join, a path type, ``expanduser``; ``/`` whose left
+    end is one of those, ``Path.home()`` or a name holding a path; ``+`` with a place (an environment
+    variable, the home directory, ``expanduser``) among its operands."""
+    kind = type(node)
+    if kind is ast.Call:
+        return (resolve(node.func) or "") in ROOTS  # type: ignore[attr-defined]
+    if kind is not ast.BinOp:
+        return False
+    op = type(node.op)  # type: ignore[attr-defined]
+    if op is ast.Div:
+        left = _leftmost(node)  # type: ignore[arg-type]
+        if type(left) is ast.Name:
+            return is_path(left.id)
+        if type(left) is ast.Call:
+            q = resolve(left.func) or ""
+            return q in ROOTS or q in PLACES or q.endswith((".joinpath", ".expanduser"))
+        return False
+    if op is not ast.Add:
+        return False
+    stack: list[ast.expr] = [node]
+    while stack:
+        cur = stack.pop()
+        if type(cur) is ast.BinOp and type(cur.op) is ast.Add:
+            stack += [cur.left, cur.right]
+        elif type(cur) is ast.Call:
+            if (resolve(cur.func) or "") in _ROOTED_ADD:
+                return True
+        elif type(cur) is ast.Subscript and resolve(cur.value) in ENVIRON:
+            return True
+    return False

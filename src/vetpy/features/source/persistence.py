@@ -1,0 +1,217 @@
+"""Paths built at run time (pathtext.py) through the same path/command patterns as string literals, and
+file writes into start-up (persistence) locations.
+
+A path built by a join, ``/`` or ``+`` is read into its text at the outermost expression and scanned like
+a built string (evidence at its line); only patterns no part of it showed alone count. A file written
+(``open(p, "w"|"a"|...)`` then ``.write``, ``Path.write_text``/``write_bytes``, ``shutil.copy``/``move``)
+whose destination is a start-up location (the Windows Startup folder, ``authorized_keys``, a shell's rc
+file, systemd units, LaunchAgents, cron, an autostart ``.desktop``) counts as ``code.startup_write`` and
+adds the token ``flow:persistence_write``; when what is written is payload-like (it downloads or runs
+code), or the file is ``authorized_keys``, the evidence ``flow:persistence_payload`` is noted, which
+:mod:`vetpy.policy` makes a hard finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import ChainMap
+
+from vetpy.features import strings as st
+from vetpy.features.source.facts import Hit
+from vetpy.features.source.fold import Folder, subtree
+from vetpy.features.source.folding import FoldChecks
+from vetpy.features.source.literals import scan_patterns_once
+from vetpy.features.source.pathtext import ROOTS, PathText, path_root
+
+PERSIST_TOKEN = "flow:persistence_write"
+PAYLOAD_TOKEN = "flow:persistence_payload"
+OPENS = frozenset({"open", "io.open", "builtins.open", "codecs.open", "*.open"})
+WRITES = frozenset({"*.write", "*.writelines"})
+PATH_WRITES = frozenset({"*.write_text", "*.write_bytes"})
+COPIES = frozenset(
+    {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "os.rename", "os.replace"}
+)
+#: Calls the path checks look at (walker.call_profile routes them to :meth:`PathChecks.fold_call`).
+PATH_CALLS = ROOTS | OPENS | WRITES | PATH_WRITES | COPIES
+PERSIST_RE = re.compile(
+    r"start menu[/\\]+programs[/\\]+startup|authorized_keys|"
+    r"(?:^|[/\\])\.(?:bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|profile)$|"
+    r"systemd[/\\]+(?:user|system)(?:[/\\]|$)|launchagents|launchdaemons|^/etc/cron|/var/spool/cron|"
+    r"^/etc/rc\.local|^/etc/init\.d|^/etc/profile|[/\\]autostart(?:[/\\]|$)",
+    re.IGNORECASE,
+)
+#: Written content that downloads or runs code (besides strings.DOWNLOAD_RUN_RE and SHELL_RE).
+PAYLOAD_RE = re.compile(
+    r"\b(?:exec|eval)\s*\(|\b(?:pickle|marshal)\.loads\b|\b__import__\s*\(|urlopen\(.{0,300}?\)\.read\(|"
+    r"(?i:\biex\b|invoke-expression|downloadstring|base64\s+(?:-d|--decode)\b[^\n]{0,200}?\|\s*(?:ba|z)?sh\b)"
+)
+_MODE_RE = re.compile(r"[rwaxbtU+]{1,4}")
+_WRITE_MODE = frozenset("wax+")
+MAX_CONTENT = 20_000
+
+
+def persistence_place(path: str) -> bool:
+    """Whether a (built) path names a start-up location or a file in one."""
+    return PERSIST_RE.search(path) is not None
+
+
+def payload_like(text: str) -> bool:
+    """Whether written text downloads or runs code: a download cradle, ``exec``/``eval`` or
+    ``pickle``/``marshal.loads`` in a program, PowerShell ``IEX``/``DownloadString``, a reverse shell."""
+    head = text[:MAX_CONTENT]
+    return any(p.search(head) for p in (PAYLOAD_RE, st.DOWNLOAD_RUN_RE, st.SHELL_RE))
+
+
+def _mode(node: ast.Call, at: int) -> str:
+    """The constant mode of an ``open`` call (its argument ``at`` or ``mode=``), else ""."""
+    arg = node.args[at] if len(node.args) > at else _keyword(node, "mode")
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _MODE_RE.fullmatch(arg.value):
+        return arg.value
+    return ""
+
+
+def _keyword(node: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in node.keywords if k.arg == name), None)
+
+
+class PathChecks(FoldChecks):
+    """Built paths read as text, and what the module writes into start-up locations."""
+
+    def path_name(self, name: str) -> str | None:
+        """The text a name holds: a path or text assigned in this function or at module level."""
+        texts = self.paths.texts
+        found = texts.get((self.func, name))
+        if found is None:
+            found = texts.get((None, name))
+        if found is None:
+            value = self.fold_constants.get(name)
+            found = value if isinstance(value, str) else None
+        return found
+
+    def is_path_name(self, name: str) -> bool:
+        return (self.func, name) in self.paths.texts or (None, name) in self.paths.texts
+
+    def path_text(self, node: ast.expr, top: bool) -> str | None:
+        """The text ``node`` builds; at the outermost path expression, scanned for path/command patterns
+        no part of it showed alone (with the expression's line as evidence)."""
+        reader = PathText(self.resolve, self.path_name)
+        text = reader.read(node)
+        done = self.paths.done
+        if text is None or id(node) in done or not path_root(node, self.resolve, self.is_path_name):
+            return text
+        for sub in subtree(node, 400):
+            done.add(id(sub))
+            if type(sub) is ast.BinOp:
+                self.folded.add(id(sub))  # its constants' run is part of this path: not folded again
+        scan_patterns_once(self.scan, text, getattr(node, "lineno", 0), self.lines, reader.leaves, top)
+        return text
+
+    def note_path_var(self, target: str, value: ast.expr, top: bool) -> None:
+        """``name = <text constant | built path | open for writing>``: what the name holds from now on."""
+        key = (self.func, target)
+        kind = type(value)
+        if kind is ast.Constant:
+            if self.func is not None and isinstance(value.value, str) and len(value.value) <= MAX_CONTENT:  # type: ignore[attr-defined]
+                self.paths.texts[key] = value.value  # type: ignore[attr-defined]
+                return
+        elif kind is ast.Call or kind is ast.BinOp:
+            if kind is ast.Call and (self.resolve(value.func) or "") in OPENS:  # type: ignore[attr-defined]
+                opened = self.opened(value, top)  # type: ignore[arg-type]
+                if opened is not None:
+                    self.paths.opened[key] = opened
+            elif path_root(value, self.resolve, self.is_path_name):
+                text = self.path_text(value, top)
+                if text is not None:
+                    self.paths.texts[key] = text
+                    return
+        self.paths.texts.pop(key, None)
+
+    def visit_with(self, node: ast.With | ast.AsyncWith, top: bool) -> None:
+        """``with open(<start-up location>, "a") as fh``: ``fh`` is written there."""
+        for item in node.items:
+            call = item.context_expr
+            if type(call) is ast.Call and (self.resolve(call.func) or "") in OPENS:
+                opened = self.opened(call, top)
+                if opened is not None and type(item.optional_vars) is ast.Name:
+                    self.paths.opened[(self.func, item.optional_vars.id)] = opened
+
+    def visit_binop(self, node: ast.BinOp, top: bool) -> None:
+        op = type(node.op)
+        if op is ast.Div or op is ast.Add:
+            if id(node) in self.paths.done:
+                return
+            fresh = op is ast.Div or id(node) not in self.folded
+            if fresh and path_root(node, self.resolve, self.is_path_name):
+                self.path_text(node, top)
+                return
+        super().visit_binop(node, top)
+
+    def fold_call(self, node: ast.Call, q: str, top: bool) -> None:
+        if q in PATH_CALLS and id(node) not in self.paths.done:
+            if q in OPENS:
+                self.opened(node, top)
+            elif q in WRITES or q in PATH_WRITES:
+                self.visit_write(node, q, top)
+            elif q in COPIES:
+                dest = node.args[1] if len(node.args) > 1 else _keyword(node, "dst")
+                if dest is not None:
+                    self.persistent(dest, node, top)
+            else:
+                self.path_text(node, top)
+        super().fold_call(node, q, top)
+
+    def opened(self, node: ast.Call, top: bool) -> tuple[str, int] | None:
+        """A file opened for writing in a start-up location: its path and line (noted), else None."""
+        self.paths.done.add(id(node))
+        method = isinstance(node.func, ast.Attribute) and self.resolve(node.func) == "*.open"
+        if not _WRITE_MODE.intersection(_mode(node, 0 if method else 1)):
+            return None
+        if isinstance(node.func, ast.Attribute) and method:
+            dest: ast.expr | None = node.func.value
+        else:
+            dest = node.args[0] if node.args else _keyword(node, "file")
+        return None if dest is None else self.persistent(dest, node, top)
+
+    def visit_write(self, node: ast.Call, q: str, top: bool) -> None:
+        """``fh.write(x)`` to a file opened in a start-up location, ``open(..).write(x)``, or
+        ``path.write_text(x)``: what is written, checked for a payload."""
+        receiver = node.func.value  # type: ignore[attr-defined]
+        where: tuple[str, int] | None = None
+        if q in PATH_WRITES:
+            where = self.persistent(receiver, node, top)
+        elif type(receiver) is ast.Name:
+            opened = self.paths.opened
+            where = opened.get((self.func, receiver.id)) or opened.get((None, receiver.id))
+        elif type(receiver) is ast.Call and (self.resolve(receiver.func) or "") in OPENS:
+            where = self.opened(receiver, top)
+        if where is None or not node.args:
+            return
+        content = self.content(node.args[0])
+        if content is not None and payload_like(content):
+            message = f"writes code that downloads or runs code into a start-up location ({where[0][:60]!r})"
+            self.scan.add(Hit(PAYLOAD_TOKEN, node.lineno, message, self.lines.get(node.lineno)))
+
+    def content(self, node: ast.expr) -> str | None:
+        """What a write writes, as far as it is text the module holds (decoded when it folds)."""
+        local: dict[str, str | bytes] = {
+            name: text for (func, name), text in self.paths.texts.items() if func == self.func
+        }
+        folded = Folder(ChainMap(local, self.fold_constants), self.resolve).fold(node)
+        return folded if folded is not None else PathText(self.resolve, self.path_name).read(node)
+
+    def persistent(self, dest: ast.expr, node: ast.Call, top: bool) -> tuple[str, int] | None:
+        """A write to ``dest``: when it is a start-up location, ``code.startup_write`` and the token, with
+        evidence (and the payload evidence for ``authorized_keys``); its path and line, else None."""
+        text = self.path_text(dest, top)
+        if text is None or not persistence_place(text):
+            return None
+        line = node.lineno
+        snippet = self.lines.get(line)
+        message = f"writes into a start-up location: {text[:80]!r}"
+        self.scan.add(Hit("code.startup_write", line, message, snippet), top)
+        self.scan.add(Hit(PERSIST_TOKEN, line, message, snippet))
+        self.scan.token(PERSIST_TOKEN)
+        if "authorized_keys" in text.lower():
+            self.scan.add(Hit(PAYLOAD_TOKEN, line, f"writes into authorized_keys ({text[:60]!r})", snippet))
+        return text, line
