@@ -110,22 +110,37 @@ class PathChecks(FoldChecks):
     def note_path_var(self, target: str, value: ast.expr, top: bool) -> None:
         """``name = <text constant | built path | open for writing>``: what the name holds from now on."""
         key = (self.func, target)
+        paths = self.paths
+        if paths.opened:
+            paths.opened.pop(key, None)
         kind = type(value)
         if kind is ast.Constant:
-            if self.func is not None and isinstance(value.value, str) and len(value.value) <= MAX_CONTENT:  # type: ignore[attr-defined]
-                self.paths.texts[key] = value.value  # type: ignore[attr-defined]
+            text = value.value  # type: ignore[attr-defined]
+            if self.func is not None and type(text) is str and len(text) <= MAX_CONTENT:
+                paths.texts[key] = text
                 return
-        elif kind is ast.Call or kind is ast.BinOp:
-            if kind is ast.Call and (self.resolve(value.func) or "") in OPENS:  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            q = self.resolve(value.func) or ""  # type: ignore[attr-defined]
+            if q in OPENS:
                 opened = self.opened(value, top)  # type: ignore[arg-type]
                 if opened is not None:
-                    self.paths.opened[key] = opened
-            elif path_root(value, self.resolve, self.is_path_name):
-                text = self.path_text(value, top)
-                if text is not None:
-                    self.paths.texts[key] = text
-                    return
-        self.paths.texts.pop(key, None)
+                    paths.opened[key] = opened
+            elif q in ROOTS and self.keep_path(key, value, top):
+                return
+        elif (
+            kind is ast.BinOp
+            and path_root(value, self.resolve, self.is_path_name)
+            and self.keep_path(key, value, top)
+        ):
+            return
+        paths.texts.pop(key, None)
+
+    def keep_path(self, key: tuple[str | None, str], value: ast.expr, top: bool) -> bool:
+        """Read (and scan) a built path assigned to ``key``'s name and keep its text there."""
+        text = self.path_text(value, top)
+        if text is not None:
+            self.paths.texts[key] = text
+        return text is not None
 
     def visit_with(self, node: ast.With | ast.AsyncWith, top: bool) -> None:
         """``with open(<start-up location>, "a") as fh``: ``fh`` is written there."""
