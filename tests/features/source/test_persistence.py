@@ -26,7 +26,10 @@ def persisted(f: PackageFeatures) -> list[int | None]:
 
 
 def payload(f: PackageFeatures) -> list[int | None]:
-    return [e.line for e in f.evidence_for(PAYLOAD_TOKEN)]
+    """The lines of the payload writes (checked against the token the lab reads)."""
+    lines = [e.line for e in f.evidence_for(PAYLOAD_TOKEN)]
+    assert bool(lines) is (PAYLOAD_TOKEN in f.code_text.split())
+    return lines
 
 
 STARTUP_PYW = (

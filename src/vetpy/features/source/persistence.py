@@ -7,7 +7,7 @@ a built string (evidence at its line); only patterns no part of it showed alone 
 whose destination is a start-up location (the Windows Startup folder, ``authorized_keys``, a shell's rc
 file, systemd units, LaunchAgents, cron, an autostart ``.desktop``) counts as ``code.startup_write`` and
 adds the token ``flow:persistence_write``; when what is written is payload-like (it downloads or runs
-code), or the file is ``authorized_keys``, the evidence ``flow:persistence_payload`` is noted, which
+code), or the file is ``authorized_keys``, the token ``flow:persistence_payload`` with its evidence, which
 :mod:`vetpy.policy` makes a hard finding.
 """
 
@@ -205,7 +205,12 @@ class PathChecks(FoldChecks):
         content = self.content(node.args[0])
         if content is not None and payload_like(content):
             message = f"writes code that downloads or runs code into a start-up location ({where[0][:60]!r})"
-            self.scan.add(Hit(PAYLOAD_TOKEN, node.lineno, message, self.lines.get(node.lineno)))
+            self.payload(node.lineno, message)
+
+    def payload(self, line: int, message: str) -> None:
+        """The payload evidence and token (a hard finding: policy.FEATURE_FINDINGS)."""
+        self.scan.add(Hit(PAYLOAD_TOKEN, line, message, self.lines.get(line)))
+        self.scan.token(PAYLOAD_TOKEN)
 
     def content(self, node: ast.expr) -> str | None:
         """What a write writes, as far as it is text the module holds (decoded when it folds)."""
@@ -228,5 +233,5 @@ class PathChecks(FoldChecks):
         self.scan.add(Hit(PERSIST_TOKEN, line, message, snippet))
         self.scan.token(PERSIST_TOKEN)
         if "authorized_keys" in text.lower():
-            self.scan.add(Hit(PAYLOAD_TOKEN, line, f"writes into authorized_keys ({text[:60]!r})", snippet))
+            self.payload(line, f"writes into authorized_keys ({text[:60]!r})")
         return text, line
