@@ -121,3 +121,15 @@ def test_a_pattern_one_part_shows_counts_once() -> None:
         "import os\n\ndef key():\n    return os.path.join(os.path.expanduser('~'), '.ssh', 'id_rsa')\n"
     )
     assert len(hits(f, "code.credential_read")) == 1
+
+
+def test_strings_built_inside_a_path_are_still_folded_once() -> None:
+    """A run of constants inside a join is the string folder's: its URL is found, its pattern counted once."""
+    f = features(
+        "import os\n\ndef f(d):\n"
+        "    return os.path.join(d, 'ht' + 'tp://203.0.113.9/x', '/etc/' + 'shadow')\n"
+    )
+    assert "str:url_raw_ip" in f.code_text.split()
+    assert hits(f, "code.credential_read") == [4]
+    f = features("import os\n\ndef f():\n    return os.path.expanduser('~') + '/.ss' + 'h/known_hosts'\n")
+    assert hits(f, "code.credential_read") == [4]

@@ -66,6 +66,7 @@ class PathText:
         self.steps = 0
         self.leaves: list[str] = []
         self.rooted = False
+        self.places = 0  # placeholders read so far
 
     def read(self, node: ast.AST) -> str | None:
         """The text, or None when no part of it is known text (or it is too big to read)."""
@@ -99,14 +100,19 @@ class PathText:
         elif kind is ast.BinOp:
             op = type(node.op)  # type: ignore[attr-defined]
             if op is ast.Add or op is ast.Div:
+                places = self.places
                 left = self.text(node.left, depth + 1)  # type: ignore[attr-defined]
                 right = self.text(node.right, depth + 1)  # type: ignore[attr-defined]
                 out = left + right if op is ast.Add else join([left, right])
+                if op is ast.Add and self.places == places:
+                    self.leaves.append(out)  # text of constants alone: the string folder scans it
         elif kind is ast.Subscript:
             out = self.environ(node)  # type: ignore[arg-type]
         elif kind is ast.Call:
             out = self.call(node, depth)  # type: ignore[arg-type]
-        if len(out) > MAX_LEN:
+        if out is UNKNOWN:
+            self.places += 1
+        elif len(out) > MAX_LEN:
             raise _Budget
         return out
 
@@ -117,6 +123,7 @@ class PathText:
         if self.resolve(node.value) not in ENVIRON:
             return UNKNOWN
         self.rooted = True
+        self.places += 1
         return env_part(key.value)
 
     def call(self, node: ast.Call, depth: int) -> str:
@@ -126,13 +133,17 @@ class PathText:
             return join([self.text(a, depth + 1) for a in args]) if args else "."
         if q in SAME and args:
             text = self.text(args[0], depth + 1)
-            self.rooted = self.rooted or text.startswith("~")
+            if q == "os.path.expanduser" and text.startswith("~"):
+                self.rooted = True
+                self.places += 1  # the home directory: not the constant's text any more
             return text
         if q in PLACES:
             self.rooted = True
+            self.places += 1
             return PLACES[q]
         if q in ENV_CALLS and args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
             self.rooted = True
+            self.places += 1
             return env_part(args[0].value)
         if isinstance(func, ast.Attribute) and q.startswith(("*.", "str.")):
             if func.attr == "joinpath":
