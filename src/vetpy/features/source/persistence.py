@@ -17,6 +17,7 @@ import ast
 import re
 from collections import ChainMap
 
+from vetpy.features import calls
 from vetpy.features import strings as st
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.fold import Folder, subtree
@@ -32,8 +33,9 @@ PATH_WRITES = frozenset({"*.write_text", "*.write_bytes"})
 COPIES = frozenset(
     {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "os.rename", "os.replace"}
 )
+DOWNLOADS = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
 #: Calls the path checks look at (walker.call_profile routes them to :meth:`PathChecks.fold_call`).
-PATH_CALLS = ROOTS | OPENS | WRITES | PATH_WRITES | COPIES
+PATH_CALLS = ROOTS | OPENS | WRITES | PATH_WRITES | COPIES | DOWNLOADS
 PERSIST_RE = re.compile(
     r"start menu[/\\]+programs[/\\]+startup|authorized_keys|"
     r"(?:^|[/\\])\.(?:bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|profile)$|"
@@ -46,6 +48,8 @@ PAYLOAD_RE = re.compile(
     r"\b(?:exec|eval)\s*\(|\b(?:pickle|marshal)\.loads\b|\b__import__\s*\(|urlopen\(.{0,300}?\)\.read\(|"
     r"(?i:\biex\b|invoke-expression|downloadstring|base64\s+(?:-d|--decode)\b[^\n]{0,200}?\|\s*(?:ba|z)?sh\b)"
 )
+_BODY_ATTRS = frozenset({"content", "text", "data", "body", "raw"})  # of a response
+_BODY_METHODS = frozenset({"read", "decode", "encode", "iter_content", "readall"})
 _MODE_RE = re.compile(r"[rwaxbtU+]{1,4}")
 _WRITE_MODE = frozenset("wax+")
 MAX_CONTENT = 20_000
@@ -117,13 +121,16 @@ class PathChecks(FoldChecks):
         if paths.opened:
             paths.opened.pop(key, None)
         kind = type(value)
+        if paths.values and kind is not ast.Call and kind is not ast.Attribute:
+            paths.values.pop(key, None)
         if kind is ast.Constant:
             text = value.value  # type: ignore[attr-defined]
             if self.func is not None and type(text) is str and len(text) <= MAX_CONTENT:
                 paths.texts[key] = text
                 return
-        elif kind is ast.Call:
-            q = self.resolve(value.func) or ""  # type: ignore[attr-defined]
+        elif kind is ast.Call or kind is ast.Attribute:
+            paths.values[key] = value  # read back only for a write into a start-up location
+            q = "" if kind is ast.Attribute else self.resolve(value.func) or ""  # type: ignore[attr-defined]
             if q in OPENS:
                 opened = self.opened(value, top)  # type: ignore[arg-type]
                 if opened is not None:
@@ -168,10 +175,15 @@ class PathChecks(FoldChecks):
                 self.opened(node, top)
             elif q in WRITES or q in PATH_WRITES:
                 self.visit_write(node, q, top)
-            elif q in COPIES:
-                dest = node.args[1] if len(node.args) > 1 else _keyword(node, "dst")
-                if dest is not None:
-                    self.persistent(dest, node, top)
+            elif q in COPIES or q in DOWNLOADS:
+                dest = (
+                    node.args[1]
+                    if len(node.args) > 1
+                    else _keyword(node, "filename" if q in DOWNLOADS else "dst")
+                )
+                where = None if dest is None else self.persistent(dest, node, top)
+                if where is not None and q in DOWNLOADS:
+                    self.payload(node.lineno, f"downloads into a start-up location ({where[0][:60]!r})")
             else:
                 self.path_text(node, top)
         super().fold_call(node, q, top)
@@ -206,6 +218,36 @@ class PathChecks(FoldChecks):
         if content is not None and payload_like(content):
             message = f"writes code that downloads or runs code into a start-up location ({where[0][:60]!r})"
             self.payload(node.lineno, message)
+        elif self.downloaded(node.args[0], 0):
+            self.payload(
+                node.lineno, f"writes what it downloaded into a start-up location ({where[0][:60]!r})"
+            )
+
+    def downloaded(self, node: ast.expr, depth: int) -> bool:
+        """Whether ``node`` is a response body as it came (``urlopen(u).read()``, ``requests.get(u).content``,
+        a name assigned one in this function), not a text built from one (a version in a PATH line)."""
+        while depth < 8:
+            depth += 1
+            kind = type(node)
+            if kind is ast.Name:
+                values = self.paths.values
+                found = values.get((self.func, node.id)) or values.get((None, node.id))  # type: ignore[attr-defined]
+                if found is None:
+                    return False
+                node = found
+            elif kind is ast.Attribute and node.attr in _BODY_ATTRS:  # type: ignore[attr-defined]
+                node = node.value  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                q = self.resolve(func) or ""
+                if "code.http" in calls.features_for(q):
+                    return True
+                if not (isinstance(func, ast.Attribute) and func.attr in _BODY_METHODS):
+                    return False
+                node = func.value
+            else:
+                return False
+        return False
 
     def payload(self, line: int, message: str) -> None:
         """The payload evidence and token (a hard finding: policy.FEATURE_FINDINGS)."""

@@ -114,6 +114,7 @@ class PathState:
     texts: dict[tuple[str | None, str], str] = field(default_factory=dict)  # (function, name) -> path/text
     opened: dict[tuple[str | None, str], tuple[str, int]] = field(default_factory=dict)  # file written
     done: set[int] = field(default_factory=set)  # nodes inside a path already read
+    values: dict[tuple[str | None, str], ast.expr] = field(default_factory=dict)  # name -> call/attribute
 
 
 class WalkState:
