@@ -99,13 +99,11 @@ class PathText:
             )
         elif kind is ast.BinOp:
             op = type(node.op)  # type: ignore[attr-defined]
-            if op is ast.Add or op is ast.Div:
-                places = self.places
+            if op is ast.Add:
+                out = self.concatenation(node, depth)  # type: ignore[arg-type]
+            elif op is ast.Div:
                 left = self.text(node.left, depth + 1)  # type: ignore[attr-defined]
-                right = self.text(node.right, depth + 1)  # type: ignore[attr-defined]
-                out = left + right if op is ast.Add else join([left, right])
-                if op is ast.Add and self.places == places:
-                    self.leaves.append(out)  # text of constants alone: the string folder scans it
+                out = join([left, self.text(node.right, depth + 1)])  # type: ignore[attr-defined]
         elif kind is ast.Subscript:
             out = self.environ(node)  # type: ignore[arg-type]
         elif kind is ast.Call:
@@ -115,6 +113,33 @@ class PathText:
         elif len(out) > MAX_LEN:
             raise _Budget
         return out
+
+    def concatenation(self, node: ast.BinOp, depth: int) -> str:
+        """``a + b + c``: each run of operands read without a placeholder is a leaf too (the string folder
+        reads that run as one string: what it shows is counted there)."""
+        operands: list[ast.expr] = []
+        stack: list[ast.expr] = [node]
+        while stack:
+            cur = stack.pop()
+            if type(cur) is ast.BinOp and type(cur.op) is ast.Add:
+                stack += [cur.right, cur.left]
+            else:
+                operands.append(cur)
+        parts: list[str] = []
+        run: list[str] = []
+        for operand in operands:
+            places = self.places
+            text = self.text(operand, depth + 1)
+            parts.append(text)
+            if self.places == places:
+                run.append(text)
+                continue
+            if len(run) > 1:
+                self.leaves.append("".join(run))
+            run = []
+        if len(run) > 1:
+            self.leaves.append("".join(run))
+        return "".join(parts)
 
     def environ(self, node: ast.Subscript) -> str:
         key = node.slice

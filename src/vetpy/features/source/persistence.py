@@ -105,12 +105,6 @@ class PathChecks(FoldChecks):
         if text is None or id(node) in done or not path_root(node, self.resolve, self.is_path_name):
             return text
         done.update(id(sub) for sub in subtree(node, 400))
-        stack = [node]  # ``place + "..." + "..."``: the constants' run is part of this path, not folded again
-        while stack:
-            cur = stack.pop()
-            if type(cur) is ast.BinOp and type(cur.op) is ast.Add:
-                self.folded.add(id(cur))
-                stack += [cur.left, cur.right]
         scan_patterns_once(self.scan, text, getattr(node, "lineno", 0), self.lines, reader.leaves, top)
         return text
 
@@ -163,11 +157,13 @@ class PathChecks(FoldChecks):
 
     def visit_binop(self, node: ast.BinOp, top: bool) -> None:
         op = type(node.op)
-        if (op is ast.Div or op is ast.Add) and id(node) not in self.paths.done:
-            fresh = op is ast.Div or id(node) not in self.folded
-            if fresh and path_root(node, self.resolve, self.is_path_name):
-                self.path_text(node, top)
-        super().visit_binop(node, top)  # the string folder skips an Add chain read as a path
+        if (
+            (op is ast.Div or op is ast.Add)
+            and id(node) not in self.paths.done
+            and path_root(node, self.resolve, self.is_path_name)
+        ):
+            self.path_text(node, top)
+        super().visit_binop(node, top)  # the string folder reads its runs of constants as before
 
     def fold_call(self, node: ast.Call, q: str, top: bool) -> None:
         if q in PATH_CALLS and id(node) not in self.paths.done:
