@@ -291,6 +291,7 @@ def test_add_strong_counts_like_add_and_makes_hits_only_while_examples_are_kept(
 OTHER_CALLS = ("*.get", "*.read", "print", "len", "chr", "map", "exec", "getattr", "mypkg.helper", "x" * 70)
 OTHER_CALLS += ("*.join", "*.decode", "bytes.fromhex", "*.fromhex", "threading.Thread", "atexit.register")
 OTHER_CALLS += ("*.submit", "Timer", "base64.b64decode", "codecs.decode")
+OTHER_CALLS += ("os.path.join", "open", "*.write", "*.joinpath", "shutil.copy")
 
 
 @pytest.mark.parametrize(
@@ -299,6 +300,7 @@ OTHER_CALLS += ("*.submit", "Timer", "base64.b64decode", "codecs.decode")
 )
 def test_call_profile_is_what_the_name_decides(q: str) -> None:
     from vetpy.features.source.fold import ROOT_CALLS
+    from vetpy.features.source.persistence import PATH_CALLS
     from vetpy.features.source.walker import NOTABLE_BUILTINS, call_profile
 
     feats = calls.features_for(q)
@@ -313,7 +315,7 @@ def test_call_profile_is_what_the_name_decides(q: str) -> None:
         "importlib.__import__",
         "chr",
     } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES}
-    root = q in ROOT_CALLS or q.endswith(".fromhex")
+    root = q in ROOT_CALLS or q.endswith(".fromhex") or q in PATH_CALLS
     callbacks = q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS
     assert call_profile(q) == (token, feats, sink, destination, special, root, callbacks)
     assert "" not in calls.CALLBACK_TAKERS  # an unresolved call takes none
