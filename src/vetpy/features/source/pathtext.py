@@ -42,6 +42,27 @@ ROOTS = JOINS | PATH_TYPES | {"os.path.expanduser", "os.path.expandvars", "*.joi
 _ROOTED_ADD = ENV_CALLS | set(PLACES) | {"os.path.expanduser"}
 
 
+def _last_parts(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(q.rsplit(".", 1)[-1] for q in names)
+
+
+#: The attribute a call of each kind ends with: a call ``x.attr(...)`` is resolved (a walk of its chain)
+#: only when ``attr`` is one of them.
+ROOT_ATTRS = _last_parts(ROOTS)
+_DIV_ATTRS = ROOT_ATTRS | _last_parts(frozenset(PLACES))
+_ADD_ATTRS = _last_parts(_ROOTED_ADD)
+_ENVIRON_ATTRS = frozenset({"environ", "environb"})
+
+
+def call_named(node: ast.Call, attrs: frozenset[str], resolve: Callable[[ast.AST], str | None]) -> str:
+    """The resolved name of a call (``""`` if none), resolved only when the called attribute (or any bare
+    name: an import may rename it) could be one of ``attrs``."""
+    func = node.func
+    if type(func) is ast.Attribute and func.attr not in attrs:
+        return ""
+    return resolve(func) or ""
+
+
 class _Budget(Exception):
     """The expression is too deep, too big or too much work to read."""
 
@@ -193,7 +214,7 @@ def path_root(
     variable, the home directory, ``expanduser``) among its operands."""
     kind = type(node)
     if kind is ast.Call:
-        return (resolve(node.func) or "") in ROOTS  # type: ignore[attr-defined]
+        return call_named(node, ROOT_ATTRS, resolve) in ROOTS  # type: ignore[arg-type]
     if kind is not ast.BinOp:
         return False
     op = type(node.op)  # type: ignore[attr-defined]
@@ -202,7 +223,7 @@ def path_root(
         if type(left) is ast.Name:
             return is_path(left.id)
         if type(left) is ast.Call:
-            q = resolve(left.func) or ""
+            q = call_named(left, _DIV_ATTRS, resolve)
             return q in ROOTS or q in PLACES or q.endswith((".joinpath", ".expanduser"))
         return False
     if op is not ast.Add:
@@ -213,8 +234,10 @@ def path_root(
         if type(cur) is ast.BinOp and type(cur.op) is ast.Add:
             stack += [cur.left, cur.right]
         elif type(cur) is ast.Call:
-            if (resolve(cur.func) or "") in _ROOTED_ADD:
+            if call_named(cur, _ADD_ATTRS, resolve) in _ROOTED_ADD:
                 return True
-        elif type(cur) is ast.Subscript and resolve(cur.value) in ENVIRON:
-            return True
+        elif type(cur) is ast.Subscript:
+            value = cur.value
+            if type(value) is ast.Attribute and value.attr in _ENVIRON_ATTRS and resolve(value) in ENVIRON:
+                return True
     return False

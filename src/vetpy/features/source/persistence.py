@@ -23,7 +23,7 @@ from vetpy.features.source.facts import Hit
 from vetpy.features.source.fold import Folder, subtree
 from vetpy.features.source.folding import FoldChecks
 from vetpy.features.source.literals import scan_patterns_once
-from vetpy.features.source.pathtext import ROOTS, PathText, path_root
+from vetpy.features.source.pathtext import ROOT_ATTRS, ROOTS, PathText, call_named, path_root
 
 PERSIST_TOKEN = "flow:persistence_write"
 PAYLOAD_TOKEN = "flow:persistence_payload"
@@ -48,6 +48,8 @@ PAYLOAD_RE = re.compile(
     r"\b(?:exec|eval)\s*\(|\b(?:pickle|marshal)\.loads\b|\b__import__\s*\(|urlopen\(.{0,300}?\)\.read\(|"
     r"(?i:\biex\b|invoke-expression|downloadstring|base64\s+(?:-d|--decode)\b[^\n]{0,200}?\|\s*(?:ba|z)?sh\b)"
 )
+_OPEN_ATTRS = frozenset({"open"})
+_ASSIGNED_ATTRS = ROOT_ATTRS | _OPEN_ATTRS  # ``name = <call>``: the calls read there (a path, a file opened)
 _BODY_ATTRS = frozenset({"content", "text", "data", "body", "raw"})  # of a response
 _BODY_METHODS = frozenset({"read", "decode", "encode", "iter_content", "readall"})
 _MODE_RE = re.compile(r"[rwaxbtU+]{1,4}")
@@ -124,7 +126,7 @@ class PathChecks(FoldChecks):
                 return
         elif kind is ast.Call or kind is ast.Attribute:
             paths.values[key] = value  # read back only for a write into a start-up location
-            q = "" if kind is ast.Attribute else self.resolve(value.func) or ""  # type: ignore[attr-defined]
+            q = "" if kind is ast.Attribute else call_named(value, _ASSIGNED_ATTRS, self.resolve)  # type: ignore[arg-type]
             if q in OPENS:
                 opened = self.opened(value, top)  # type: ignore[arg-type]
                 if opened is not None:
@@ -150,7 +152,7 @@ class PathChecks(FoldChecks):
         """``with open(<start-up location>, "a") as fh``: ``fh`` is written there."""
         for item in node.items:
             call = item.context_expr
-            if type(call) is ast.Call and (self.resolve(call.func) or "") in OPENS:
+            if type(call) is ast.Call and call_named(call, _OPEN_ATTRS, self.resolve) in OPENS:
                 opened = self.opened(call, top)
                 if opened is not None and type(item.optional_vars) is ast.Name:
                     self.paths.opened[(self.func, item.optional_vars.id)] = opened
