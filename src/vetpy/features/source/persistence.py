@@ -52,6 +52,12 @@ _OPEN_ATTRS = frozenset({"open"})
 _ASSIGNED_ATTRS = ROOT_ATTRS | _OPEN_ATTRS  # ``name = <call>``: the calls read there (a path, a file opened)
 _BODY_ATTRS = frozenset({"content", "text", "data", "body", "raw"})  # of a response
 _BODY_METHODS = frozenset({"read", "decode", "encode", "iter_content", "readall"})
+#: Calls whose result may be a response or its body (``name = <call>`` is kept for :meth:`downloaded`).
+_FETCH_NAMES = (
+    _BODY_METHODS
+    | {q.rsplit(".", 1)[-1] for q, feats in calls.EXACT.items() if "code.http" in feats}
+    | {"get", "post", "put", "request", "urlopen", "Session", "Request", "Client", "AsyncClient", "stream"}
+)
 _MODE_RE = re.compile(r"[rwaxbtU+]{1,4}")
 _WRITE_MODE = frozenset("wax+")
 MAX_CONTENT = 20_000
@@ -111,35 +117,44 @@ class PathChecks(FoldChecks):
         return text
 
     def note_path_var(self, target: str, value: ast.expr, top: bool) -> None:
-        """``name = <text constant | built path | open for writing>``: what the name holds from now on."""
-        key = (self.func, target)
+        """``name = <text constant | built path | open for writing | response body>``: what the name holds
+        from now on (a name bound to anything else forgets it)."""
         paths = self.paths
+        key = (self.func, target)
         if paths.opened:
             paths.opened.pop(key, None)
         kind = type(value)
-        if paths.values and kind is not ast.Call and kind is not ast.Attribute:
-            paths.values.pop(key, None)
+        fetched = False
         if kind is ast.Constant:
             text = value.value  # type: ignore[attr-defined]
             if self.func is not None and type(text) is str and len(text) <= MAX_CONTENT:
                 paths.texts[key] = text
                 return
-        elif kind is ast.Call or kind is ast.Attribute:
-            paths.values[key] = value  # read back only for a write into a start-up location
-            q = "" if kind is ast.Attribute else call_named(value, _ASSIGNED_ATTRS, self.resolve)  # type: ignore[arg-type]
+        elif kind is ast.Call:
+            func = value.func  # type: ignore[attr-defined]
+            last = func.attr if type(func) is ast.Attribute else getattr(func, "id", "")
+            fetched = last in _FETCH_NAMES
+            q = call_named(value, _ASSIGNED_ATTRS, self.resolve)  # type: ignore[arg-type]
             if q in OPENS:
                 opened = self.opened(value, top)  # type: ignore[arg-type]
                 if opened is not None:
                     paths.opened[key] = opened
             elif q in ROOTS and self.keep_path(key, value, top):
                 return
+        elif kind is ast.Attribute:
+            fetched = value.attr in _BODY_ATTRS  # type: ignore[attr-defined]
         elif (
             kind is ast.BinOp
             and path_root(value, self.resolve, self.is_path_name)
             and self.keep_path(key, value, top)
         ):
             return
-        paths.texts.pop(key, None)
+        if fetched:
+            paths.values[key] = value  # read back only for a write into a start-up location
+        elif paths.values:
+            paths.values.pop(key, None)
+        if paths.texts:
+            paths.texts.pop(key, None)
 
     def keep_path(self, key: tuple[str | None, str], value: ast.expr, top: bool) -> bool:
         """Read (and scan) a built path assigned to ``key``'s name and keep its text there."""
@@ -160,7 +175,7 @@ class PathChecks(FoldChecks):
     def visit_binop(self, node: ast.BinOp, top: bool) -> None:
         op = type(node.op)
         if (
-            (op is ast.Div or op is ast.Add)
+            (op is ast.Div or (op is ast.Add and id(node) not in self.folded))  # inner + of a chain: read
             and id(node) not in self.paths.done
             and path_root(node, self.resolve, self.is_path_name)
         ):
