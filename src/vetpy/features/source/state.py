@@ -113,6 +113,8 @@ class WatchState:
 
     #: DNS look-ups: (outermost function, the call, what it is, the name or command it resolves)
     dns: list[tuple[str | None, ast.Call, str, ast.expr]] = field(default_factory=list)
+    #: host data sent to a destination held in a name: (function, the call, its name, what, destination)
+    sends: list[tuple[str | None, ast.Call, str, str, ast.expr]] = field(default_factory=list)
     clip_reads: list[tuple[int, str]] = field(default_factory=list)  # line, what reads the clipboard
     clip_writes: list[tuple[int, str]] = field(default_factory=list)  # line, what writes it
 
