@@ -89,10 +89,10 @@ PACKAGING_ARTEFACTS: tuple[str, ...] = (
     "paper.license_mismatch",
 )
 ARTEFACT_TOKEN_PREFIXES = ("meta:", "file:")
-#: The code-token bag's tokens added in the 2026-12 detection round (strings as code, decoded constants,
-#: fixed vs caller-supplied destinations and secrets sent to them, archive forensics, clones): the
-#: ``default-no-new-tokens`` ablation leaves them out, for the selection check.
-NEW_TOKEN_PREFIXES = ("script:", "decoded:", "dest:", "flow:secret_to_", "forensic:", "clone:")
+#: The code-token bag's tokens added in the 2026-12 detection round (strings as code, Python in strings,
+#: decoded constants, fixed vs caller-supplied destinations and secrets sent to them, archive forensics,
+#: clones): the ``default-no-new-tokens`` ablation leaves them out, for the selection check.
+NEW_TOKEN_PREFIXES = ("script:", "decoded:", "dest:", "flow:secret_to_", "forensic:", "clone:", "embedded:")
 
 
 def default_features(
