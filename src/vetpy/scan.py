@@ -24,7 +24,7 @@ from vetpy.features.registry import BY_ID
 from vetpy.gcpause import paused_gc
 from vetpy.model.interface import Scorer
 from vetpy.model.rules import RuleScorer
-from vetpy.policy import custody_findings, hard_findings, policy_reasons
+from vetpy.policy import feature_findings, hard_findings, policy_reasons
 from vetpy.redact import redact
 from vetpy.result import Outcome, Reason, ScanResult, Verdict, one_line
 
@@ -181,7 +181,7 @@ class Scanner:
         try:
             features = extract_features(archive.analysed())
             score = float(self.scorer.score([features])[0])
-            findings = custody_findings(features) + hard_findings(archive)
+            findings = feature_findings(features) + hard_findings(archive)
             malicious = score >= self.threshold or bool(findings) or bool(archive.limit_hit)
             reasons = policy_reasons(findings) + self._reasons(archive, features, malicious=malicious)
         except Exception as exc:

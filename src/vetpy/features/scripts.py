@@ -2,10 +2,11 @@
 
 ``script_kinds`` names what a string literal would do if a shell, PowerShell, a Windows script host or a
 language model read it: PowerShell cradles and encoded commands, living-off-the-land launchers, defender
-and firewall tampering, persistence, prompt injection (these complement the shell, download-and-run and
-start-up patterns of ``strings.py``). ``decoded_tokens`` decodes a constant statically (base64, base32,
-hex, reversed text, then zlib/gzip/bz2/lzma), bounded in depth and size, and runs the decoded text through
-the same checks: an encoded URL, lexicon host, shell line or Python payload becomes a ``decoded:`` token.
+and firewall tampering, persistence, uploads of local files, prompt injection (these complement the shell,
+download-and-run and start-up patterns of ``strings.py``). ``decoded_tokens`` decodes a constant statically
+(base64, base32, hex, reversed text, then zlib/gzip/bz2/lzma), bounded in depth and size, and runs the
+decoded text through the same checks: an encoded URL, lexicon host, shell line or Python payload becomes
+a ``decoded:`` token.
 
 Both only add tokens to the code-token bag (no numeric column), so the bundled model is unchanged until
 it is retrained with them."""
@@ -63,6 +64,16 @@ SCRIPT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(
             r"authorized_keys|\.config/systemd/user/|systemctl\s+--user\s+enable|"
             r"\breg(?:\.exe)?\s+add\s+[\"']?hk\w+\\software\\microsoft\\windows\\currentversion\\run",
+            re.I,
+        ),
+    ),
+    (
+        "upload",  # a command that sends a local file away: curl's form/upload/data-from-file, wget's post
+        ("curl", "wget", "uploadfile", "-infile"),
+        re.compile(
+            r"\bcurl\b[^\n]{0,300}?(?:\s-F\s*[\"']?[\w.\[\]-]*=@|\s(?:-T|--upload-file)\s|"
+            r"\s(?:-d|--data(?:-binary)?)\s*[\"']?@)|\bwget\b[^\n]{0,300}?--post-file[=\s]|"
+            r"\.uploadfile\s*\(|\s-infile\s",
             re.I,
         ),
     ),
