@@ -83,6 +83,29 @@ def test_location_holdout_trains_on_one_location_and_tests_on_the_other(
     assert result["malware_by_location"] == {"install": 20, "import": 20, "call": 20}
     text = "\n".join(holdout.location_markdown("default", result))
     assert "| install/import -> call time | 20 |" in text and "| call time -> install/import | 40 |" in text
+    assert result["runs_itself_to_call_time"]["scan_path"]["benign_with_findings"] == 0
+
+
+def test_location_holdout_reports_the_scan_path_with_findings_from_the_features(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vetpy.features.source.custody import CUSTODY_TOKEN
+
+    data = corpus()
+    marked = [
+        replace(f, code_text=f.code_text + " " + CUSTODY_TOKEN) if y == 0 else f
+        for f, y in zip(data.features, data.y, strict=True)
+    ]
+    data = replace(data, features=marked)
+    monkeypatch.setattr(holdout, "fit_predict", fake_fit([]))
+    monkeypatch.setattr(holdout, "model_threshold", lambda m: 0.5)
+    first = holdout.location_holdout("default", data)["runs_itself_to_call_time"]
+    assert first["own_threshold_fp"] == 0  # the model flags no benign row
+    assert first["scan_path"]["fp"] == first["scan_path"]["benign_with_findings"] == first["n_benign"] > 0
+    text = "\n".join(
+        holdout.location_markdown("default", {"malware_by_location": {}, "runs_itself_to_call_time": first})
+    )
+    assert f"FP {first['n_benign']}" in text and "scan path" in text
 
 
 def test_benign_sets_counts_each_list_apart() -> None:

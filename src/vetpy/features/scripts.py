@@ -2,10 +2,11 @@
 
 ``script_kinds`` names what a string literal would do if a shell, PowerShell, a Windows script host or a
 language model read it: PowerShell cradles and encoded commands, living-off-the-land launchers, defender
-and firewall tampering, persistence, prompt injection (these complement the shell, download-and-run and
-start-up patterns of ``strings.py``). ``decoded_tokens`` decodes a constant statically (base64, base32,
-hex, reversed text, then zlib/gzip/bz2/lzma), bounded in depth and size, and runs the decoded text through
-the same checks: an encoded URL, lexicon host, shell line or Python payload becomes a ``decoded:`` token.
+and firewall tampering, persistence, uploads of local files, prompt injection (these complement the shell,
+download-and-run and start-up patterns of ``strings.py``). ``decoded_tokens`` decodes a constant statically
+(base64, base32, hex, reversed text, then zlib/gzip/bz2/lzma), bounded in depth and size, and runs the
+decoded text through the same checks: an encoded URL, lexicon host, shell line or Python payload becomes
+a ``decoded:`` token.
 
 Both only add tokens to the code-token bag (no numeric column), so the bundled model is unchanged until
 it is retrained with them."""
@@ -63,6 +64,16 @@ SCRIPT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(
             r"authorized_keys|\.config/systemd/user/|systemctl\s+--user\s+enable|"
             r"\breg(?:\.exe)?\s+add\s+[\"']?hk\w+\\software\\microsoft\\windows\\currentversion\\run",
+            re.I,
+        ),
+    ),
+    (
+        "upload",  # a command that sends a local file away: curl's form/upload/data-from-file, wget's post
+        ("curl", "wget", "uploadfile", "-infile"),
+        re.compile(
+            r"\bcurl\b[^\n]{0,300}?(?:\s-F\s*[\"']?[\w.\[\]-]*=@|\s(?:-T|--upload-file)\s|"
+            r"\s(?:-d|--data(?:-binary)?)\s*[\"']?@)|\bwget\b[^\n]{0,300}?--post-file[=\s]|"
+            r"\.uploadfile\s*\(|\s-infile\s",
             re.I,
         ),
     ),
@@ -302,3 +313,40 @@ def decoded_tokens(value: str) -> list[str]:
     for text in decoded_texts(value):
         tokens |= rescan_tokens(text)
     return sorted(tokens)
+
+
+# Python source inside a string: a program a dropper writes to disk or hands to ``python -c``.
+PROGRAM_KEYS = ("import ", "exec(", "eval(", "__import__(", "pickle.loads(", "marshal.loads(")
+_PROGRAM_LEADS = ("exec(", "__import__(")  # a one-line program without a separator
+MIN_PROGRAM = 12
+MAX_PROGRAM = 20_000  # the rescan limit of decoded texts
+# ``python -c "<program>"`` in a shell line (systemd ExecStart=, crontab, os.system): double-quoted with
+# backslash escapes, or single-quoted.
+_PYTHON_C = re.compile(
+    r"\bpython(?:[23](?:\.\d+)?)?(?:\.exe)?[\"']?\s+(?:-[A-Za-z]+\s+)*-c\s*"
+    r"(?:\"((?:\\.|[^\"\\])*)\"|'([^']*)')"
+)
+_SHELL_ESCAPE = re.compile(r"\\([\"\\$`])")
+
+
+def python_programs(value: str) -> list[str]:
+    """The texts of a string that may be Python programs: the string itself when it holds one of
+    PROGRAM_KEYS and a line break or ``;`` (or starts with ``exec(`` / ``__import__(``), and the argument
+    of each ``python -c`` in it. Cheap: most strings fail the first tests; the caller parses the rest."""
+    n = len(value)
+    if n < MIN_PROGRAM or n > MAX_PROGRAM:
+        return []
+    shell = "-c" in value
+    if not (shell or "\n" in value or ";" in value or value.lstrip().startswith(_PROGRAM_LEADS)):
+        return []
+    if not any(key in value for key in PROGRAM_KEYS):
+        return []
+    programs = [value]
+    if shell:
+        for m in _PYTHON_C.finditer(value):
+            inner = _SHELL_ESCAPE.sub(r"\1", m.group(1)) if m.group(1) is not None else m.group(2)
+            if inner not in programs:
+                programs.append(inner)
+            if len(programs) > MAX_EMBEDDED:
+                break
+    return programs

@@ -24,13 +24,14 @@ from vetpy.lab import augment, pipelines
 from vetpy.lab.dataset.corpus import BENIGN_LISTS, Sample, corpus_id, load_corpus, name_bucket
 from vetpy.lab.dataset.extraction import FeatureCache, extract_corpus
 from vetpy.lab.fold_log import FoldLog
-from vetpy.lab.metrics import classification_metrics, summarise_folds
+from vetpy.lab.metrics import classification_metrics, scan_path_metrics, summarise_folds
 from vetpy.lab.protocols import (
     BENIGN_TRAIN_BUCKETS,
     CV_FOLDS,
     TIME_SPLIT_TEST_UNTIL,
     TIME_SPLIT_TRAIN_BEFORE,
 )
+from vetpy.policy import token_findings
 
 Progress = Callable[[str], None]
 
@@ -244,6 +245,11 @@ def highest_benign(
     ]
 
 
+def finding_flags(features: Sequence[PackageFeatures]) -> np.ndarray:
+    """Which packages show a hard finding in their features (the cached tokens; see vetpy.policy)."""
+    return np.array([bool(token_findings(f.code_text)) for f in features], dtype=bool)
+
+
 def time_split_indices(data: EvalData) -> tuple[np.ndarray, np.ndarray]:
     train, test = [], []
     for i, s in enumerate(data.samples):
@@ -278,6 +284,11 @@ def time_split(kind: str, data: EvalData) -> TimeSplitResult:
     novel = np.array([data.y[i] == 0 or data.groups[i] not in train_groups for i in te])
     threshold = model_threshold(model)
     metrics["novel_clusters"] = classification_metrics(data.y[te][novel], scores[novel], threshold)
+    findings = finding_flags(test_features)
+    metrics["scan_path"] = scan_path_metrics(data.y[te], scores >= threshold, findings)
+    metrics["novel_clusters"]["scan_path"] = scan_path_metrics(
+        data.y[te][novel], scores[novel] >= threshold, findings[novel]
+    )
     sources = np.array([data.samples[i].source for i in te])
     for stratum in ("benign-top", "benign-tail"):
         mask = sources == stratum

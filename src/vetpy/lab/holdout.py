@@ -25,11 +25,12 @@ from vetpy.lab.dataset.corpus import name_bucket
 from vetpy.lab.evaluate import (
     EvalData,
     Progress,
+    finding_flags,
     fit_predict,
     highest_benign,
     model_threshold,
 )
-from vetpy.lab.metrics import classification_metrics, recall_at_fpr
+from vetpy.lab.metrics import classification_metrics, recall_at_fpr, scan_path_line, scan_path_metrics
 from vetpy.lab.protocols import BENIGN_TRAIN_BUCKETS
 
 FAMILY_FOLDS = 5
@@ -108,6 +109,7 @@ def _pooled(data: EvalData, rows: np.ndarray, scores: np.ndarray, flagged: np.nd
         **{f"recall_at_fpr_{pct}%": recall_at_fpr(y, scores, pct / 100) for pct in (0.1, 1)},
         "benign_sets": benign_sets(sources, y, scores, flagged),
         "highest_benign": highest_benign([data.samples[i] for i in rows], y, scores, flagged),
+        "scan_path": scan_path_metrics(y, flagged, finding_flags([data.features[i] for i in rows])),
     }
 
 
@@ -240,7 +242,7 @@ def family_markdown(kind: str, m: dict[str, Any]) -> list[str]:
         f"{name} {b['fp']}/{b['n']} (recall@FPR0.1% {b['recall_at_fpr_0.1%']:.3f})"
         for name, b in m["benign_sets"].items()
     )
-    lines += ["", f"- per benign list: {sets}"]
+    lines += ["", f"- per benign list: {sets}", *scan_path_line("pooled", m.get("scan_path"))]
     view = m.get("by_campaign")
     if view:
         rest = view["without_largest"]
@@ -278,4 +280,11 @@ def location_markdown(kind: str, m: dict[str, Any]) -> list[str]:
             f" {d['own_threshold_fp']}/{d['n_benign']} ({per_list}) | {d['recall_at_fpr_0.1%']:.3f} |"
             f" {d['recall_at_fpr_1%']:.3f} |"
         )
+    lines.append("")
+    for key, label in (
+        ("runs_itself_to_call_time", "install/import -> call time"),
+        ("call_time_to_runs_itself", "call time -> install/import"),
+    ):
+        if key in m:
+            lines += scan_path_line(label, m[key].get("scan_path"))
     return lines

@@ -24,6 +24,27 @@ def recall_at_fpr(y: np.ndarray, scores: np.ndarray, max_fpr: float) -> float:
     return float(tpr[ok].max()) if ok.any() else 0.0
 
 
+def scan_path_metrics(y_true: np.ndarray, by_model: np.ndarray, by_findings: np.ndarray) -> dict[str, Any]:
+    """The verdicts every interface gives (``Scanner.scan_archive``): flagged when the model's score is
+    over its threshold *or* the features show a hard finding (``vetpy.policy.FEATURE_FINDINGS``), with how
+    many of each class the findings alone decided."""
+    y = np.asarray(y_true, dtype=int)
+    flagged = np.asarray(by_model, dtype=bool) | np.asarray(by_findings, dtype=bool)
+    malicious, benign = y == 1, y == 0
+    tp, fp = int((flagged & malicious).sum()), int((flagged & benign).sum())
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / int(malicious.sum()) if malicious.any() else float("nan")
+    return {
+        "malicious_precision": precision,
+        "malicious_recall": recall,
+        "malicious_f1": 2 * precision * recall / (precision + recall) if tp else 0.0,
+        "fp": fp,
+        "fpr": fp / int(benign.sum()) if benign.any() else float("nan"),
+        "malware_caught_only_by_findings": int((flagged & ~by_model & malicious).sum()),
+        "benign_with_findings": int((by_findings & benign).sum()),
+    }
+
+
 def classification_metrics(
     y_true: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float
 ) -> dict[str, Any]:
@@ -85,3 +106,15 @@ def summarise_folds(folds: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for key in ("tp", "fp", "fn", "tn"):
         out[key] = int(sum(f[key] for f in folds))
     return out
+
+
+def scan_path_line(label: str, m: dict[str, Any] | None) -> list[str]:
+    """One summary line for :func:`scan_path_metrics` (nothing when the run predates it)."""
+    if not m:
+        return []
+    return [
+        f"- {label}, scan path (model or a hard finding from the features): malicious recall"
+        f" {m['malicious_recall']:.3f}, precision {m['malicious_precision']:.3f}, FP {m['fp']}"
+        f" (FPR {m['fpr']:.4f}); malware caught only by a finding {m['malware_caught_only_by_findings']},"
+        f" benign with a finding {m['benign_with_findings']}"
+    ]

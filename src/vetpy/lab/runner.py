@@ -26,7 +26,7 @@ from vetpy.lab.evaluate import (
     write_json,
 )
 from vetpy.lab.fold_log import FoldLog
-from vetpy.lab.metrics import SUMMARY_KEYS
+from vetpy.lab.metrics import SUMMARY_KEYS, scan_path_line
 from vetpy.lab.protocols import CV_FOLDS, MODEL_KINDS, PROTOCOLS, SELECTION_PLANTED
 from vetpy.lab.selection import selection_cv
 from vetpy.lab.store import environment, save_model
@@ -257,6 +257,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 f" ({m['n_malicious']} malicious, {m['n_benign']} benign); TP {m['tp']} FP {m['fp']}"
                 f" FN {m['fn']} TN {m['tn']} at threshold {m['threshold']:.4f}; benign flagged:"
                 f" {m.get('fp_benign-top', '-')} popular, {m.get('fp_benign-tail', '-')} long-tail."
+            )
+            lines += scan_path_line(f"`{kind}` time split", m.get("scan_path"))
+            lines += scan_path_line(
+                f"`{kind}` time split, new clusters", m.get("novel_clusters", {}).get("scan_path")
             )
     lines += _selection_markdown(results)
     for kind, entry in results["models"].items():

@@ -10,7 +10,7 @@ import ast
 from vetpy.features.lexicon import has_lexicon_word
 from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
 from vetpy.features.source.fold import ROOT_CALLS, Folder, subtree
-from vetpy.features.source.literals import host_tokens, scan_decoded, scan_patterns_once
+from vetpy.features.source.literals import host_tokens, note_programs, scan_decoded, scan_patterns_once
 from vetpy.features.source.state import WalkState
 from vetpy.features.urls import find_urls
 
@@ -116,6 +116,7 @@ class FoldChecks(WalkState):
         for token in sorted(tokens):
             self.scan.token(token)
         scan_decoded(self.scan, head, line, top)
+        note_programs(self.scan, text, line, top)
 
     def flush_folded_urls(self) -> None:
         """The URLs of built strings to hosts no string literal (or its decoding) of the file showed."""

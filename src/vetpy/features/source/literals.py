@@ -13,7 +13,7 @@ from vetpy.features import strings as st
 from vetpy.features.domains import is_well_known
 from vetpy.features.lexicon import bare_hosts, lexicon_words
 from vetpy.features.registry import signal
-from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
+from vetpy.features.scripts import decoded_texts, python_programs, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
@@ -95,6 +95,13 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
         for token in script_kinds(head):
             scan.token(f"script:{token}")
         scan_decoded(scan, head, line, module_level)
+        note_programs(scan, value, line, module_level)
+
+
+def note_programs(scan: FactsBuilder, value: str, line: int, module_level: bool) -> None:
+    """The texts of ``value`` that may be Python programs, for the end of the file's pass (embedded.py)."""
+    for program in python_programs(value):
+        scan.programs.append((program, line, module_level))
 
 
 def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) -> None:
@@ -108,6 +115,7 @@ def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) 
         scan.urls.extend((line, hit) for _, hit in urls)
         if len(head) >= MIN_PATTERN_STRING:
             scan.pending_strings.append((head, line, module_level))
+        note_programs(scan, text, line, module_level)
     for token in sorted(tokens):
         scan.token(token)
 
