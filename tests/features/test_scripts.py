@@ -10,7 +10,13 @@ import pytest
 
 from featurepkgs import make_archive
 from vetpy.features.extract import extract_features
-from vetpy.features.scripts import decode_layers, decoded_tokens, has_script_kind, script_kinds
+from vetpy.features.scripts import (
+    decode_layers,
+    decoded_tokens,
+    has_script_kind,
+    python_programs,
+    script_kinds,
+)
 
 CANARY = "/tmp/vetpy-canary"
 
@@ -195,3 +201,40 @@ def test_a_lone_surrogate_in_a_literal_is_searched_like_any_text() -> None:
         "prompt_injection"
     ]
     assert script_kinds("\udcff plain words") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "programs"),
+    [
+        ("import os\nos.system('id')", ["import os\nos.system('id')"]),
+        ("import os; os.getcwd()", ["import os; os.getcwd()"]),
+        ("exec(__import__('zlib').decompress(b))", ["exec(__import__('zlib').decompress(b))"]),
+        (
+            'ExecStart=/usr/bin/python3 -c "import os;os.system(\\"id\\")"',
+            ['ExecStart=/usr/bin/python3 -c "import os;os.system(\\"id\\")"', 'import os;os.system("id")'],
+        ),
+        (
+            "python -u -c 'import sys;print(1)' &",
+            [
+                "python -u -c 'import sys;print(1)' &",
+                "import sys;print(1)",
+            ],
+        ),
+    ],
+)
+def test_python_programs_takes_strings_that_may_be_python(value: str, programs: list[str]) -> None:
+    assert python_programs(value) == programs
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "import os",  # short, and no separator
+        "please import the module first",  # no separator
+        "a; b; c\nd e f g h i",  # no key
+        "eval(x) is evaluated later",  # a lead only for exec( and __import__(
+        "import os;" + "x" * 20_000,  # over the size bound
+    ],
+)
+def test_python_programs_leaves_other_strings(value: str) -> None:
+    assert python_programs(value) == []

@@ -313,3 +313,40 @@ def decoded_tokens(value: str) -> list[str]:
     for text in decoded_texts(value):
         tokens |= rescan_tokens(text)
     return sorted(tokens)
+
+
+# Python source inside a string: a program a dropper writes to disk or hands to ``python -c``.
+PROGRAM_KEYS = ("import ", "exec(", "eval(", "__import__(", "pickle.loads(", "marshal.loads(")
+_PROGRAM_LEADS = ("exec(", "__import__(")  # a one-line program without a separator
+MIN_PROGRAM = 12
+MAX_PROGRAM = 20_000  # the rescan limit of decoded texts
+# ``python -c "<program>"`` in a shell line (systemd ExecStart=, crontab, os.system): double-quoted with
+# backslash escapes, or single-quoted.
+_PYTHON_C = re.compile(
+    r"\bpython(?:[23](?:\.\d+)?)?(?:\.exe)?[\"']?\s+(?:-[A-Za-z]+\s+)*-c\s*"
+    r"(?:\"((?:\\.|[^\"\\])*)\"|'([^']*)')"
+)
+_SHELL_ESCAPE = re.compile(r"\\([\"\\$`])")
+
+
+def python_programs(value: str) -> list[str]:
+    """The texts of a string that may be Python programs: the string itself when it holds one of
+    PROGRAM_KEYS and a line break or ``;`` (or starts with ``exec(`` / ``__import__(``), and the argument
+    of each ``python -c`` in it. Cheap: most strings fail the first tests; the caller parses the rest."""
+    n = len(value)
+    if n < MIN_PROGRAM or n > MAX_PROGRAM:
+        return []
+    shell = "-c" in value
+    if not (shell or "\n" in value or ";" in value or value.lstrip().startswith(_PROGRAM_LEADS)):
+        return []
+    if not any(key in value for key in PROGRAM_KEYS):
+        return []
+    programs = [value]
+    if shell:
+        for m in _PYTHON_C.finditer(value):
+            inner = _SHELL_ESCAPE.sub(r"\1", m.group(1)) if m.group(1) is not None else m.group(2)
+            if inner not in programs:
+                programs.append(inner)
+            if len(programs) > MAX_EMBEDDED:
+                break
+    return programs

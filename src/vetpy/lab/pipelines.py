@@ -89,9 +89,10 @@ PACKAGING_ARTEFACTS: tuple[str, ...] = (
     "paper.license_mismatch",
 )
 ARTEFACT_TOKEN_PREFIXES = ("meta:", "file:")
-#: The code-token bag's tokens added in the 2026-12 detection round (strings as code, decoded constants,
-#: fixed vs caller-supplied destinations and secrets sent to them, archive forensics, clones, writes into
-#: start-up locations): the ``default-no-new-tokens`` ablation leaves them out, for the selection check.
+#: The code-token bag's tokens added in the 2026-12 detection round (strings as code, Python in strings,
+#: decoded constants, fixed vs caller-supplied destinations and secrets sent to them, archive forensics,
+#: clones, host identity in DNS names and clipboard hijacking, writes into start-up locations): the
+#: ``default-no-new-tokens`` ablation leaves them out, for the selection check.
 NEW_TOKEN_PREFIXES = (
     "script:",
     "decoded:",
@@ -99,6 +100,9 @@ NEW_TOKEN_PREFIXES = (
     "flow:secret_to_",
     "forensic:",
     "clone:",
+    "embedded:",
+    "flow:identity_to_",
+    "flow:clipboard_hijack",
     "flow:persistence_",
 )
 

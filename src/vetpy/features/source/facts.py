@@ -72,6 +72,7 @@ class FactsBuilder:
     entry_modules: list[str] = field(default_factory=list)
     max_entropy: float = 0.0
     pending_strings: list[tuple[str, int, bool]] = field(default_factory=list)
+    programs: list[tuple[str, int, bool]] = field(default_factory=list)  # Python in strings (embedded.py)
     import_time: dict[str, Hit] = field(default_factory=dict)
 
     def add(self, hit: Hit, module_level: bool = False) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import warnings
 
+from vetpy.features.source.embedded import scan_programs
 from vetpy.features.source.facts import FactsBuilder, FileFacts
 from vetpy.features.source.fallback import scan_regex
 from vetpy.features.source.literals import scan_string_patterns, scan_text_patterns
@@ -55,4 +56,6 @@ def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | Non
         scan.token("src:parse_error")
         scan_regex(scan, text, lines, is_setup)
     scan_string_patterns(scan, lines)
+    if scan.programs:
+        scan_programs(scan, lines)
     return scan.freeze()
