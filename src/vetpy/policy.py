@@ -5,14 +5,18 @@ pip would: a polyglot archive (two readers see two packages), a link leaving the
 bytecode where pip would import it, source in an encoding that hides it, a data file that code runs
 holding payload-like code, or an in-tree build backend that reaches the network or hides code; and, from
 the features, code that sends a wallet's private key or recovery phrase to a host written into the package
-(``flow:custody_to_fixed``, features/source/custody.py). Every finding comes with a message and the file
-that shows it.
+(``flow:custody_to_fixed``, features/source/custody.py), the host's identity resolved in a DNS name under
+(or host data sent to) a beacon's receiver (``flow:identity_to_infra``, features/source/beacon.py), and a
+clipboard hijacker (``flow:clipboard_hijack``, features/source/clipboard.py). Every finding comes with a
+message and the file that shows it.
 """
 
 from __future__ import annotations
 
 from vetpy.acquire.interface import Archive, CodeView, Finding
 from vetpy.features.interface import PackageFeatures
+from vetpy.features.source.beacon import BEACON_TOKEN
+from vetpy.features.source.clipboard import CLIPBOARD_TOKEN
 from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.scan import scan_source
 from vetpy.result import Reason
@@ -67,12 +71,18 @@ def hard_findings(archive: Archive) -> tuple[Finding, ...]:
 FEATURE_FINDINGS: dict[str, str] = {
     # an honest wallet signs locally, or sends to the address its caller gives
     CUSTODY_TOKEN: "custody_exfil",
+    # the host's identity (user, host name, ...) in a DNS name resolved under an OAST, request-bin, tunnel
+    # or dynamic-DNS domain, or host data sent to such a host: a dependency-confusion probe reporting home
+    BEACON_TOKEN: "dns_beacon",
+    # a module that reads and writes the clipboard and holds a wallet address or a pattern of one
+    CLIPBOARD_TOKEN: "clipboard_hijack",
 }
 
 
 def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
     """The hard findings the features show, each at the first place its code does it (``custody_exfil``:
-    a wallet's private key or seed phrase sent to a host written into the package)."""
+    a wallet's private key or seed phrase sent to a host written into the package; ``dns_beacon``;
+    ``clipboard_hijack``)."""
     found = []
     for token, kind in FEATURE_FINDINGS.items():
         first = next(iter(features.evidence_for(token)), None)

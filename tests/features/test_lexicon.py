@@ -34,3 +34,20 @@ def test_endpoint_shapes() -> None:
     assert f"telegram_bot:{token}" in keys
     assert any(k.startswith("discord_webhook:123456789012345678/") for k in keys)
     assert len(keys) == 2  # an invite link is not a webhook
+
+
+def test_bare_hosts_are_whole_dotted_names_under_a_lexicon_domain() -> None:
+    from vetpy.features.lexicon import bare_hosts, has_lexicon_word
+
+    assert bare_hosts(".abc123.oast.fun") == [("abc123.oast.fun", "oast")]  # a leading dot counts
+    assert bare_hosts("{}.c.ngrok-free.app:80") == [("c.ngrok-free.app", "tunnel")]
+    assert bare_hosts("Host: A.DuckDNS.org.") == [("a.duckdns.org", "dyndns")]
+    # not a label boundary, a longer name under another domain, or a file name
+    assert bare_hosts("x.oast.fun.example.net") == []
+    assert bare_hosts("myinteract.sh and foo-oast.fun") == []
+    assert bare_hosts("run interact.sh, then transfer.sh") == []
+    assert bare_hosts("x.interact.sh") == [("x.interact.sh", "oast")]  # with a label it is the host
+    # a URL's or mail address's host is the URL reader's, unless asked for
+    assert bare_hosts("https://a.oast.fun/x user@b.duckdns.org") == []
+    assert bare_hosts("https://a.oast.fun/x", in_urls=True) == [("a.oast.fun", "oast")]
+    assert has_lexicon_word("PING X.OAST.FUN") and not has_lexicon_word("ping x.example.net")

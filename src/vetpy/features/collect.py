@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from vetpy.features import strings as st
 from vetpy.features.interface import Evidence, PackageFeatures, ValueKind
 from vetpy.features.registry import BY_ID, FEATURE_IDS
+from vetpy.features.source.beacon import BEACON_TOKEN, DNS_TOKEN
+from vetpy.features.source.clipboard import CLIPBOARD_TOKEN
 from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.facts import FileFacts
 
 MAX_EVIDENCE_PER_FEATURE = 5
 #: Tokens with no registry feature whose evidence is kept all the same: hard findings read it (policy.py).
-EVIDENCE_TOKENS = (CUSTODY_TOKEN,)
+EVIDENCE_TOKENS = (CUSTODY_TOKEN, BEACON_TOKEN, DNS_TOKEN, CLIPBOARD_TOKEN)
 MAX_TEXT_CHARS = 400_000
 MAX_CODE_TOKENS = 20_000
 

@@ -91,8 +91,19 @@ PACKAGING_ARTEFACTS: tuple[str, ...] = (
 ARTEFACT_TOKEN_PREFIXES = ("meta:", "file:")
 #: The code-token bag's tokens added in the 2026-12 detection round (strings as code, Python in strings,
 #: decoded constants, fixed vs caller-supplied destinations and secrets sent to them, archive forensics,
-#: clones): the ``default-no-new-tokens`` ablation leaves them out, for the selection check.
-NEW_TOKEN_PREFIXES = ("script:", "decoded:", "dest:", "flow:secret_to_", "forensic:", "clone:", "embedded:")
+#: clones, host identity in DNS names and clipboard hijacking): the ``default-no-new-tokens`` ablation
+#: leaves them out, for the selection check.
+NEW_TOKEN_PREFIXES = (
+    "script:",
+    "decoded:",
+    "dest:",
+    "flow:secret_to_",
+    "forensic:",
+    "clone:",
+    "embedded:",
+    "flow:identity_to_",
+    "flow:clipboard_hijack",
+)
 
 
 def default_features(

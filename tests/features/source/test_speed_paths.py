@@ -246,21 +246,24 @@ def test_value_flow_of_a_lone_constant_or_name_is_the_three_walks() -> None:
 
 
 def test_the_strings_hinted_are_those_of_a_substring_test_per_hint_and_string() -> None:
-    """One Aho-Corasick pass over the joined strings finds, per pattern, the strings a substring test per
-    hint and string finds (a lone surrogate included)."""
+    """One Aho-Corasick pass over the joined strings finds, per pattern (and for the lexicon's domains,
+    after them), the strings a substring test per hint and string finds (a lone surrogate included)."""
     import random
 
+    from vetpy.features.lexicon import lexicon_words
     from vetpy.features.source import literals
+
+    groups = [*(hints for _, _, _, hints in literals._STRING_PATTERNS), lexicon_words()]
 
     def plain(lowered: list[str]) -> dict[int, list[int]]:
         out = {}
-        for k, (_, _, _, hints) in enumerate(literals._STRING_PATTERNS):
+        for k, hints in enumerate(groups):
             hit = [i for i, low in enumerate(lowered) if any(h in low for h in hints)]
             if hit:
                 out[k] = hit
         return out
 
-    pieces = [h for _, _, _, hints in literals._STRING_PATTERNS for h in hints]
+    pieces = [h for hints in groups for h in hints]
     pieces += ["x", "\x00", " ", "/", "n", "c", "\xe9", ".", "ssh", "\u4e2d"]
     rng = random.Random(12)
     files = [
@@ -298,6 +301,7 @@ OTHER_CALLS += ("*.submit", "Timer", "base64.b64decode", "codecs.decode")
     [*calls.EXACT, *(p + "x" for p, _ in calls.PREFIX), *calls.SEND_NAMES, *calls.SETUP_NAMES, *OTHER_CALLS],
 )
 def test_call_profile_is_what_the_name_decides(q: str) -> None:
+    from vetpy.features.source.beacon import watched
     from vetpy.features.source.fold import ROOT_CALLS
     from vetpy.features.source.walker import NOTABLE_BUILTINS, call_profile
 
@@ -312,7 +316,7 @@ def test_call_profile_is_what_the_name_decides(q: str) -> None:
         "importlib.import_module",
         "importlib.__import__",
         "chr",
-    } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES}
+    } | {"bytes", "bytearray", "map", "os.dup2", "os.chmod", "os.startfile", *calls.SETUP_NAMES} or watched(q)
     root = q in ROOT_CALLS or q.endswith(".fromhex")
     callbacks = q.rsplit(".", 1)[-1] in calls.CALLBACK_TAKERS
     assert call_profile(q) == (token, feats, sink, destination, special, root, callbacks)

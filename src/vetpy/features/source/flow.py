@@ -8,7 +8,8 @@ import re
 
 from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
-from vetpy.features.source.state import WHOLE_ENV, WalkState
+from vetpy.features.source.beacon import BeaconChecks
+from vetpy.features.source.state import WHOLE_ENV
 
 _GUARDS = ("get", "setdefault", "pop")
 # An argument list that fetches a program: a URL whose path names an executable or script Windows runs
@@ -19,7 +20,7 @@ _PROGRAM_URL = re.compile(
 _HOST_FEATURES = frozenset({"code.system_info", "code.credential_read"})
 
 
-class FlowChecks(WalkState):
+class FlowChecks(BeaconChecks):
     """Taint from decoders and host-data sources into exec/eval and network/process sinks."""
 
     def host_data(self, node: ast.AST) -> str | None:
@@ -74,6 +75,7 @@ class FlowChecks(WalkState):
             if carried:
                 self.hit("code.exfil_flow", node, f"{q} sends host data ({carried})", top)
                 self.scan.token("flow:exfil")
+                self.beacon_send(node, q, carried)
                 return
 
     def visit_exec(self, node: ast.Call, top: bool) -> bool:

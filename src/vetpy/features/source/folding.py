@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import ast
 
+from vetpy.features.lexicon import has_lexicon_word
 from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
 from vetpy.features.source.fold import ROOT_CALLS, Folder, subtree
-from vetpy.features.source.literals import note_programs, scan_decoded, scan_patterns_once
+from vetpy.features.source.literals import host_tokens, note_programs, scan_decoded, scan_patterns_once
 from vetpy.features.source.state import WalkState
 from vetpy.features.urls import find_urls
 
@@ -106,6 +107,8 @@ class FoldChecks(WalkState):
         urls = list(find_urls(head))
         self.fold_urls.extend((line, hit) for _, hit in urls)
         scan_patterns_once(self.scan, head, line, self.lines, covered, top)
+        if has_lexicon_word(head):
+            host_tokens(self.scan, head)
         tokens = rescan_tokens(head, urls) if obfuscated else set()
         tokens.update(f"script:{kind}" for kind in script_kinds(head))
         if obfuscated:

@@ -10,6 +10,8 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from vetpy.features import strings as st
+from vetpy.features.domains import is_well_known
+from vetpy.features.lexicon import bare_hosts, lexicon_words
 from vetpy.features.registry import signal
 from vetpy.features.scripts import decoded_texts, python_programs, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
@@ -26,6 +28,7 @@ _STRING_PATTERNS = (
     ("code.download_exec", st.DOWNLOAD_RUN_RE, "str:download_run", st.PATTERN_HINTS["download"]),
     ("code.system_info", st.IP_LOOKUP_RE, "str:ip_lookup", st.PATTERN_HINTS["ip_lookup"]),
 )
+_HOSTS = len(_STRING_PATTERNS)  # the hint group of the lexicon's domains
 
 
 def has_long_line(text: str) -> bool:
@@ -147,10 +150,19 @@ def scan_patterns_once(
             scan.token(tok)
 
 
+def host_tokens(scan: FactsBuilder, text: str) -> None:
+    """``infra:<category>`` for each host name in ``text`` (not a URL's: those count as URLs) under an
+    infrastructure-lexicon domain, as its URL would give (not for well-known domains)."""
+    for host, category in bare_hosts(text):
+        if not is_well_known(host):
+            scan.token(f"infra:{category}")
+
+
 @lru_cache(maxsize=1)
 def _pattern_hints() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...]]:
-    """Every hint of _STRING_PATTERNS once, and the patterns (by index) each is a hint of."""
-    return hint_index([hints for _, _, _, hints in _STRING_PATTERNS])
+    """Every hint of _STRING_PATTERNS once, and the patterns (by index) each is a hint of; the
+    infrastructure lexicon's domains after them (group ``_HOSTS``: :func:`host_tokens`)."""
+    return hint_index([*(hints for _, _, _, hints in _STRING_PATTERNS), lexicon_words()])
 
 
 def hinted_strings(lowered: list[str]) -> dict[int, list[int]]:
@@ -187,4 +199,6 @@ def scan_string_patterns(scan: FactsBuilder, lines: Lines) -> None:
                     module_level,
                 )
                 scan.token(tok)
+    for i in hinted.get(_HOSTS, ()):
+        host_tokens(scan, pending[i][0])
     pending.clear()

@@ -30,8 +30,10 @@ import ahocorasick_rs
 
 from vetpy.features import calls
 from vetpy.features import strings as st
+from vetpy.features.lexicon import lexicon_words
 from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
+from vetpy.features.source.beacon import BEACON_MARKS
 from vetpy.features.source.prepass_built import built_marks
 from vetpy.features.urls import find_urls
 from vetpy.wordsearch import automaton, find_words, lowered
@@ -165,6 +167,8 @@ def mark_words() -> tuple[str, ...]:
     for _, hints, _ in SCRIPT_PATTERNS:
         words.update(hints)
     words.update(("/dev/tcp", "socat"))
+    words.update(lexicon_words())  # bare host names under an infrastructure domain (literals.host_tokens)
+    words.update(BEACON_MARKS)  # DNS look-ups and clipboard reads (beacon.py, clipboard.py)
     return tuple(sorted(w.lower() for w in words if w and w.lower() not in _COMMON_HINTS))
 
 

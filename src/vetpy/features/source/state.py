@@ -107,6 +107,18 @@ class CustodyState:
     sockets: dict[str | None, str] = field(default_factory=dict)  # function -> outside host connected to
 
 
+@dataclass
+class WatchState:
+    """What the DNS-beacon and clipboard checks (beacon.py, clipboard.py) note during one walk."""
+
+    #: DNS look-ups: (outermost function, the call, what it is, the name or command it resolves)
+    dns: list[tuple[str | None, ast.Call, str, ast.expr]] = field(default_factory=list)
+    #: host data sent to a destination held in a name: (function, the call, its name, what, destination)
+    sends: list[tuple[str | None, ast.Call, str, str, ast.expr]] = field(default_factory=list)
+    clip_reads: list[tuple[int, str]] = field(default_factory=list)  # line, what reads the clipboard
+    clip_writes: list[tuple[int, str]] = field(default_factory=list)  # line, what writes it
+
+
 class WalkState:
     """Mutable state of one walk over one module, with name resolution and hit recording."""
 
@@ -136,6 +148,7 @@ class WalkState:
         self.constants: dict[str, str] = {}  # module-level name -> string constant
         self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
         self.custody = CustodyState()  # custody.py's (one attribute: the instance keeps shared dict keys)
+        self.watch = WatchState()  # beacon.py's and clipboard.py's
         self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
         self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
         self.rebound: set[str] = set()  # module-level names bound to something else too

@@ -17,6 +17,7 @@ from vetpy.features.source.astutil import (
     WALK_FIELDS,
     is_main_guard,
 )
+from vetpy.features.source.beacon import watched
 from vetpy.features.source.custody import secret_name
 from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
@@ -82,7 +83,8 @@ def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool,
     sink = bool(calls.SINK_FEATURES.intersection(feats)) or q in calls.SEND_NAMES
     destination = bool(_DESTINATION_FEATURES.intersection(feats)) or q.startswith("*.")
     root = q in ROOT_CALLS or q.endswith(".fromhex")
-    return token, feats, sink, destination, q in _SPECIAL_CALLS, root, takes_callbacks(q)
+    special = q in _SPECIAL_CALLS or watched(q)
+    return token, feats, sink, destination, special, root, takes_callbacks(q)
 
 
 class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
@@ -340,6 +342,8 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             self.seen.add("run_file")
         if self.is_setup and q in calls.SETUP_NAMES:
             self.visit_setup_call(node, top)
+        if watched(q):
+            self.note_watched(node, q)
 
     def finish(self, tree: ast.AST) -> None:
         scan = self.scan
@@ -374,3 +378,5 @@ class Walker(FoldChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             self.setup_toplevel(tree)
         self.import_reach()
         self.flush_folded_urls()
+        self.finish_beacon(tree)
+        self.finish_clipboard(tree)
