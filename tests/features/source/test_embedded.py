@@ -124,6 +124,12 @@ def test_a_decoded_constant_that_is_a_program_is_walked() -> None:
     assert facts.has_strong("code.reverse_shell") and facts.examples["code.reverse_shell"][0].line == 2
 
 
+def test_a_bytes_literal_that_is_a_program_is_walked() -> None:
+    src = "open('x.py', 'wb').write(b\"import base64\\nexec(base64.b64decode('aGk='))\")\n"
+    facts = scan_source("m.py", src)
+    assert facts.has_strong("code.decode_exec") and "embedded:python" in facts.tokens
+
+
 def test_a_built_string_that_is_a_program_is_walked() -> None:
     src = 'P = "import base64\\n" + "exec(base64.b64decode(\'aGk=\'))"\n'
     facts = scan_source("m.py", src)

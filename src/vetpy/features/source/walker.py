@@ -9,7 +9,7 @@ from typing import Any
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
-from vetpy.features.scripts import has_script_kind
+from vetpy.features.scripts import MIN_PROGRAM, has_script_kind
 from vetpy.features.source.astutil import (
     CHILD_TABLE,
     NODE_KINDS,
@@ -23,7 +23,7 @@ from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.fold import ROOT_CALLS
-from vetpy.features.source.literals import scan_string
+from vetpy.features.source.literals import note_programs, scan_string
 from vetpy.features.source.persistence import PATH_CALLS, PathChecks
 from vetpy.features.source.reach import ImportReach, takes_callbacks
 from vetpy.features.source.setup_checks import SetupChecks
@@ -164,8 +164,11 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         return handlers
 
     def visit_constant(self, node: ast.Constant, top: bool) -> None:
-        if type(node.value) is str and node.value and id(node) not in self.skip:  # the parser's str
-            scan_string(self.scan, node.value, node.lineno, self.lines, top)
+        value = node.value
+        if type(value) is str and value and id(node) not in self.skip:  # the parser's str
+            scan_string(self.scan, value, node.lineno, self.lines, top)
+        elif type(value) is bytes and len(value) >= MIN_PROGRAM and id(node) not in self.skip:
+            note_programs(self.scan, value.decode("latin-1"), node.lineno, top)  # a program written as bytes
 
     def visit_expr(self, node: ast.Expr, top: bool) -> None:
         if isinstance(node.value, ast.Constant):
