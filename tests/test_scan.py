@@ -316,14 +316,14 @@ def test_a_payload_written_into_a_startup_location_is_flagged_whatever_the_score
     dropper = (
         b"import os\n\n\ndef add_key():\n"
         b"    with open(os.path.expanduser('~/.ssh/authorized_keys'), 'a') as fh:\n"
-        b"        fh.write('ssh-ed25519 AAAAPLACEHOLDERKEY someone@host\\n')\n"
+        b"        fh.write('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5PLACEHOLDER someone@host\\n')\n"
     )
     info = b"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n"
     files = {"setup.py": b"", "PKG-INFO": info, "p/keys.py": dropper}
     result = Scanner(scorer=FixedScorer(0.01, [])).scan_archive(_archive(files))
     assert result.verdict is Verdict.MALICIOUS
     first = result.reasons[0]
-    assert (first.feature, first.file, first.line) == ("policy.persistence_payload", "p-1.0/p/keys.py", 5)
+    assert (first.feature, first.file, first.line) == ("policy.persistence_payload", "p-1.0/p/keys.py", 6)
     honest = dropper.replace(b"'~/.ssh/authorized_keys'", b"'~/.config/p/known_keys'")
     result = Scanner(scorer=FixedScorer(0.01, [])).scan_archive(_archive(files | {"p/keys.py": honest}))
     assert result.verdict is Verdict.BENIGN

@@ -74,7 +74,7 @@ AUTHORIZED_KEYS = (
     "import os\n"
     "def add_key():\n"
     "    with open(os.path.expanduser('~/.ssh/authorized_keys'), 'a') as fh:\n"
-    "        fh.write('ssh-ed25519 AAAAPLACEHOLDERKEY someone@host\\n')\n"
+    "        fh.write('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5PLACEHOLDER someone@host\\n')\n"
 )
 
 
@@ -86,7 +86,7 @@ AUTHORIZED_KEYS = (
         (SYSTEMD, 7, 7),
         (ZSHRC, 3, 3),
         (POWERSHELL, 6, 7),
-        (AUTHORIZED_KEYS, 3, 3),
+        (AUTHORIZED_KEYS, 3, 4),
     ],
 )
 def test_payloads_written_into_startup_locations(code: str, write_line: int, payload_line: int) -> None:
@@ -104,7 +104,24 @@ def test_copies_and_plain_writes_into_startup_locations() -> None:
     f = features(copy)
     assert persisted(f) == [3] and payload(f) == []  # a copy of a file: its content is unknown
     keys = "import shutil\ndef stay(home):\n    shutil.copyfile('k.pub', home + '/.ssh/authorized_keys')\n"
-    assert payload(features(keys)) == [3]  # anything written into authorized_keys
+    assert persisted(features(keys)) == [3] and payload(features(keys)) == []  # a key file: content unknown
+
+
+def test_only_a_key_the_package_holds_written_into_authorized_keys_is_a_payload() -> None:
+    # a VM/cluster tool (kcli does this) adds its user's own key, read from a file: no payload
+    own = (
+        "import os\n"
+        "def share_key(pub_path):\n"
+        "    authorized_keys_file = os.path.expanduser('~/.ssh/authorized_keys')\n"
+        "    pubkey = open(pub_path).read()\n"
+        "    with open(authorized_keys_file, 'a') as f:\n"
+        "        f.write(pubkey)\n"
+    )
+    f = features(own)
+    assert persisted(f) == [5] and payload(f) == []
+    planted = own.replace("f.write(pubkey)", "f.write('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABPLACEHOLDER x@y')")
+    assert payload(features(planted)) == [6]
+    assert payload(features(planted.replace("ssh-rsa AAAAB3", "no key here "))) == []
 
 
 def test_honest_startup_entries_count_without_a_payload() -> None:

@@ -7,8 +7,9 @@ a built string (evidence at its line); only patterns no part of it showed alone 
 whose destination is a start-up location (the Windows Startup folder, ``authorized_keys``, a shell's rc
 file, systemd units, LaunchAgents, cron, an autostart ``.desktop``) counts as ``code.startup_write`` and
 adds the token ``flow:persistence_write``; when what is written is payload-like (it downloads or runs
-code), or the file is ``authorized_keys``, the token ``flow:persistence_payload`` with its evidence, which
-:mod:`vetpy.policy` makes a hard finding.
+code), or it is an SSH public key the package holds written into ``authorized_keys`` (a key the code reads
+or makes is how VM and cluster tools add their user's own), the token ``flow:persistence_payload`` with
+its evidence, which :mod:`vetpy.policy` makes a hard finding.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ PERSIST_RE = re.compile(
 PAYLOAD_RE = re.compile(
     r"\b(?:exec|eval)\s*\(|\b(?:pickle|marshal)\.loads\b|\b__import__\s*\(|urlopen\(.{0,300}?\)\.read\(|"
     r"(?i:\biex\b|invoke-expression|downloadstring|base64\s+(?:-d|--decode)\b[^\n]{0,200}?\|\s*(?:ba|z)?sh\b)"
+)
+#: An SSH public key spelled out: written into ``authorized_keys``, it lets its owner log in (a key the code
+#: reads or makes, as a VM or cluster tool writes its user's own, is not one the package holds).
+PUBLIC_KEY_RE = re.compile(
+    r"\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com)\s+AAAA[0-9A-Za-z+/]{12,}"
 )
 _OPEN_ATTRS = frozenset({"open"})
 _ASSIGNED_ATTRS = ROOT_ATTRS | _OPEN_ATTRS  # ``name = <call>``: the calls read there (a path, a file opened)
@@ -231,6 +237,9 @@ class PathChecks(FoldChecks):
         if content is not None and payload_like(content):
             message = f"writes code that downloads or runs code into a start-up location ({where[0][:60]!r})"
             self.payload(node.lineno, message)
+        elif content is not None and "authorized_keys" in where[0].lower() and PUBLIC_KEY_RE.search(content):
+            key_message = f"writes a public key it holds into authorized_keys ({where[0][:60]!r})"
+            self.payload(node.lineno, key_message)
         elif self.downloaded(node.args[0], 0):
             self.payload(
                 node.lineno, f"writes what it downloaded into a start-up location ({where[0][:60]!r})"
@@ -277,7 +286,7 @@ class PathChecks(FoldChecks):
 
     def persistent(self, dest: ast.expr, node: ast.Call, top: bool) -> tuple[str, int] | None:
         """A write to ``dest``: when it is a start-up location, ``code.startup_write`` and the token, with
-        evidence (and the payload evidence for ``authorized_keys``); its path and line, else None."""
+        evidence; its path and line, else None."""
         text = self.path_text(dest, top)
         if text is None or not persistence_place(text):
             return None
@@ -287,6 +296,4 @@ class PathChecks(FoldChecks):
         self.scan.add(Hit("code.startup_write", line, message, snippet), top)
         self.scan.add(Hit(PERSIST_TOKEN, line, message, snippet))
         self.scan.token(PERSIST_TOKEN)
-        if "authorized_keys" in text.lower():
-            self.payload(line, f"writes into authorized_keys ({text[:60]!r})")
         return text, line
