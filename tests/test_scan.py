@@ -14,6 +14,7 @@ from conftest import ArchiveBuilder
 from vetpy.acquire.interface import Archive, ArchiveFormat, Member
 from vetpy.acquire.targets import Target
 from vetpy.errors import ModelError
+from vetpy.features.calls import BEHAVIOUR_KINDS
 from vetpy.features.extract import extract_features
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import BY_ID, FEATURE_IDS
@@ -153,13 +154,32 @@ def test_scan_archive_joins_contributions_with_first_evidence() -> None:
 
     assert result.verdict is Verdict.MALICIOUS and result.score == 0.9 and result.threshold == 0.5
     assert (result.name, result.version, result.sha256) == ("p", "1.0", archive.sha256)
-    assert [r.feature for r in result.reasons] == [*fired[:3], quiet]  # zero contributions are dropped
-    for reason in result.reasons[:-1]:
+    listed = [r.feature for r in result.reasons]
+    assert listed[:4] == [*fired[:3], quiet]  # zero contributions are dropped
+    for reason in result.reasons[:3]:
         first = features.evidence_for(reason.feature)[0]
         assert (reason.file, reason.line) == (first.file, first.line)
         assert reason.message == " ".join(first.message.split())
-    assert result.reasons[-1].message == BY_ID[quiet].description and result.reasons[-1].file is None
+    assert result.reasons[3].message == BY_ID[quiet].description and result.reasons[3].file is None
+    # in the room left: located behaviours the model's reasons did not name
+    extra = result.reasons[4:]
+    assert all(r.feature in BEHAVIOUR_KINDS and r.file and r.feature not in fired[:3] for r in extra)
     assert result.seconds > 0 and result.error is None
+
+
+def test_a_malicious_verdict_names_located_behaviours_its_model_reasons_do_not() -> None:
+    archive = _archive(
+        {"setup.py": SETUP_EXEC, "PKG-INFO": b"Metadata-Version: 2.1\nName: p\nVersion: 1.0\n"}
+    )
+    shown = [Contribution("meta.typosquat_similarity", 1.0)]  # a reason with no place in the code
+    flagged = Scanner(scorer=FixedScorer(0.9, shown)).scan_archive(archive)
+    assert flagged.reasons[0].feature == "meta.typosquat_similarity"  # the model's reasons come first
+    behaviours = flagged.reasons[1:]
+    assert behaviours and all(r.feature in BEHAVIOUR_KINDS and r.file and r.line for r in behaviours)
+    assert len({r.feature for r in behaviours}) == len(behaviours)  # one per kind
+    assert any("base64" in r.message for r in behaviours)
+    benign = Scanner(scorer=FixedScorer(0.1, shown)).scan_archive(archive)
+    assert not any(r.feature in BEHAVIOUR_KINDS for r in benign.reasons)  # only for a malicious verdict
 
 
 def test_scan_archive_caps_reasons_and_reports_limit_hits() -> None:
@@ -255,7 +275,9 @@ def test_reasons_put_located_evidence_first_and_a_benign_verdict_shows_only_evid
         Contribution("code.webhook", -1.0),  # pulls toward benign: never a reason
     ]
     flagged = Scanner(scorer=FixedScorer(0.9, contributions)).scan_archive(archive)
-    assert [r.feature for r in flagged.reasons] == [located, "text.code_tokens", quiet]
+    listed = [r.feature for r in flagged.reasons]
+    assert listed[:3] == [located, "text.code_tokens", quiet]
+    assert all(f in BEHAVIOUR_KINDS and f != located for f in listed[3:])  # then behaviours not yet named
     first = next(e for e in features.evidence_for(located) if e.file)
     assert (flagged.reasons[0].file, flagged.reasons[0].line) == (first.file, first.line)
     assert f"(e.g. {' '.join(first.message.split())})" in flagged.reasons[1].message  # the deciding example

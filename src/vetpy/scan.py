@@ -18,6 +18,7 @@ from vetpy.acquire.release import Artifact
 from vetpy.acquire.targets import ClientSource, Target, load_target, resolve_targets
 from vetpy.cache.results import ResultCache, file_sha256
 from vetpy.errors import ModelError, VetpyError
+from vetpy.features.calls import BEHAVIOUR_KINDS
 from vetpy.features.extract import extract_features
 from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.registry import BY_ID
@@ -239,6 +240,8 @@ class Scanner:
         if archive.limit_hit:
             found = [r for r in found if r.feature != "archive.limit_hit"]
             rest = [r for r in rest if r.feature != "archive.limit_hit"]
+        if malicious:  # the model's reasons, then located behaviours they did not name, in the room left
+            rest += _behaviours(features, {r.feature for r in found + rest})
         reasons += found + rest if malicious else found
         return tuple(reasons[: MAX_REASONS + (1 if archive.limit_hit else 0)])
 
@@ -333,6 +336,15 @@ class Scanner:
             redact_result(item) if isinstance(item, ScanResult) else self.scan_target(item)
             for item in self.resolve(targets, requirements)
         ]
+
+
+def _behaviours(features: PackageFeatures, named: set[str]) -> list[Reason]:
+    """Located behaviours (runs downloaded code, reads credentials, ...) no reason named yet, one per kind."""
+    out: dict[str, Reason] = {}
+    for e in features.evidence:
+        if e.file and e.feature in BEHAVIOUR_KINDS and e.feature not in named and e.feature not in out:
+            out[e.feature] = Reason(e.feature, one_line(e.message), e.file, e.line)
+    return list(out.values())
 
 
 def _first_code_evidence(features: PackageFeatures) -> Evidence | None:
