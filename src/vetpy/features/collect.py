@@ -18,11 +18,20 @@ from vetpy.features.source.beacon import BEACON_TOKEN, DNS_TOKEN
 from vetpy.features.source.clipboard import CLIPBOARD_TOKEN
 from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.facts import FileFacts
+from vetpy.features.source.hidden import HIDDEN_TOKEN
 from vetpy.features.source.persistence import PAYLOAD_TOKEN, PERSIST_TOKEN
 
 MAX_EVIDENCE_PER_FEATURE = 5
 #: Tokens with no registry feature whose evidence is kept all the same: hard findings read it (policy.py).
-EVIDENCE_TOKENS = (CUSTODY_TOKEN, BEACON_TOKEN, DNS_TOKEN, CLIPBOARD_TOKEN, PERSIST_TOKEN, PAYLOAD_TOKEN)
+EVIDENCE_TOKENS = (
+    CUSTODY_TOKEN,
+    BEACON_TOKEN,
+    DNS_TOKEN,
+    CLIPBOARD_TOKEN,
+    PERSIST_TOKEN,
+    PAYLOAD_TOKEN,
+    HIDDEN_TOKEN,
+)
 MAX_TEXT_CHARS = 400_000
 MAX_CODE_TOKENS = 20_000
 

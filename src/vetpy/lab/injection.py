@@ -28,6 +28,7 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.lab.dataset.corpus import Sample
 from vetpy.lab.dataset.extraction import FeatureCache, FeatureRecord, records_in_pool
 from vetpy.lab.metrics import recall_at_fpr
+from vetpy.policy import token_findings
 
 #: Benign hosts: sdists of this many bytes (big enough to look like a project, small enough to be quick).
 HOST_BYTES = (20_000, 3_000_000)
@@ -160,13 +161,15 @@ def injected_features(
 
 def planted_scores(
     model: Any, samples: list[Sample], pairs: list[Pair], jobs: int = 2, cache: FeatureCache | None = None
-) -> tuple[list[Pair], np.ndarray, int]:
+) -> tuple[list[Pair], np.ndarray, int, np.ndarray]:
     """``pairs`` (from :func:`choose_pairs`) merged, read and scored by ``model``: the pairs whose merged
-    archive could be read, their scores, and how many pairs could not be read."""
+    archive could be read, their scores, how many pairs could not be read, and which show a hard finding
+    in their features (``vetpy.policy``: what the scan path adds to the score)."""
     feats = injected_features(samples, pairs, jobs, cache)
     ok = [(p, f) for p, f in zip(pairs, feats, strict=True) if f is not None]
     scores = np.asarray(model.predict_proba([f for _, f in ok]))[:, 1] if ok else np.zeros(0)
-    return [p for p, _ in ok], scores, len(pairs) - len(ok)
+    findings = np.array([bool(token_findings(f.code_text)) for _, f in ok], dtype=bool)
+    return [p for p, _ in ok], scores, len(pairs) - len(ok), findings
 
 
 def injection_holdout(
@@ -182,14 +185,16 @@ def injection_holdout(
     cache: FeatureCache | None = None,
     progress: Callable[[str], None] | None = None,
     host_bytes: tuple[int, int] = HOST_BYTES,
+    row_findings: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Score up to ``n`` test malware planted in test-side benign projects with the time split's model,
-    beside the same malware alone; the benign test rows' scores give the rate at FPR 0.1%."""
+    beside the same malware alone; the benign test rows' scores give the rate at FPR 0.1%. With
+    ``row_findings`` (per sample row: a hard finding in its features) also the scan path's recall."""
     by_row = {int(r): float(s) for r, s in zip(test_rows, test_scores, strict=True)}
     malware_rows = np.array([r for r in test_rows if labels[r] == 1])
     benign_rows = np.array([r for r in test_rows if labels[r] == 0])
     chosen = choose_pairs(samples, groups, malware_rows, benign_rows, n, host_bytes=host_bytes)
-    pairs, injected, unreadable = planted_scores(model, samples, chosen, jobs, cache)
+    pairs, injected, unreadable, planted_findings = planted_scores(model, samples, chosen, jobs, cache)
     if progress:
         progress(f"injection: {len(pairs)} of {len(pairs) + unreadable} merged archives read")
     if not pairs:
@@ -197,7 +202,16 @@ def injection_holdout(
     alone = np.array([by_row[p.malware] for p in pairs])
     benign_scores = np.array([by_row[int(r)] for r in benign_rows])
     y = np.concatenate([np.ones(len(pairs)), np.zeros(len(benign_scores))])
+    scan_path: dict[str, Any] = {}
+    if row_findings is not None:
+        alone_findings = np.array([bool(row_findings[p.malware]) for p in pairs], dtype=bool)
+        scan_path = {
+            "recall_alone_scan_path": float(((alone >= threshold) | alone_findings).mean()),
+            "recall_injected_scan_path": float(((injected >= threshold) | planted_findings).mean()),
+            "injected_caught_only_by_findings": int((planted_findings & (injected < threshold)).sum()),
+        }
     return {
+        **scan_path,
         "protocol": "injection",
         "n": len(pairs),
         "unreadable": unreadable,
@@ -230,4 +244,16 @@ def injection_markdown(kind: str, m: dict[str, Any]) -> list[str]:
         f" | {m['median_score_injected']:.3f} |",
         "",
         f"Caught alone but missed once planted: {m['lost']}.",
+        *_scan_path_lines(m),
+    ]
+
+
+def _scan_path_lines(m: dict[str, Any]) -> list[str]:
+    if "recall_injected_scan_path" not in m:
+        return []
+    return [
+        "",
+        f"Scan path (the model or a hard finding from the features): alone {m['recall_alone_scan_path']:.3f},"
+        f" planted {m['recall_injected_scan_path']:.3f} ({m['injected_caught_only_by_findings']} planted"
+        " caught only by a finding).",
     ]

@@ -18,6 +18,7 @@ from vetpy.lab.evaluate import (
     EvalData,
     TimeSplitResult,
     cross_validate,
+    finding_flags,
     fit_model,
     model_threshold,
     permutation_importance,
@@ -159,6 +160,7 @@ def _injection(split: TimeSplitResult, data: EvalData, log: Callable[[str], None
             data.y,
             cache=cache,
             progress=log,
+            row_findings=finding_flags(data.features),
         )
     finally:
         cache.close()

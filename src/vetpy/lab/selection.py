@@ -60,7 +60,7 @@ def selection_cv(
             chosen = injection.choose_pairs(
                 data.samples, data.groups, held[y[b] == 1], held[y[b] == 0], planted_per_fold, seed=f
             )
-            pairs, planted_scores, _ = injection.planted_scores(model, data.samples, chosen, cache=cache)
+            pairs, planted_scores, _, _ = injection.planted_scores(model, data.samples, chosen, cache=cache)
             planted += [
                 (bool(flagged[position[p.malware]]), float(s), bool(s >= threshold))
                 for p, s in zip(pairs, planted_scores, strict=True)

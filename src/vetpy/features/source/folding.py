@@ -10,6 +10,7 @@ import ast
 from vetpy.features.lexicon import has_lexicon_word
 from vetpy.features.scripts import decoded_texts, rescan_tokens, script_kinds
 from vetpy.features.source.fold import ROOT_CALLS, Folder, subtree
+from vetpy.features.source.hidden import note_hidden
 from vetpy.features.source.literals import host_tokens, note_programs, scan_decoded, scan_patterns_once
 from vetpy.features.source.state import WalkState
 from vetpy.features.urls import find_urls
@@ -110,6 +111,7 @@ class FoldChecks(WalkState):
         if has_lexicon_word(head):
             host_tokens(self.scan, head)
         tokens = rescan_tokens(head, urls) if obfuscated else set()
+        note_hidden(self.scan, tokens, line, head)
         tokens.update(f"script:{kind}" for kind in script_kinds(head))
         if obfuscated:
             tokens.add("decoded:folded")

@@ -15,6 +15,7 @@ from vetpy.features.lexicon import bare_hosts, lexicon_words
 from vetpy.features.registry import signal
 from vetpy.features.scripts import decoded_texts, python_programs, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
+from vetpy.features.source.hidden import note_hidden
 from vetpy.features.source.text import Lines, line_of
 from vetpy.features.urls import bare_ip, find_urls
 from vetpy.wordsearch import find_words, hint_index
@@ -111,7 +112,9 @@ def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) 
     for text in decoded_texts(value):
         head = text[:20_000]
         urls = list(find_urls(head))
-        tokens |= rescan_tokens(head, urls)
+        found = rescan_tokens(head, urls)
+        note_hidden(scan, found, line, head)
+        tokens |= found
         scan.urls.extend((line, hit) for _, hit in urls)
         if len(head) >= MIN_PATTERN_STRING:
             scan.pending_strings.append((head, line, module_level))
