@@ -376,3 +376,22 @@ def test_a_dns_beacon_and_a_clipper_are_flagged_whatever_the_score() -> None:
         )
     )
     assert honest.verdict is Verdict.BENIGN
+
+
+def test_an_encoded_hidden_powershell_command_is_flagged_whatever_the_score() -> None:
+    import base64
+
+    command = base64.b64encode("IEX (New-Object Net.WebClient)".encode("utf-16-le"))
+    setup_env = (
+        b"import subprocess\n\n\ndef setup_env():\n"
+        b"    subprocess.Popen(['powershell', '-W', 'Hidden', '-EncodedCommand', '" + command + b"'])\n"
+    )
+    scanner = Scanner(scorer=FixedScorer(0.01))
+    result = scanner.scan_archive(_archive({"demo/env.py": setup_env}))
+    assert result.verdict is Verdict.MALICIOUS
+    first = result.reasons[0]
+    assert (first.feature, first.file, first.line) == ("policy.hidden_payload", "p-1.0/demo/env.py", 5)
+    assert "PowerShell" in first.message and first.message.endswith(": IEX (New-Object Net.WebClient)")
+    # the same command written as it is: the model's to judge
+    plain = setup_env.replace(b"'-EncodedCommand', '" + command + b"'", b"'-Command', 'Get-Date'")
+    assert scanner.scan_archive(_archive({"demo/env.py": plain})).verdict is Verdict.BENIGN
