@@ -50,7 +50,7 @@ def _payload(view: CodeView) -> Finding | None:
     kinds = _PAYLOAD.get(view.role)
     if kinds is None or (view.role == "build_backend" and view.source.endswith("setup.py")):
         return None  # a setup.py backend is judged as setup.py by the model
-    scan = scan_source(view.path, view.data.decode("utf-8", "replace"), size=len(view.data))
+    scan = scan_source(view.path, view.data.decode("utf-8", "replace"), data=view.data)
     active = sorted(f for f in kinds if scan.has_strong(f))
     if not active:
         return None

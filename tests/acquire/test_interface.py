@@ -26,10 +26,10 @@ def test_bad_limit_flags_are_usage_errors(flag: str, value: str, capsys: pytest.
 
 def test_parse_limit_matches_the_feature_stage() -> None:
     """Views decide "too large to parse" with the same bound the feature stage parses with."""
-    from vetpy.acquire.views import PARSE_BYTES
-    from vetpy.features.source.scan import MAX_AST_BYTES
+    from vetpy.acquire import views
+    from vetpy.features.source import scan
 
-    assert PARSE_BYTES == MAX_AST_BYTES
+    assert views.parses is scan.parses
 
 
 def test_prefix_reads_match_the_feature_stage() -> None:

@@ -30,14 +30,12 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from vetpy.acquire.interface import Archive, ArchiveFormat, CodeView, Finding, Limits, Member
+from vetpy.acquire.parsebound import PARSE_BYTES, parses
 from vetpy.acquire.pyc import read_pyc
 from vetpy.acquire.reader import CODE_SUFFIXES, human_bytes, one_line
 from vetpy.acquire.render import render_bytecode, render_notebook, unpad
 from vetpy.wordsearch import automaton, find_words
 
-#: Largest source the feature stage parses into a syntax tree (vetpy.features.source.scan.MAX_AST_BYTES);
-#: larger code is only pattern-scanned, so it is not "read in full": the scan is then incomplete.
-PARSE_BYTES = 2_000_000
 #: Files the feature stage reads only the start of (vetpy.features.gather): past that, incomplete.
 READ_PREFIX = {".pth": 1_000_000, "entry_points.txt": 200_000}
 #: Codecs Python accepts in a coding cookie that hide what the source says from a plain reader.
@@ -104,10 +102,12 @@ class _Builder:
             message = f"{m.path} is written in the {codec} source encoding (hides its code from readers)"
             self.findings.append(Finding("source_encoding", message, m.path, 1))
         size = len(text.encode("utf-8", "surrogatepass")) if role else len(m.data)
-        if size > PARSE_BYTES:
+        if size > PARSE_BYTES:  # code the feature stage does not parse is only pattern-scanned: incomplete
             text, role = unpad(text), role or "unpadded"
-            if len(text.encode("utf-8", "surrogatepass")) > PARSE_BYTES:
-                self.limit(f"parse: {m.path} holds more than {human_bytes(PARSE_BYTES)} of code")
+            code = text.encode("utf-8", "surrogatepass")
+            if not parses(code):
+                size_text = human_bytes(len(code))
+                self.limit(f"parse: {m.path} holds more code than the syntax tree takes ({size_text})")
                 role = "" if role == "unpadded" else role
         if role:
             self.view(m.path, text, m.path, role)

@@ -48,7 +48,7 @@ def scan_member(member: Member, setup: str | None) -> FileFacts:
     if not needs_tree(member.path, text, is_setup):
         return scan_light(member.path, text)
     return scan_source(
-        member.path, install_time_setup(text) if is_setup else text, is_setup=is_setup, size=len(member.data)
+        member.path, install_time_setup(text) if is_setup else text, is_setup=is_setup, data=member.data
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import warnings
 
+from vetpy.acquire.parsebound import PARSE_BYTES, parses
 from vetpy.features.source.embedded import scan_programs
 from vetpy.features.source.facts import FactsBuilder, FileFacts
 from vetpy.features.source.fallback import scan_regex
@@ -13,12 +14,20 @@ from vetpy.features.source.literals import scan_string_patterns, scan_text_patte
 from vetpy.features.source.text import Lines, decode_source
 from vetpy.features.source.walker import Walker
 
-MAX_AST_BYTES = 2_000_000  # larger files are scanned with the regex fallback
-
 
 def scan_python(path: str, data: bytes, *, is_setup: bool = False) -> FileFacts:
     """Scan one Python file given as bytes (see :func:`scan_source`)."""
-    return scan_source(path, decode_source(data), is_setup=is_setup, size=len(data))
+    return scan_source(path, decode_source(data), is_setup=is_setup, data=data)
+
+
+def _parses(text: str, data: bytes | None) -> bool:
+    """Whether the code (``data``: the bytes ``text`` was decoded from) is within the syntax tree's bound
+    (acquire/parsebound.py: the same one acquire's views read to call a scan incomplete)."""
+    if data is None:
+        if len(text) <= PARSE_BYTES // 4:  # at most 4 bytes a character
+            return True
+        data = text.encode("utf-8", "surrogatepass")
+    return parses(data)
 
 
 def scan_light(path: str, text: str) -> FileFacts:
@@ -28,13 +37,14 @@ def scan_light(path: str, text: str) -> FileFacts:
     return scan.freeze()
 
 
-def scan_source(path: str, text: str, *, is_setup: bool = False, size: int | None = None) -> FileFacts:
-    """Scan one decoded Python file; never raises for content problems (a parse failure is recorded)."""
+def scan_source(path: str, text: str, *, is_setup: bool = False, data: bytes | None = None) -> FileFacts:
+    """Scan one decoded Python file (``data``: its bytes, when the caller has them); never raises for
+    content problems (a parse failure is recorded)."""
     scan = FactsBuilder(path)
     lines = Lines(text)
     scan_text_patterns(scan, text, lines)
     tree: ast.AST | None = None
-    if (len(text) if size is None else size) > MAX_AST_BYTES:
+    if not _parses(text, data):
         scan.parsed, scan.error = False, "file too large for the syntax tree"
     else:
         try:
