@@ -97,3 +97,72 @@ def test_lowered_is_lower_for_every_text_object() -> None:
     for text in [*texts, *reversed(texts), *texts]:
         assert lowered(text) == text.lower()
         assert lowered(text) == text.lower()
+
+
+def _vetpy_automata() -> list[ahocorasick_rs.AhoCorasick]:
+    """Every automaton vetpy searches with (each built once, by its module)."""
+    from vetpy.acquire import views
+    from vetpy.features import gather, lexicon, paper, scripts, strings
+    from vetpy.features.source import custody, literals, prepass, state
+
+    return [
+        views._sink_automaton(),
+        literals._pattern_hints()[0],
+        state._flow_automaton()[0],
+        prepass._automaton(),
+        prepass._shape_gates()[0],
+        custody._file_words(),
+        scripts._script_hints()[0],
+        strings._obfuscator_hints(),
+        paper._line_automaton(),
+        lexicon._lexicon_automaton(),
+        gather._script_hints()[0],
+    ]
+
+
+def _ascii_texts() -> list[str]:
+    """Seeded ASCII texts built from pieces of vetpy's own sources (they name every word searched for),
+    and those sources whole, as written and lower-cased."""
+    import random
+    from pathlib import Path
+
+    import vetpy
+
+    sources = [p.read_text("utf-8") for p in sorted(Path(vetpy.__file__).parent.rglob("*.py"))]
+    sources = [s for s in sources if s.isascii()]
+    words = [w for s in sources for w in re.findall(r"\S+", s)]
+    rng = random.Random(20261202)
+    texts = [*sources, *(s.lower() for s in sources), "", "a"]
+    for _ in range(3000):
+        pieces = rng.choices(words, k=rng.randint(1, 12))
+        seps = rng.choices([" ", "", "\n", ".", "(", "/", "\x00"], k=len(pieces))
+        text = "".join(p + s for p, s in zip(pieces, seps, strict=True))
+        texts.append(text.lower() if rng.random() < 0.5 else text)
+    return texts
+
+
+def test_ascii_text_is_searched_as_bytes_with_the_same_matches() -> None:
+    """The bytes twin of each of vetpy's automata gives, on ASCII text, exactly what the str search
+    gives (the old way), overlapping or not."""
+    from vetpy import wordsearch
+
+    automata = _vetpy_automata()
+    assert all(id(a) in wordsearch._twins for a in automata)  # else the twin path is not what is tested
+    texts = _ascii_texts()
+    assert all(t.isascii() for t in texts) and sum(len(t) for t in texts) > 1_000_000
+    found = 0
+    for searcher in automata:
+        for text in texts:
+            for overlapping in (True, False):
+                got = find_words(searcher, text, overlapping=overlapping)
+                assert got == searcher.find_matches_as_indexes(text, overlapping=overlapping), text[:80]
+                found += len(got)
+    assert found > 50_000
+
+
+def test_non_ascii_text_and_unknown_automata_take_the_str_search() -> None:
+    plain = ahocorasick_rs.AhoCorasick(list(WORDS))  # not made by automaton(): no twin
+    searcher = automaton(WORDS)
+    for text in ["exec \xe9t\xe9 curl", "_0x exec", "\U0001f600exec"]:
+        for s in (plain, searcher):
+            assert find_words(s, text) == plain.find_matches_as_indexes(text, overlapping=True)

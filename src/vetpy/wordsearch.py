@@ -5,6 +5,11 @@ codec, a literal's escape) has none, so a plain search of such text raises Unico
 search here goes through :func:`find_words`, which searches such text with each surrogate made U+FFFD:
 one character for one, so the offsets stay those of the text, and no word holds either character (words
 cannot hold a surrogate, and :func:`automaton` refuses U+FFFD), so the matches are those of the text.
+
+An ASCII text is searched as bytes by a twin automaton over the same words (:func:`automaton` makes both):
+the library maps every byte offset of a ``str`` to a character offset before searching, an array of eight
+bytes per byte of text, which cost about as much as the search itself on large files; in ASCII the offsets
+are the same.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import ahocorasick_rs
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STAND_IN = "\ufffd"
+_TWINS_KEPT = 64  # automata given a bytes twin: vetpy's are a dozen, each built once and kept
+_twins: dict[int, tuple[ahocorasick_rs.AhoCorasick, ahocorasick_rs.BytesAhoCorasick]] = {}
 
 
 def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
@@ -26,14 +33,25 @@ def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
     words = list(words)
     if any(_STAND_IN in w for w in words):
         raise ValueError("a search word holds U+FFFD, the stand-in for lone surrogates")
-    return ahocorasick_rs.AhoCorasick(words, implementation=ahocorasick_rs.Implementation.DFA)
+    searcher = ahocorasick_rs.AhoCorasick(words, implementation=ahocorasick_rs.Implementation.DFA)
+    if len(_twins) < _TWINS_KEPT:  # past that, searches take the str path: the same matches, slower
+        twin = ahocorasick_rs.BytesAhoCorasick(
+            [w.encode() for w in words], implementation=ahocorasick_rs.Implementation.DFA
+        )
+        _twins[id(searcher)] = (searcher, twin)  # the entry keeps ``searcher`` alive: its id stays its own
+    return searcher
 
 
 def find_words(
     searcher: ahocorasick_rs.AhoCorasick, text: str, *, overlapping: bool = True
 ) -> list[tuple[int, int, int]]:
     """``searcher.find_matches_as_indexes(text, overlapping=...)``: (word index, start, end) in characters,
-    for any text, lone surrogates included (see the module's docstring)."""
+    for any text, lone surrogates included; an ASCII text through its bytes twin (see the module's
+    docstring)."""
+    if text.isascii():
+        entry = _twins.get(id(searcher))
+        if entry is not None and entry[0] is searcher:
+            return entry[1].find_matches_as_indexes(text.encode("ascii"), overlapping=overlapping)
     try:
         return searcher.find_matches_as_indexes(text, overlapping=overlapping)
     except UnicodeEncodeError:  # only a surrogate has no UTF-8: search the stand-in text instead
