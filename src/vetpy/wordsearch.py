@@ -6,10 +6,10 @@ search here goes through :func:`find_words`, which searches such text with each 
 one character for one, so the offsets stay those of the text, and no word holds either character (words
 cannot hold a surrogate, and :func:`automaton` refuses U+FFFD), so the matches are those of the text.
 
-An ASCII text is searched as bytes by a twin automaton over the same words (:func:`automaton` makes both):
-the library maps every byte offset of a ``str`` to a character offset before searching, an array of eight
-bytes per byte of text, which cost about as much as the search itself on large files; in ASCII the offsets
-are the same.
+Text is searched as UTF-8 bytes by a twin automaton over the same words (:func:`automaton` makes both): for a
+``str`` the library maps every byte offset to a character offset before searching, an array of eight bytes
+per byte of text, which cost about as much as the search itself on large files. In ASCII the offsets are
+the same; otherwise only the offsets of the matches are mapped (:func:`_char_offsets`).
 """
 
 from __future__ import annotations
@@ -46,16 +46,35 @@ def find_words(
     searcher: ahocorasick_rs.AhoCorasick, text: str, *, overlapping: bool = True
 ) -> list[tuple[int, int, int]]:
     """``searcher.find_matches_as_indexes(text, overlapping=...)``: (word index, start, end) in characters,
-    for any text, lone surrogates included; an ASCII text through its bytes twin (see the module's
-    docstring)."""
-    if text.isascii():
-        entry = _twins.get(id(searcher))
-        if entry is not None and entry[0] is searcher:
+    for any text, lone surrogates included; through the automaton's bytes twin when it has one and the text
+    has UTF-8 (see the module's docstring)."""
+    entry = _twins.get(id(searcher))
+    if entry is not None and entry[0] is searcher and type(text) is str:
+        if text.isascii():
             return entry[1].find_matches_as_indexes(text.encode("ascii"), overlapping=overlapping)
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the stand-in search below
+        else:
+            return _char_offsets(entry[1].find_matches_as_indexes(data, overlapping=overlapping), data)
     try:
         return searcher.find_matches_as_indexes(text, overlapping=overlapping)
     except UnicodeEncodeError:  # only a surrogate has no UTF-8: search the stand-in text instead
         return searcher.find_matches_as_indexes(_SURROGATE_RE.sub(_STAND_IN, text), overlapping=overlapping)
+
+
+def _char_offsets(found: list[tuple[int, int, int]], data: bytes) -> list[tuple[int, int, int]]:
+    """Matches in the UTF-8 bytes ``data`` with their offsets made character offsets: a word is whole
+    characters, so each match starts and ends between characters, and the characters before such an
+    offset are those the bytes before it decode to (counted from the previous offset, in order)."""
+    if not found:
+        return found
+    chars, last, at = 0, 0, {}
+    for offset in sorted({x for _, start, end in found for x in (start, end)}):
+        chars += len(data[last:offset].decode())
+        at[offset], last = chars, offset
+    return [(k, at[start], at[end]) for k, start, end in found]
 
 
 def hint_index(
