@@ -144,13 +144,15 @@ def _texts_of_words() -> list[str]:
     return texts
 
 
-def test_text_is_searched_as_bytes_with_the_same_matches() -> None:
+def test_text_is_searched_as_bytes_with_the_same_matches(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bytes twin of each of vetpy's automata (and of one over non-ASCII words) gives, on ASCII and
-    on other text, exactly what the str search gives (the old way), overlapping or not."""
+    on other text, exactly what the str search gives (the old way), overlapping or not; every text, short
+    ones included, takes the twin here."""
     from vetpy import wordsearch
 
+    monkeypatch.setattr(wordsearch, "_TWIN_MIN_CHARS", 0)
     automata = [*_vetpy_automata(), automaton(WORDS)]
-    assert all(id(a) in wordsearch._twins for a in automata)  # else the twin path is not what is tested
+    assert all(wordsearch._twin(a) is not None for a in automata)  # else the twin is not what is tested
     texts = _texts_of_words()
     assert sum(len(t) for t in texts if t.isascii()) > 1_000_000
     assert sum(1 for t in texts if not t.isascii()) > 1_500
@@ -172,10 +174,19 @@ def test_non_ascii_offsets_are_characters() -> None:
     assert {WORDS[k] for k, _, _ in got} == {"exec", "xe", "\xe9t\xe9", "curl", "_0x"}
 
 
-def test_unknown_automata_and_surrogates_take_the_str_search() -> None:
+def test_short_texts_unknown_automata_and_surrogates_take_the_str_search() -> None:
+    from vetpy import wordsearch
+
     plain = ahocorasick_rs.AhoCorasick(list(WORDS))  # not made by automaton(): no twin
     searcher = automaton(WORDS)
     for text in ["exec \xe9t\xe9 curl", "_0x exec", "\U0001f600exec"]:
         assert find_words(plain, text) == plain.find_matches_as_indexes(text, overlapping=True)
+        assert find_words(searcher, text) == plain.find_matches_as_indexes(text, overlapping=True)
+    assert wordsearch._twin(plain) is None and wordsearch._twins[id(searcher)].raw is None  # none built
+    long_text = "curl " * wordsearch._TWIN_MIN_CHARS
+    assert find_words(searcher, long_text) == plain.find_matches_as_indexes(long_text, overlapping=True)
+    assert wordsearch._twins[id(searcher)].raw is not None
+    long_text = "\ud800 exec " * wordsearch._TWIN_MIN_CHARS
+    assert find_words(searcher, long_text)[:2] == [(2, 3, 5), (0, 2, 6)]
     stand_in = searcher.find_matches_as_indexes("exec \ufffd eval", overlapping=True)
     assert find_words(searcher, "exec \ud800 eval") == stand_in == [(2, 1, 3), (0, 0, 4), (1, 7, 11)]

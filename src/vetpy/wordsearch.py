@@ -6,10 +6,11 @@ search here goes through :func:`find_words`, which searches such text with each 
 one character for one, so the offsets stay those of the text, and no word holds either character (words
 cannot hold a surrogate, and :func:`automaton` refuses U+FFFD), so the matches are those of the text.
 
-Text is searched as UTF-8 bytes by a twin automaton over the same words (:func:`automaton` makes both): for a
-``str`` the library maps every byte offset to a character offset before searching, an array of eight bytes
-per byte of text, which cost about as much as the search itself on large files. In ASCII the offsets are
-the same; otherwise only the offsets of the matches are mapped (:func:`_char_offsets`).
+A text of :data:`_TWIN_MIN_CHARS` or more is searched as UTF-8 bytes by a twin automaton over the same
+words (built for an automaton :func:`automaton` made, the first time a long text asks): for a ``str`` the
+library maps every byte offset to a character offset before searching, an array of eight bytes per byte of
+text, which cost about as much as the search itself on large files. In ASCII the offsets are the same;
+otherwise only the offsets of the matches are mapped (:func:`_char_offsets`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,22 @@ import ahocorasick_rs
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STAND_IN = "\ufffd"
-_TWINS_KEPT = 64  # automata given a bytes twin: vetpy's are a dozen, each built once and kept
-_twins: dict[int, tuple[ahocorasick_rs.AhoCorasick, ahocorasick_rs.BytesAhoCorasick]] = {}
+_TWINS_KEPT = 64  # automata that may get a bytes twin: vetpy's are a dozen, each built once and kept
+_TWIN_MIN_CHARS = 1_000  # shorter texts take the str search: its offset map is small, and no twin is built
+
+
+class _Twin:
+    """An automaton :func:`automaton` made (kept alive here, so its id stays its own), its words, and
+    their bytes automaton once a long text has asked for it."""
+
+    __slots__ = ("raw", "searcher", "words")
+
+    def __init__(self, searcher: ahocorasick_rs.AhoCorasick, words: tuple[str, ...]) -> None:
+        self.searcher, self.words = searcher, words
+        self.raw: ahocorasick_rs.BytesAhoCorasick | None = None
+
+
+_twins: dict[int, _Twin] = {}  # by id of the automaton
 
 
 def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
@@ -35,29 +50,38 @@ def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
         raise ValueError("a search word holds U+FFFD, the stand-in for lone surrogates")
     searcher = ahocorasick_rs.AhoCorasick(words, implementation=ahocorasick_rs.Implementation.DFA)
     if len(_twins) < _TWINS_KEPT:  # past that, searches take the str path: the same matches, slower
-        twin = ahocorasick_rs.BytesAhoCorasick(
-            [w.encode() for w in words], implementation=ahocorasick_rs.Implementation.DFA
-        )
-        _twins[id(searcher)] = (searcher, twin)  # the entry keeps ``searcher`` alive: its id stays its own
+        _twins[id(searcher)] = _Twin(searcher, tuple(words))
     return searcher
+
+
+def _twin(searcher: ahocorasick_rs.AhoCorasick) -> ahocorasick_rs.BytesAhoCorasick | None:
+    """The bytes twin of an automaton :func:`automaton` made (built the first time), else None."""
+    entry = _twins.get(id(searcher))
+    if entry is None or entry.searcher is not searcher:
+        return None
+    if entry.raw is None:
+        entry.raw = ahocorasick_rs.BytesAhoCorasick(
+            [w.encode() for w in entry.words], implementation=ahocorasick_rs.Implementation.DFA
+        )
+    return entry.raw
 
 
 def find_words(
     searcher: ahocorasick_rs.AhoCorasick, text: str, *, overlapping: bool = True
 ) -> list[tuple[int, int, int]]:
     """``searcher.find_matches_as_indexes(text, overlapping=...)``: (word index, start, end) in characters,
-    for any text, lone surrogates included; through the automaton's bytes twin when it has one and the text
-    has UTF-8 (see the module's docstring)."""
-    entry = _twins.get(id(searcher))
-    if entry is not None and entry[0] is searcher and type(text) is str:
+    for any text, lone surrogates included; a long text with UTF-8 through the automaton's bytes twin (see
+    the module's docstring)."""
+    twin = _twin(searcher) if type(text) is str and len(text) >= _TWIN_MIN_CHARS else None
+    if twin is not None:
         if text.isascii():
-            return entry[1].find_matches_as_indexes(text.encode("ascii"), overlapping=overlapping)
+            return twin.find_matches_as_indexes(text.encode("ascii"), overlapping=overlapping)
         try:
             data = text.encode()
         except UnicodeEncodeError:
             pass  # a lone surrogate: the stand-in search below
         else:
-            return _char_offsets(entry[1].find_matches_as_indexes(data, overlapping=overlapping), data)
+            return _char_offsets(twin.find_matches_as_indexes(data, overlapping=overlapping), data)
     try:
         return searcher.find_matches_as_indexes(text, overlapping=overlapping)
     except UnicodeEncodeError:  # only a surrogate has no UTF-8: search the stand-in text instead
