@@ -97,3 +97,96 @@ def test_lowered_is_lower_for_every_text_object() -> None:
     for text in [*texts, *reversed(texts), *texts]:
         assert lowered(text) == text.lower()
         assert lowered(text) == text.lower()
+
+
+def _vetpy_automata() -> list[ahocorasick_rs.AhoCorasick]:
+    """Every automaton vetpy searches with (each built once, by its module)."""
+    from vetpy.acquire import views
+    from vetpy.features import gather, lexicon, paper, scripts, strings
+    from vetpy.features.source import custody, literals, prepass, state
+
+    return [
+        views._sink_automaton(),
+        literals._pattern_hints()[0],
+        state._flow_automaton()[0],
+        prepass._automaton(),
+        prepass._shape_gates()[0],
+        custody._file_words(),
+        scripts._script_hints()[0],
+        strings._obfuscator_hints(),
+        paper._line_automaton(),
+        lexicon._lexicon_automaton(),
+        gather._script_hints()[0],
+    ]
+
+
+def _texts_of_words() -> list[str]:
+    """Seeded texts built from pieces of vetpy's own sources (they name every word searched for), half of
+    them with non-ASCII characters mixed in (one to four UTF-8 bytes, a word of WORDS among them), and
+    those sources whole, as written and lower-cased."""
+    import random
+    from pathlib import Path
+
+    import vetpy
+
+    sources = [p.read_text("utf-8") for p in sorted(Path(vetpy.__file__).parent.rglob("*.py"))]
+    words = [w for s in sources for w in re.findall(r"\S+", s)]
+    others = ["\xe9", "\xe9t\xe9", "\u0130", "\u65e5\u672c", "\U0001f600", "\u0436", "\u2028", "\xa0"]
+    rng = random.Random(20261202)
+    texts = [*sources, *(s.lower() for s in sources), "", "a", "\xe9"]
+    for n in range(4000):
+        pieces = rng.choices(words, k=rng.randint(1, 12))
+        seps = rng.choices([" ", "", "\n", ".", "(", "/", "\x00"], k=len(pieces))
+        if n % 2:
+            pieces = [rng.choice(others) + p if rng.random() < 0.3 else p for p in pieces]
+        text = "".join(p + s for p, s in zip(pieces, seps, strict=True))
+        texts.append(text.lower() if rng.random() < 0.5 else text)
+    return texts
+
+
+def test_text_is_searched_as_bytes_with_the_same_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes twin of each of vetpy's automata (and of one over non-ASCII words) gives, on ASCII and
+    on other text, exactly what the str search gives (the old way), overlapping or not; every text, short
+    ones included, takes the twin here."""
+    from vetpy import wordsearch
+
+    monkeypatch.setattr(wordsearch, "_TWIN_MIN_CHARS", 0)
+    automata = [*_vetpy_automata(), automaton(WORDS)]
+    assert all(wordsearch._twin(a) is not None for a in automata)  # else the twin is not what is tested
+    texts = _texts_of_words()
+    assert sum(len(t) for t in texts if t.isascii()) > 1_000_000
+    assert sum(1 for t in texts if not t.isascii()) > 1_500
+    found = {True: 0, False: 0}
+    for searcher in automata:
+        for text in texts:
+            for overlapping in (True, False):
+                got = find_words(searcher, text, overlapping=overlapping)
+                assert got == searcher.find_matches_as_indexes(text, overlapping=overlapping), text[:80]
+                found[text.isascii()] += len(got)
+    assert found[True] > 50_000 and found[False] > 5_000
+
+
+def test_non_ascii_offsets_are_characters() -> None:
+    searcher = automaton(WORDS)
+    text = "\U0001f600exec \xe9t\xe9 \u65e5curl_0x"
+    got = find_words(searcher, text)
+    assert [(WORDS[k], text[s:e]) for k, s, e in got] == [(WORDS[k], WORDS[k]) for k, _, _ in got]
+    assert {WORDS[k] for k, _, _ in got} == {"exec", "xe", "\xe9t\xe9", "curl", "_0x"}
+
+
+def test_short_texts_unknown_automata_and_surrogates_take_the_str_search() -> None:
+    from vetpy import wordsearch
+
+    plain = ahocorasick_rs.AhoCorasick(list(WORDS))  # not made by automaton(): no twin
+    searcher = automaton(WORDS)
+    for text in ["exec \xe9t\xe9 curl", "_0x exec", "\U0001f600exec"]:
+        assert find_words(plain, text) == plain.find_matches_as_indexes(text, overlapping=True)
+        assert find_words(searcher, text) == plain.find_matches_as_indexes(text, overlapping=True)
+    assert wordsearch._twin(plain) is None and wordsearch._twins[id(searcher)].raw is None  # none built
+    long_text = "curl " * wordsearch._TWIN_MIN_CHARS
+    assert find_words(searcher, long_text) == plain.find_matches_as_indexes(long_text, overlapping=True)
+    assert wordsearch._twins[id(searcher)].raw is not None
+    long_text = "\ud800 exec " * wordsearch._TWIN_MIN_CHARS
+    assert find_words(searcher, long_text)[:2] == [(2, 3, 5), (0, 2, 6)]
+    stand_in = searcher.find_matches_as_indexes("exec \ufffd eval", overlapping=True)
+    assert find_words(searcher, "exec \ud800 eval") == stand_in == [(2, 1, 3), (0, 0, 4), (1, 7, 11)]

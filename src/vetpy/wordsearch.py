@@ -5,6 +5,12 @@ codec, a literal's escape) has none, so a plain search of such text raises Unico
 search here goes through :func:`find_words`, which searches such text with each surrogate made U+FFFD:
 one character for one, so the offsets stay those of the text, and no word holds either character (words
 cannot hold a surrogate, and :func:`automaton` refuses U+FFFD), so the matches are those of the text.
+
+A text of :data:`_TWIN_MIN_CHARS` or more is searched as UTF-8 bytes by a twin automaton over the same
+words (built for an automaton :func:`automaton` made, the first time a long text asks): for a ``str`` the
+library maps every byte offset to a character offset before searching, an array of eight bytes per byte of
+text, which cost about as much as the search itself on large files. In ASCII the offsets are the same;
+otherwise only the offsets of the matches are mapped (:func:`_char_offsets`).
 """
 
 from __future__ import annotations
@@ -16,6 +22,22 @@ import ahocorasick_rs
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STAND_IN = "\ufffd"
+_TWINS_KEPT = 64  # automata that may get a bytes twin: vetpy's are a dozen, each built once and kept
+_TWIN_MIN_CHARS = 1_000  # shorter texts take the str search: its offset map is small, and no twin is built
+
+
+class _Twin:
+    """An automaton :func:`automaton` made (kept alive here, so its id stays its own), its words, and
+    their bytes automaton once a long text has asked for it."""
+
+    __slots__ = ("raw", "searcher", "words")
+
+    def __init__(self, searcher: ahocorasick_rs.AhoCorasick, words: tuple[str, ...]) -> None:
+        self.searcher, self.words = searcher, words
+        self.raw: ahocorasick_rs.BytesAhoCorasick | None = None
+
+
+_twins: dict[int, _Twin] = {}  # by id of the automaton
 
 
 def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
@@ -26,18 +48,57 @@ def automaton(words: Iterable[str]) -> ahocorasick_rs.AhoCorasick:
     words = list(words)
     if any(_STAND_IN in w for w in words):
         raise ValueError("a search word holds U+FFFD, the stand-in for lone surrogates")
-    return ahocorasick_rs.AhoCorasick(words, implementation=ahocorasick_rs.Implementation.DFA)
+    searcher = ahocorasick_rs.AhoCorasick(words, implementation=ahocorasick_rs.Implementation.DFA)
+    if len(_twins) < _TWINS_KEPT:  # past that, searches take the str path: the same matches, slower
+        _twins[id(searcher)] = _Twin(searcher, tuple(words))
+    return searcher
+
+
+def _twin(searcher: ahocorasick_rs.AhoCorasick) -> ahocorasick_rs.BytesAhoCorasick | None:
+    """The bytes twin of an automaton :func:`automaton` made (built the first time), else None."""
+    entry = _twins.get(id(searcher))
+    if entry is None or entry.searcher is not searcher:
+        return None
+    if entry.raw is None:
+        entry.raw = ahocorasick_rs.BytesAhoCorasick(
+            [w.encode() for w in entry.words], implementation=ahocorasick_rs.Implementation.DFA
+        )
+    return entry.raw
 
 
 def find_words(
     searcher: ahocorasick_rs.AhoCorasick, text: str, *, overlapping: bool = True
 ) -> list[tuple[int, int, int]]:
     """``searcher.find_matches_as_indexes(text, overlapping=...)``: (word index, start, end) in characters,
-    for any text, lone surrogates included (see the module's docstring)."""
+    for any text, lone surrogates included; a long text with UTF-8 through the automaton's bytes twin (see
+    the module's docstring)."""
+    twin = _twin(searcher) if type(text) is str and len(text) >= _TWIN_MIN_CHARS else None
+    if twin is not None:
+        if text.isascii():
+            return twin.find_matches_as_indexes(text.encode("ascii"), overlapping=overlapping)
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the stand-in search below
+        else:
+            return _char_offsets(twin.find_matches_as_indexes(data, overlapping=overlapping), data)
     try:
         return searcher.find_matches_as_indexes(text, overlapping=overlapping)
     except UnicodeEncodeError:  # only a surrogate has no UTF-8: search the stand-in text instead
         return searcher.find_matches_as_indexes(_SURROGATE_RE.sub(_STAND_IN, text), overlapping=overlapping)
+
+
+def _char_offsets(found: list[tuple[int, int, int]], data: bytes) -> list[tuple[int, int, int]]:
+    """Matches in the UTF-8 bytes ``data`` with their offsets made character offsets: a word is whole
+    characters, so each match starts and ends between characters, and the characters before such an
+    offset are those the bytes before it decode to (counted from the previous offset, in order)."""
+    if not found:
+        return found
+    chars, last, at = 0, 0, {}
+    for offset in sorted({x for _, start, end in found for x in (start, end)}):
+        chars += len(data[last:offset].decode())
+        at[offset], last = chars, offset
+    return [(k, at[start], at[end]) for k, start, end in found]
 
 
 def hint_index(

@@ -123,3 +123,32 @@ def test_suspicious_text_keeps_setup_and_suspicious_lines() -> None:
     assert "data = open('f').read()" in text
     assert "x = 1" not in text and "y = 2" not in text
     assert "a = 1" in text  # whole file kept because of its suspicious URL
+
+
+def test_hook_matches_are_the_regex_finditer() -> None:
+    """The install-hook search tried only where a literal of the pattern starts gives finditer's matches
+    (spans and texts), and the first one search's, on seeded texts of the pattern's pieces (word
+    boundaries, non-ASCII word characters, lone surrogates) and on vetpy's own sources."""
+    import random
+    from pathlib import Path
+
+    import vetpy
+    from vetpy.features.paper import INSTALL_HOOK_RE, hook_matches, install_hook_line
+
+    pieces = [
+        *("cmdclass", "cmd", "class", "class ", "class\t", "Foo", "\u00f1", "(", ")", " ", "\n", "_", "x"),
+        *("install", "_install", "develop", "egg_info", "install.run", "install.run(", ".run", "re"),
+        *("setuptools.command.", "setuptools.command.install", "distutils.command.install", "\ud800"),
+        *("setuptools.command.egg_info", "\u00e9", "\U0001f600", "cmdclasscmdclass", "install.run ("),
+    ]
+    rng = random.Random(20261202)
+    texts = [p.read_text("utf-8") for p in sorted(Path(vetpy.__file__).parent.rglob("*.py"))]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(1, 30))) for _ in range(20_000)]
+    hits = 0
+    for text in texts:
+        want = [(m.span(), m.group(0)) for m in INSTALL_HOOK_RE.finditer(text)]
+        assert [(m.span(), m.group(0)) for m in hook_matches(text)] == want, repr(text[:200])
+        first = INSTALL_HOOK_RE.search(text)
+        assert install_hook_line(text) == (first.group(0) if first else None)
+        hits += len(want)
+    assert hits > 20_000

@@ -163,3 +163,29 @@ def test_the_walk_stops_early_at_the_same_leaves(fitted: tuple[object, list[Pack
         assert walked
         for prefix in walked:
             np.testing.assert_array_equal(compiled._walk(prefix, x), _full_depth_walk(compiled, prefix, x))
+
+
+def test_columns_of_split_tokens_are_those_of_the_token_pattern() -> None:
+    """A ``\\S+`` bag reads its tokens with ``str.split()`` and intersects them with the vocabulary in C:
+    the same columns as the fitted pattern's ``findall`` (the old way), for every character."""
+    import random
+    import re
+
+    every = "".join(chr(c) for c in range(0x110000))
+    assert re.findall(r"\S+", "x".join(every)) == "x".join(every).split()
+    rng = random.Random(20261202)
+    words = ["import:os", "call:exec", "a", "\u00e9", "x\u2028y", "tok\x1cen", "\u3000", "\x85", "z" * 90]
+    vocabulary = {w: i for i, w in enumerate(rng.sample(words, 6))}
+    spaces = [" ", "\t", "\n", "\x0b", "\x1c", "\x1f", "\x85", "\xa0", "\u2028", "\u3000", "\u200b", ""]
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice(spaces) for _ in range(rng.randint(0, 12)))
+        for lowercase, drop in ((False, []), (True, ["call:"])):
+            block = {"vocabulary": vocabulary, "lowercase": lowercase, "drop_prefixes": drop}
+            got = CompiledModel._columns(block, re.compile(r"\S+"), text)
+            if drop:
+                text = " ".join(t for t in text.split() if not t.startswith(tuple(drop)))
+            low = text.lower() if lowercase else text
+            assert got == sorted({vocabulary[t] for t in re.findall(r"\S+", low) if t in vocabulary})
+    other = re.compile(r"(?u)\b\w\w+\b")  # any other pattern keeps findall
+    block = {"vocabulary": {"ab": 0, "cd": 1}, "lowercase": False, "drop_prefixes": []}
+    assert CompiledModel._columns(block, other, "ab-cd a") == [0, 1]

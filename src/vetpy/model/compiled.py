@@ -80,7 +80,10 @@ class CompiledModel:
         if block["lowercase"]:
             text = text.lower()
         vocabulary = block["vocabulary"]
-        return sorted({vocabulary[t] for t in pattern.findall(text) if t in vocabulary})
+        # ``\S+`` finds what ``str.split()`` gives (both take Py_UNICODE_ISSPACE for whitespace), in C
+        split = pattern.pattern == r"\S+" and pattern.flags == re.UNICODE
+        tokens = text.split() if split else pattern.findall(text)
+        return sorted(map(vocabulary.__getitem__, vocabulary.keys() & set(tokens)))
 
     def predict_proba(self, packages: Sequence[PackageFeatures]) -> np.ndarray:
         """Probability of the malicious class, one per package."""
