@@ -132,9 +132,12 @@ def incomplete_message(limit: str, score: float, threshold: float) -> str:
     attacker can put the payload after the padding; so such a package is flagged when what was read
     scores at or above the threshold, and is otherwise an ``error`` (score and reasons kept), never benign.
     """
+    advice = "raise the limit to scan the rest"
+    if limit.startswith("parse:"):  # the syntax tree's bound (acquire/parsebound.py) is fixed: no flag
+        advice = "a file past the syntax tree's bound is only pattern-scanned (the bound is fixed)"
     return one_line(
         f"incomplete scan: reading stopped at a limit ({limit}); the part read scored {score:.3f} "
-        f"(threshold {threshold:g}); raise the limit to scan the rest"
+        f"(threshold {threshold:g}); {advice}"
     )
 
 

@@ -53,3 +53,13 @@ def test_sparse_generated_code_is_scanned_in_full_and_dense_code_is_incomplete()
         facts = scan_python("demo-1.0/demo/types.py", code + payload)
         assert facts.parsed is complete
         assert facts.strong["code.decode_exec"] > 0  # the payload is seen either way
+
+
+def test_an_incomplete_parse_says_no_flag_raises_the_bound() -> None:
+    from vetpy.scan import incomplete_message
+
+    parse = "parse: p/big.py holds more code than the syntax tree takes (9 MB)"
+    message = incomplete_message(parse, 0.1, 0.9)
+    assert message.endswith("only pattern-scanned (the bound is fixed)") and "raise the limit" not in message
+    members = incomplete_message("members: more than 50000", 0.1, 0.9)
+    assert members.endswith("raise the limit to scan the rest")
