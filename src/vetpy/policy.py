@@ -105,10 +105,7 @@ def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
     for token, kind in FEATURE_FINDINGS.items():
         first = next(iter(features.evidence_for(token)), None)
         if first is not None:
-            message = first.message
-            if token == HIDDEN_TOKEN and first.snippet:  # what the literal hides is the point
-                message = f"{message}: {first.snippet[:100]}"
-            found.append(Finding(kind, message, first.file, first.line))
+            found.append(Finding(kind, first.message, first.file, first.line))
     return tuple(found)
 
 

@@ -27,8 +27,8 @@ from vetpy.acquire.interface import Archive
 from vetpy.features.interface import PackageFeatures
 from vetpy.lab.dataset.corpus import Sample
 from vetpy.lab.dataset.extraction import FeatureCache, FeatureRecord, records_in_pool
+from vetpy.lab.evaluate import finding_flags
 from vetpy.lab.metrics import recall_at_fpr
-from vetpy.policy import token_findings
 
 #: Benign hosts: sdists of this many bytes (big enough to look like a project, small enough to be quick).
 HOST_BYTES = (20_000, 3_000_000)
@@ -168,8 +168,7 @@ def planted_scores(
     feats = injected_features(samples, pairs, jobs, cache)
     ok = [(p, f) for p, f in zip(pairs, feats, strict=True) if f is not None]
     scores = np.asarray(model.predict_proba([f for _, f in ok]))[:, 1] if ok else np.zeros(0)
-    findings = np.array([bool(token_findings(f.code_text)) for _, f in ok], dtype=bool)
-    return [p for p, _ in ok], scores, len(pairs) - len(ok), findings
+    return [p for p, _ in ok], scores, len(pairs) - len(ok), finding_flags([f for _, f in ok])
 
 
 def injection_holdout(

@@ -48,8 +48,14 @@ HIDDEN_KINDS: dict[str, str] = {
 
 def note_hidden(scan: FactsBuilder, tokens: set[str], line: int, decoded: str) -> None:
     """Evidence of a hidden payload at ``line`` when the ``decoded:`` tokens of one constant (``tokens``)
-    hold one of :data:`HIDDEN_KINDS`; ``decoded`` is the decoded text, shown as the snippet."""
+    hold one of :data:`HIDDEN_KINDS`; ``decoded`` is the decoded text, shown as the snippet and named in
+    the message (what the literal hides is the point)."""
     kinds = sorted({HIDDEN_KINDS[t] for t in tokens if t in HIDDEN_KINDS})
     if kinds:
-        message = "an encoded string decodes to a hidden " + ", ".join(kinds)
-        scan.add(Hit(HIDDEN_TOKEN, line, message, st.snippet(" ".join(decoded[:400].split()))))
+        shown = st.snippet(" ".join(decoded[:400].split()))
+        message = (
+            "an encoded string decodes to a hidden "
+            + ", ".join(kinds)
+            + (f": {shown[:100]}" if shown else "")
+        )
+        scan.add(Hit(HIDDEN_TOKEN, line, message, shown))
