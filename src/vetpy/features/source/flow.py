@@ -9,6 +9,7 @@ import re
 from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.beacon import BeaconChecks
+from vetpy.features.source.params import EXEC, NETWORK, PROCESS, ParamFlowChecks
 from vetpy.features.source.state import WHOLE_ENV
 
 _GUARDS = ("get", "setdefault", "pop")
@@ -20,8 +21,9 @@ _PROGRAM_URL = re.compile(
 _HOST_FEATURES = frozenset({"code.system_info", "code.credential_read"})
 
 
-class FlowChecks(BeaconChecks):
-    """Taint from decoders and host-data sources into exec/eval and network/process sinks."""
+class FlowChecks(BeaconChecks, ParamFlowChecks):
+    """Taint from decoders and host-data sources into exec/eval and network/process sinks, also through a
+    parameter of this module's own function (params.py)."""
 
     def host_data(self, node: ast.AST) -> str | None:
         """What host data an expression carries: user/host facts, credentials, or the whole environment."""
@@ -67,7 +69,9 @@ class FlowChecks(BeaconChecks):
         if any(self.decoded(arg) for arg in args):
             self.hit("code.decoded_sink", node, f"{q} of run-time decoded data", top)
             self.scan.token("flow:decoded_sink")
-        if calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"}:
+        process = bool(calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"})
+        self.note_param_sink(args, PROCESS if process else NETWORK, q, node.lineno)
+        if process:
             self.spawned_download(node)
             return  # processes: sending host data is about the network
         for arg in args:
@@ -81,6 +85,7 @@ class FlowChecks(BeaconChecks):
     def visit_exec(self, node: ast.Call, top: bool) -> bool:
         """Classify what exec/eval runs; False when it only runs a local file's text (weak)."""
         reads_file = False
+        self.note_param_sink(node.args[:1], EXEC, "exec/eval", node.lineno)
         for arg in node.args[:1]:
             for q, sub in self.subtree_calls(arg):
                 if isinstance(sub, ast.Name) and self.is_tainted(sub.id):
@@ -111,3 +116,22 @@ class FlowChecks(BeaconChecks):
             self.seen.add("spawned_download")
             self.first_line.setdefault("spawned_download", node.lineno)
             self.scan.token("flow:spawned_download")
+
+    def finish_param_flows(self) -> None:
+        """Decoded data handed to a local function whose parameter reaches exec/eval, a network call or a
+        process, and host data handed to one whose parameter reaches a network call (params.py)."""
+        for node, where, arg, (kind, q, line) in self.passed_to_sinks():
+            top, to = self.func is None, f"{where} -> {q} at line {line}"
+            if self.decoded(arg):
+                if kind == EXEC:
+                    self.hit("code.decode_exec", node, f"exec/eval of decoded data passed to {to}", top)
+                    self.scan.token("flow:decode_exec")
+                else:
+                    self.hit("code.decoded_sink", node, f"run-time decoded data passed to {to}", top)
+                    self.scan.token("flow:decoded_sink")
+                self.scan.token("flow:via_param")
+            carried = self.host_data(arg) if kind == NETWORK else None
+            if carried:
+                self.hit("code.exfil_flow", node, f"sends host data ({carried}) through {to}", top)
+                self.scan.token("flow:exfil")
+                self.scan.token("flow:via_param")

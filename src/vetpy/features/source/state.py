@@ -129,6 +129,18 @@ class PathState:
     values: dict[tuple[str | None, str], ast.expr] = field(default_factory=dict)  # name -> call/attribute
 
 
+@dataclass
+class ParamFlowState:
+    """What the flows through local functions (params.py) note during one walk."""
+
+    #: function name -> (its outermost function, its positional parameter names)
+    defs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: (outermost function, parameter) -> (what it reaches, the sink's resolved name, the sink's line)
+    sinks: dict[tuple[str | None, str], tuple[str, str, int]] = field(default_factory=dict)
+    #: local calls: (outermost function of the call, under a ``__main__`` guard, the call, callee, method)
+    calls: list[tuple[str | None, bool, ast.Call, str, bool]] = field(default_factory=list)
+
+
 class WalkState:
     """Mutable state of one walk over one module, with name resolution and hit recording."""
 
@@ -160,6 +172,7 @@ class WalkState:
         self.custody = CustodyState()  # custody.py's (one attribute: the instance keeps shared dict keys)
         self.watch = WatchState()  # beacon.py's and clipboard.py's
         self.paths = PathState()  # persistence.py's
+        self.param_flow = ParamFlowState()  # params.py's
         self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
         self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
         self.rebound: set[str] = set()  # module-level names bound to something else too

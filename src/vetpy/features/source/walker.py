@@ -126,6 +126,7 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
                         child_func = node.name
                         self.defined.add(node.name)
                     self.note_params(node.name if func is None else func, node)
+                    self.note_def(node.name if func is None else func, node)
                 child_main = in_main or (func is None and kind is ast.If and is_main_guard(node.test))
                 if child_in_func != in_func or child_func is not func or child_main != in_main:
                     push((in_func, func, in_main))
@@ -152,6 +153,7 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import_from,
             ast.Assign: self.visit_assign,
+            ast.AugAssign: self.visit_augassign,
             ast.BinOp: self.visit_binop,
             ast.Subscript: self.visit_subscript,
             ast.With: self.visit_with,
@@ -234,8 +236,14 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         self.note_custody(node.targets[0], value)
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
-        if decoder:
-            self.tainted.add((self.func, target))
+        if decoder or ((self.tainted or type(value) is ast.BinOp) and self.decoded(value)):
+            self.tainted.add((self.func, target))  # a decoder's result, or built from one or a decoded name
+
+    def visit_augassign(self, node: ast.AugAssign, top: bool) -> None:
+        """``name += <decoded>`` (a string built from decoded parts, ``out += chr(ord(c) ^ k)``) taints it."""
+        target = node.target
+        if self.track_flow and type(target) is ast.Name and self.decoded(node.value):
+            self.tainted.add((self.func, target.id))
 
     def value_flow(self, value: ast.expr) -> tuple[bool, str | None, bool]:
         """What an assigned value carries, in one bounded walk: a secret (``names_secret``), host data
@@ -298,6 +306,8 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         q = self.resolve(node.func)
         if q is None:
             self.note_local_calls(node, False)
+            if self.track_flow:
+                self.note_param_call(node)
             return
         token, feats, sink, destination, special, root, callbacks = call_profile(q)
         if token is not None:
@@ -312,6 +322,8 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         for f in feats:
             self.hit(f, node, f"{signal(f)}: {q}", top, strong)
         self.note_local_calls(node, callbacks)
+        if self.track_flow and q.startswith("*."):
+            self.note_param_call(node)  # self.helper(...)
         if sink:
             self.visit_sink(node, q, top)
         if destination:
@@ -379,6 +391,7 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             scan.token("flow:download_and_run")
         if self.is_setup and isinstance(tree, ast.Module):
             self.setup_toplevel(tree)
+        self.finish_param_flows()
         self.import_reach()
         self.flush_folded_urls()
         self.finish_beacon(tree)
