@@ -10,6 +10,7 @@ from vetpy.features import calls
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.beacon import BeaconChecks
 from vetpy.features.source.params import EXEC, NETWORK, PROCESS, ParamFlowChecks
+from vetpy.features.source.remote import RemoteChecks
 from vetpy.features.source.state import WHOLE_ENV
 
 _GUARDS = ("get", "setdefault", "pop")
@@ -21,7 +22,7 @@ _PROGRAM_URL = re.compile(
 _HOST_FEATURES = frozenset({"code.system_info", "code.credential_read"})
 
 
-class FlowChecks(BeaconChecks, ParamFlowChecks):
+class FlowChecks(BeaconChecks, ParamFlowChecks, RemoteChecks):
     """Taint from decoders and host-data sources into exec/eval and network/process sinks, also through a
     parameter of this module's own function (params.py)."""
 
@@ -58,6 +59,12 @@ class FlowChecks(BeaconChecks, ParamFlowChecks):
             return WHOLE_ENV
         return None
 
+    def visit_augassign(self, node: ast.AugAssign, top: bool) -> None:
+        """``name += <decoded>`` (a string built from decoded parts, ``out += chr(ord(c) ^ k)``) taints it."""
+        target = node.target
+        if self.track_flow and type(target) is ast.Name and self.decoded(node.value):
+            self.tainted.add((self.func, target.id))
+
     def decoded(self, node: ast.AST) -> bool:
         """Whether an expression decodes data at run time, or uses a name assigned from such decoding."""
         return any(
@@ -75,6 +82,8 @@ class FlowChecks(BeaconChecks, ParamFlowChecks):
         process = bool(calls.SINK_FEATURES.intersection(calls.features_for(q)) - {"code.http", "code.socket"})
         self.note_param_sink(args, PROCESS if process else NETWORK, q, node.lineno)
         if process:
+            if self.names_remote:
+                self.remote_command(node, q, args, top)
             self.spawned_download(node)
             return  # processes: sending host data is about the network
         for arg in args:
@@ -89,6 +98,8 @@ class FlowChecks(BeaconChecks, ParamFlowChecks):
         """Classify what exec/eval runs; False when it only runs a local file's text (weak)."""
         reads_file = False
         self.note_param_sink(node.args[:1], EXEC, "exec/eval", node.lineno)
+        if self.names_remote:
+            self.remote_command(node, "exec/eval", node.args[:1], top)
         for arg in node.args[:1]:
             for q, sub in self.subtree_calls(arg):
                 if isinstance(sub, ast.Name) and self.is_tainted(sub.id):

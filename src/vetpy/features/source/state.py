@@ -149,6 +149,10 @@ class WalkState:
         self.track_flow = may_reach_sink(text)
         # whether an attribute of the tree can be environ, environb or windll (walker.visit_attribute)
         self.names_env_attr = not text.isascii() or "environ" in text or "windll" in text
+        # whether network input can be named at all (remote.py): a socket's recv or a web request
+        self.names_remote = not text.isascii() or "recv" in text or "request" in text
+        self.remote_vars: dict[tuple[str | None, str], tuple[str, bool]] = {}  # name -> input, from a socket
+        self.remote_runs: list[tuple[ast.Call, str, str, bool, bool]] = []  # remote.py's, judged at the end
         self.lines = Lines(text) if lines is None else lines  # the caller's, when it has them: split once
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}

@@ -238,12 +238,8 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
             self.sourced[target] = carried == WHOLE_ENV
         if decoder or ((self.tainted or type(value) is ast.BinOp) and self.decoded(value)):
             self.tainted.add((self.func, target))  # a decoder's result, or built from one or a decoded name
-
-    def visit_augassign(self, node: ast.AugAssign, top: bool) -> None:
-        """``name += <decoded>`` (a string built from decoded parts, ``out += chr(ord(c) ^ k)``) taints it."""
-        target = node.target
-        if self.track_flow and type(target) is ast.Name and self.decoded(node.value):
-            self.tainted.add((self.func, target.id))
+        if self.names_remote:
+            self.note_remote_assign(target, value)
 
     def value_flow(self, value: ast.expr) -> tuple[bool, str | None, bool]:
         """What an assigned value carries, in one bounded walk: a secret (``names_secret``), host data
@@ -392,6 +388,7 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         if self.is_setup and isinstance(tree, ast.Module):
             self.setup_toplevel(tree)
         self.finish_param_flows()
+        self.finish_remote()
         self.import_reach()
         self.flush_folded_urls()
         self.finish_beacon(tree)
