@@ -62,15 +62,32 @@ class FlowChecks(BeaconChecks, ParamFlowChecks, RemoteChecks):
     def visit_augassign(self, node: ast.AugAssign, top: bool) -> None:
         """``name += <decoded>`` (a string built from decoded parts, ``out += chr(ord(c) ^ k)``) taints it."""
         target = node.target
-        if self.track_flow and type(target) is ast.Name and self.decoded(node.value):
+        if self.track_flow and type(target) is ast.Name and self.decoded(node.value, strong=True):
             self.tainted.add((self.func, target.id))
 
-    def decoded(self, node: ast.AST) -> bool:
-        """Whether an expression decodes data at run time, or uses a name assigned from such decoding."""
-        return any(
-            (isinstance(sub, ast.Name) and self.is_tainted(sub.id)) or (q is not None and calls.is_decoder(q))
-            for q, sub in self.subtree_calls(node)
-        )
+    def note_taint(self, target: str, value: ast.expr, decoder: bool) -> None:
+        """``target = value``: tainted when the value calls a decoder (``decoder``, found by the caller), and
+        when it is built from a decoder's result or a decoded name; a name only ``str.join`` made is noted
+        as such (only the direct checks of a sink's or exec's arguments read it)."""
+        key = (self.func, target)
+        strong = self.decoded(value, strong=True)
+        if decoder or strong:
+            self.tainted.add(key)
+            if strong:
+                self.joined.discard(key)
+            else:
+                self.joined.add(key)
+
+    def decoded(self, node: ast.AST, strong: bool = False) -> bool:
+        """Whether an expression decodes data at run time, or uses a name assigned from such decoding;
+        ``strong``: not counting ``str.join`` (which builds every command line) or names only it made."""
+        for q, sub in self.subtree_calls(node):
+            if isinstance(sub, ast.Name):
+                if self.is_tainted(sub.id) and not (strong and self.is_joined(sub.id)):
+                    return True
+            elif q is not None and calls.is_decoder(q) and not (strong and q == "str.join"):
+                return True
+        return False
 
     def visit_sink(self, node: ast.Call, q: str, top: bool) -> None:
         """A network or process call whose target or payload is decoded at run time, or which sends host
@@ -136,7 +153,7 @@ class FlowChecks(BeaconChecks, ParamFlowChecks, RemoteChecks):
         process, and host data handed to one whose parameter reaches a network call (params.py)."""
         for node, where, arg, (kind, q, line) in self.passed_to_sinks():
             top, to = self.func is None, f"{where} -> {q} at line {line}"
-            if self.decoded(arg):
+            if self.decoded(arg, strong=True):
                 if kind == EXEC:
                     self.hit("code.decode_exec", node, f"exec/eval of decoded data passed to {to}", top)
                     self.scan.token("flow:decode_exec")

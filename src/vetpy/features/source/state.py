@@ -157,6 +157,7 @@ class WalkState:
         self.is_setup = is_setup
         self.aliases: dict[str, str] = {}
         self.tainted: set[tuple[str | None, str]] = set()  # (function or None for module level, name)
+        self.joined: set[tuple[str | None, str]] = set()  # tainted names only str.join made (flow.py)
         self.skip: set[int] = set()
         self.chr_calls: list[int] = []
         self.seen: set[str] = set()
@@ -188,6 +189,10 @@ class WalkState:
         """A name assigned from run-time decoding in the current function, or at module level: a name
         decoded in one method does not taint the same name in another."""
         return (self.func, name) in self.tainted or (None, name) in self.tainted
+
+    def is_joined(self, name: str) -> bool:
+        """A tainted name whose only decoder was ``str.join`` (see :meth:`is_tainted`)."""
+        return (self.func, name) in self.joined or (None, name) in self.joined
 
     def resolve(self, node: ast.AST) -> str | None:
         """The qualified name a call's target or an attribute resolves to through the imports so far

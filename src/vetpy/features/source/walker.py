@@ -236,8 +236,8 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         self.note_custody(node.targets[0], value)
         if carried:
             self.sourced[target] = carried == WHOLE_ENV
-        if decoder or ((self.tainted or type(value) is ast.BinOp) and self.decoded(value)):
-            self.tainted.add((self.func, target))  # a decoder's result, or built from one or a decoded name
+        if decoder or self.tainted or type(value) is ast.BinOp:
+            self.note_taint(target, value, decoder)
         if self.names_remote:
             self.note_remote_assign(target, value)
 
