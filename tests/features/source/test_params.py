@@ -106,7 +106,8 @@ PLAIN = {
     ),
     "a command line joined and handed to a runner": (
         "import subprocess\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n"
-        "def main(args):\n    line = ' '.join(args)\n    text = line.strip()\n    run(text)\n    run(' '.join(args))\n"
+        "def main(args):\n    line = ' '.join(args)\n    text = line.strip()\n"
+        "    run(text)\n    run(' '.join(args))\n"
     ),
     "a settings file posted": (
         "import requests\ndef sync():\n    data = open('settings.json').read()\n"
