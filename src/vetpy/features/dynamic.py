@@ -47,7 +47,7 @@ SPECS = (
         "code.decode_exec",
         _D,
         ValueKind.FLAG,
-        "base64/zlib/marshal/codecs decoding feeding exec/eval",
+        "decoded data (base64/zlib/marshal/codecs, chr or XOR loops) feeding exec/eval",
         "decode-then-exec is the classic shape of an obfuscated payload",
         signal="decodes data and runs it as code",
     ),
