@@ -50,8 +50,10 @@ def differing_fields(new: FeatureRecord, ref: FeatureRecord) -> list[str]:
     return [f for f in FIELDS if getattr(new, f) != getattr(ref, f)]
 
 
-def sample(data: Path, min_py: int, benign: int, seed: int) -> list[tuple[str, Sample]]:
+def sample(data: Path, min_py: int, benign: int, seed: int, malicious_n: int = 0) -> list[tuple[str, Sample]]:
     malicious = [("malicious", s) for s in malicious_samples(data) if largest_python_file(s) > min_py]
+    if malicious_n:
+        malicious = random.Random(seed).sample(malicious, min(malicious_n, len(malicious)))
     pool = [s for name in BENIGN_LISTS for s in benign_samples(data, list_name=name)]
     drawn = random.Random(seed).sample(pool, min(benign, len(pool)))
     return malicious + [("benign", s) for s in drawn]
@@ -64,10 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-py", type=int, default=50_000)
     parser.add_argument("--benign", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--malicious", type=int, default=0, help="draw this many of them (0: all)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     start = time.time()
-    items = sample(args.data, args.min_py, args.benign, args.seed)
+    items = sample(args.data, args.min_py, args.benign, args.seed, args.malicious)
     print(f"{len(items)} archives in the check sample", file=sys.stderr)
     reference = FeatureCache(fingerprint=args.reference).get_many(s.sha256 for _, s in items)
     counts: dict[str, Counter[str]] = {"malicious": Counter(), "benign": Counter()}
@@ -91,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python", "benchmarks/features_equal.py", *(argv or sys.argv[1:])]),
         "reference_fingerprint": args.reference,
         "new_fingerprint": extractor_fingerprint(),
-        "sample": {"malicious_min_py_bytes": args.min_py, "benign": args.benign, "seed": args.seed},
+        "sample": {
+            "malicious_min_py_bytes": args.min_py,
+            "malicious_drawn": args.malicious,
+            "benign": args.benign,
+            "seed": args.seed,
+        },
         "fields_compared": list(FIELDS),
         "counts": {k: dict(v) for k, v in counts.items()},
         "differing_fields": dict(fields),

@@ -55,6 +55,8 @@ def reasons(text: str) -> list[str]:
         found.add("dynamic_call")
     if pp._packed_literal(text):
         found.add("packed_literal")
+    if not found and pp.built_marks(text, pp._marked_text):
+        found.add("built_string")  # a string the module builds from pieces holds a mark (prepass_built.py)
     return sorted(found)
 
 
@@ -101,7 +103,7 @@ def archive_rows(path: Path) -> list[dict[str, Any]]:
         t1 = time.perf_counter()
         if group != "light":
             full = scan_source(
-                m.path, install_time_setup(text) if is_setup else text, is_setup=is_setup, size=len(m.data)
+                m.path, install_time_setup(text) if is_setup else text, is_setup=is_setup, data=m.data
             )
             row["full_s"] = time.perf_counter() - t1
             row["wasted"] = view(full, True) == view(light, True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import random
 import re
 
 import ahocorasick_rs
 import pytest
 
-from vetpy.wordsearch import automaton, find_words, folded
+from vetpy.wordsearch import automaton, find_words, folded, lowered
 
 WORDS = ("exec", "eval", "xe", "curl", "\xe9t\xe9", "_0x")
 PIECES = ("exec", "eval", "x", "e", "curl", " ", "\n", "\xe9t\xe9", "\ud800", "\udfff", "\U0001f600", "_0x")
@@ -190,3 +191,25 @@ def test_short_texts_unknown_automata_and_surrogates_take_the_str_search() -> No
     assert find_words(searcher, long_text)[:2] == [(2, 3, 5), (0, 2, 6)]
     stand_in = searcher.find_matches_as_indexes("exec \ufffd eval", overlapping=True)
     assert find_words(searcher, "exec \ud800 eval") == stand_in == [(2, 1, 3), (0, 0, 4), (1, 7, 11)]
+
+
+def _plain_folded(text: str) -> str | None:
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    return low if text.isascii() else low.replace("\u0131", "i").replace("\u017f", "s")
+
+
+def test_folded_is_the_plain_lowering_whatever_was_lowered_last() -> None:
+    """Seeded texts of ASCII, the two special letters, a dotted capital I and other scripts: the same as
+    lowering anew, asked before and after :func:`lowered` saw the same text object or another."""
+    pieces = ["Exec", "IMPORT", "\u0131", "\u017f", "\u0130", "\u03a3", "\u0416", " ", "\n", "K", "\u212a"]
+    rng = random.Random(11)
+    for _ in range(3_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        want = _plain_folded(text)
+        assert folded(text) == want
+        lowered(text)
+        assert folded(text) == want
+        lowered(text + "y")
+        assert folded(text) == want

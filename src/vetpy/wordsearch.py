@@ -132,8 +132,8 @@ def folded(text: str) -> str | None:
     """``text`` lower-cased, with the two non-ASCII letters a case-insensitive regex also takes for an
     ASCII one (dotless i, long s: K lower-cases to k) made that letter, so a literal hint of such a
     regex is in it wherever the regex matches; None when lower-casing changes the length (dotted capital
-    I), so offsets would no longer match."""
-    low = text.lower()
+    I), so offsets would no longer match (:func:`lowered`: the text just lowered is not lowered again)."""
+    low = lowered(text)
     if len(low) != len(text):
         return None
     if not text.isascii():

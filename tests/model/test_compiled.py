@@ -156,13 +156,19 @@ def test_the_walk_stops_early_at_the_same_leaves(fitted: tuple[object, list[Pack
         bundled = load_scorer(bundled_model_path())
         assert isinstance(bundled, CompiledScorer)
         models.append(bundled.model)
+    rng = np.random.default_rng(3)
     for compiled in models:
         x = compiled.matrix(rows)
-        x[::7, 0] = np.nan  # missing values take their own branch
+        noisy = x + (rng.random(x.shape) < 0.1) * rng.normal(scale=5.0, size=x.shape)
+        with_nan = x.copy()
+        with_nan[::7, 0] = np.nan  # missing values take their own branch
         walked = [b["prefix"] for b in compiled.spec["base"] if b["kind"] in ("hgb", "rf")]
         assert walked
         for prefix in walked:
-            np.testing.assert_array_equal(compiled._walk(prefix, x), _full_depth_walk(compiled, prefix, x))
+            for matrix in (with_nan, x, noisy, noisy.astype(np.float32), x[:1]):
+                np.testing.assert_array_equal(
+                    compiled._walk(prefix, matrix), _full_depth_walk(compiled, prefix, matrix)
+                )
 
 
 def test_columns_of_split_tokens_are_those_of_the_token_pattern() -> None:

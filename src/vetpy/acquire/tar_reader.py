@@ -17,6 +17,7 @@ import tarfile
 
 from vetpy.acquire.interface import ArchiveFormat
 from vetpy.acquire.reader import CHUNK, Link, Reader, fix_name, one_line, safe_path
+from vetpy.acquire.tar_header import tarinfo_class
 
 #: Most links followed one after another (a loop or a long chain stops here).
 MAX_LINK_HOPS = 40
@@ -81,7 +82,8 @@ def _link(reader: Reader, info: tarfile.TarInfo, name: str) -> None:
 
 def read_tar(data: bytes, fmt: ArchiveFormat, reader: Reader) -> None:
     """Read every member of a tar; links are collected for :func:`resolve_links`."""
-    with tarfile.open(fileobj=_Inflated(data, fmt, reader), mode="r|") as tar:  # type: ignore[call-overload]
+    source = _Inflated(data, fmt, reader)
+    with tarfile.open(fileobj=source, mode="r|", tarinfo=tarinfo_class()) as tar:  # type: ignore[call-overload]
         for info in tar:
             reader.entry()
             reader.expect(info.size if info.isreg() else 0)

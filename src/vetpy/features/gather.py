@@ -17,7 +17,7 @@ from vetpy.features.paper import iter_suspicious_lines
 from vetpy.features.paths import member_path
 from vetpy.features.roles import SourceFile, install_time_setup, looks_like_test, suite_only_files
 from vetpy.features.source.facts import FileFacts
-from vetpy.features.source.pool import scan_members
+from vetpy.features.source.pool import iter_members
 from vetpy.features.source.scan import scan_source
 from vetpy.features.source.state import EP_RE
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
@@ -235,7 +235,7 @@ def gather(archive: Archive) -> PackageFacts:
     if known:
         skip = set(known)
         ordered = [m for m in ordered if m.path not in skip]
-    for m, facts in zip(ordered, scan_members(ordered, setup), strict=True):  # acquire bounds their number
+    for m, facts in zip(ordered, iter_members(ordered, setup), strict=True):  # acquire bounds their number
         files.append(facts)
         url_hits.extend((m.path, line, hit) for line, hit in facts.urls)
         entry_modules.extend(facts.entry_modules)

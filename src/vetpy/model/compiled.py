@@ -40,6 +40,7 @@ class CompiledModel:
         self.blocks = spec["blocks"]
         self.patterns = [re.compile(b["token_pattern"]) if b["kind"] == "text" else None for b in self.blocks]
         self.widths = [len(b["ids"]) if b["kind"] == "numeric" else len(b["vocabulary"]) for b in self.blocks]
+        self._tables: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CompiledModel:
@@ -111,21 +112,36 @@ class CompiledModel:
 
     def _walk(self, prefix: str, x: np.ndarray) -> np.ndarray:
         """The leaf each row reaches in each tree: all rows through all trees, one level per step, until
-        every row is at a leaf (a leaf's children are itself, so a step that moves nothing ends it)."""
+        every row is at a leaf (a leaf's children are itself, so a step that moves nothing ends it). Each
+        step is a few ``take`` calls: the rows' values from the flattened matrix, the next nodes from one
+        table of both children (:meth:`_children`); the missing-value branch is read only when the matrix
+        holds a NaN (elsewhere it is false)."""
         a = self.arrays
         feature, threshold = a[prefix + "feature"], a[prefix + "threshold"]
-        left, right, missing = a[prefix + "left"], a[prefix + "right"], a[prefix + "missing_left"]
-        rows = np.arange(x.shape[0])[:, None]
-        node = np.broadcast_to(a[prefix + "roots"], (x.shape[0], a[prefix + "roots"].size)).copy()
+        missing = a[prefix + "missing_left"]
+        children = self._children(prefix)
+        flat = np.ascontiguousarray(x).ravel()
+        at = (np.arange(x.shape[0], dtype=np.intp) * x.shape[1])[:, None]
+        nan = bool(np.isnan(flat).any())
+        node = np.tile(a[prefix + "roots"], (x.shape[0], 1))
         for _ in range(int(a[prefix + "depth"][0])):
-            values = x[rows, feature[node]]
-            go_left = values <= threshold[node]
-            go_left |= np.isnan(values) & missing[node]
-            step = np.where(go_left, left[node], right[node])
+            values = flat.take(at + feature.take(node))
+            go_left = values <= threshold.take(node)
+            if nan:
+                go_left |= np.isnan(values) & missing.take(node)
+            step = children.take(2 * node + go_left)
             if np.array_equal(step, node):
                 break
             node = step
         return node
+
+    def _children(self, prefix: str) -> np.ndarray:
+        """Each node's right then left child, in one array (node ``n``'s at ``2n`` and ``2n + 1``)."""
+        table = self._tables.get(prefix)
+        if table is None:
+            a = self.arrays
+            table = self._tables[prefix] = np.stack([a[prefix + "right"], a[prefix + "left"]], axis=1).ravel()
+        return table
 
 
 def _expit(z: np.ndarray) -> np.ndarray:

@@ -364,3 +364,21 @@ def test_leaving_out_attribute_and_class_checks_changes_no_fact(
     monkeypatch.setattr(Walker, "_handlers", all_checks)
     assert [scan_source("setup.py", t, is_setup=is_setup) for t in texts] == left_out
     assert sum(bool(f.counts.get("code.env_access")) for f in left_out) >= 2
+
+
+def test_iter_members_yields_what_scan_members_returns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One at a time in this process, the pool's list on several: the same facts in the same order."""
+    body = Path(inspect.getfile(inspect)).read_bytes()
+    members = [Member(f"pkg/m{i}.py", body + f"\nX{i} = {i}\n".encode()) for i in range(6)]
+    members += [Member("pkg/plain.py", b"x = 1\n"), Member("setup.py", b"import os\nos.system('x')\n")]
+    serial = pool.scan_members(members, "setup.py")
+    lazy = pool.iter_members(members, "setup.py")
+    assert next(lazy) == serial[0]  # the first file only: the rest are scanned when asked for
+    assert [serial[0], *lazy] == serial
+    monkeypatch.setattr(pool, "MIN_PARALLEL_BYTES", 1000)
+    pool.set_file_jobs(2)
+    try:
+        assert pool._parallel(members)
+        assert list(pool.iter_members(members, "setup.py")) == serial
+    finally:
+        pool.set_file_jobs(1)

@@ -45,3 +45,18 @@ def test_decode_source_is_what_detect_encoding_says() -> None:
     decoded = [decode_source(s) for s in sources]
     assert decoded == [_plain_decode(s) for s in sources]
     assert sum(d != s.decode("utf-8", "replace") for d, s in zip(decoded, sources, strict=True)) > 1000
+
+
+def test_decode_source_remembers_only_the_last_bytes_object() -> None:
+    """The same bytes object twice gives the same text object; a copy gives an equal text; a bytearray
+    changed in between is decoded anew (never remembered: it can change)."""
+    data = b"# -*- coding: latin-1 -*-\nx = '\xe9'\n"
+    first = decode_source(data)
+    assert decode_source(data) is first and first == _plain_decode(data)
+    copy = bytes(bytearray(data))
+    assert copy is not data and decode_source(copy) == first
+    mutable = bytearray(b"x = 1\n")
+    assert decode_source(mutable) == "x = 1\n"  # type: ignore[arg-type]
+    mutable[4] = ord("2")
+    assert decode_source(mutable) == "x = 2\n"  # type: ignore[arg-type]
+    assert decode_source(data) == first

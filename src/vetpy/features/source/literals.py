@@ -13,7 +13,7 @@ from vetpy.features import strings as st
 from vetpy.features.domains import is_well_known
 from vetpy.features.lexicon import bare_hosts, lexicon_words
 from vetpy.features.registry import signal
-from vetpy.features.scripts import decoded_texts, python_programs, rescan_tokens, script_kinds
+from vetpy.features.scripts import MIN_ENCODED, decoded_texts, python_programs, rescan_tokens, script_kinds
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.hidden import note_hidden
 from vetpy.features.source.text import Lines, line_of
@@ -95,7 +95,8 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
     if n >= 12:  # code in another language, and constants that decode to something (scripts.py)
         for token in script_kinds(head):
             scan.token(f"script:{token}")
-        scan_decoded(scan, head, line, module_level)
+        if n >= MIN_ENCODED:  # shorter constants decode to nothing (scripts.decoded_texts)
+            scan_decoded(scan, head, line, module_level)
         note_programs(scan, value, line, module_level)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from vetpy.acquire.interface import Member
@@ -83,6 +83,17 @@ def _parallel(members: Sequence[Member]) -> bool:
         and sum(len(m.data) for m in members) >= MIN_PARALLEL_BYTES
         and not multiprocessing.current_process().daemon
     )
+
+
+def iter_members(members: Sequence[Member], setup: str | None) -> Iterator[FileFacts]:
+    """:func:`scan_members`' facts one at a time: in this process each member is scanned only when its
+    facts are asked for, so the caller's next use of the same text (the suspicious lines) finds it decoded
+    and lower-cased still (text.decode_source, wordsearch.lowered remember the last one)."""
+    if _parallel(members):
+        yield from scan_members(members, setup)
+    else:
+        for m in members:
+            yield scan_member(m, setup)
 
 
 def scan_members(members: Sequence[Member], setup: str | None) -> list[FileFacts]:

@@ -11,8 +11,24 @@ from vetpy.features import strings as st
 PY_SUFFIXES = (".py", ".pyw", ".pyi")
 
 
+_last_decoded: tuple[bytes, str] = (b"", "")
+
+
 def decode_source(data: bytes) -> str:
-    """Decode Python source: BOM / PEP 263 cookie, else UTF-8, else latin-1 (never raises)."""
+    """Decode Python source: BOM / PEP 263 cookie, else UTF-8, else latin-1 (never raises). The text of
+    the last ``bytes`` object decoded is remembered (identity picks it: the source pass and then the
+    suspicious lines decode the same member, and wordsearch.lowered knows the text object it lowered)."""
+    global _last_decoded
+    last = _last_decoded
+    if last[0] is data:
+        return last[1]
+    text = _decode(data)
+    if type(data) is bytes:  # immutable: the same object always holds the same bytes
+        _last_decoded = (data, text)
+    return text
+
+
+def _decode(data: bytes) -> str:
     try:
         encoding = _declared_encoding(data)
     except (SyntaxError, LookupError):
