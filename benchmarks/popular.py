@@ -40,6 +40,18 @@ def development_sha256s(data: Path) -> set[str]:
     return found
 
 
+def latest_file(client: Any, name: str) -> Any:
+    """The latest release's sdist, else one of its wheels (the index client raises when there is no sdist)."""
+    from vetpy.errors import IndexLookupError
+
+    try:
+        return client.select(name, None, "sdist")[0]
+    except IndexLookupError as exc:
+        if "no sdist" not in str(exc):
+            raise
+    return client.select(name, None, "wheel")[0]
+
+
 def fetch(top: int, data: Path, folder: Path, start: int = 0) -> list[dict[str, Any]]:
     """The latest release of ``top`` most-downloaded names from rank ``start + 1`` on, downloaded once
     (skips what fails)."""
@@ -53,11 +65,10 @@ def fetch(top: int, data: Path, folder: Path, start: int = 0) -> list[dict[str, 
     samples: list[dict[str, Any]] = []
     for i, name in enumerate(names, 1):
         try:
-            files = client.select(name, None, "sdist") or client.select(name, None, "wheel")
+            release = latest_file(client, name)
         except Exception as exc:
             gd.log(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        release = files[0]
         if (release.sha256 or "").lower() in seen:
             continue
         path = folder / release.filename
