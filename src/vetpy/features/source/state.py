@@ -20,6 +20,12 @@ from vetpy.features.urls import UrlHit
 from vetpy.wordsearch import automaton, find_words
 
 WHOLE_ENV = "os.environ (all of it)"
+#: What remote.py's checks can read in a source text: a ``.recv*`` attribute, or a web request's data
+#: (``request.args`` ...; spaces, a line continuation or a closing parenthesis may sit around the dot).
+REMOTE_MARKS = re.compile(
+    r"\.[\s\\]*recv|\brequest[\s\\)]*\.[\s\\]*"
+    r"(?:args|form|values|json|data|get_json|GET|POST|body|query_params|query)\b"
+)
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
 
 
@@ -150,7 +156,7 @@ class WalkState:
         # whether an attribute of the tree can be environ, environb or windll (walker.visit_attribute)
         self.names_env_attr = not text.isascii() or "environ" in text or "windll" in text
         # whether network input can be named at all (remote.py): a socket's recv or a web request
-        self.names_remote = not text.isascii() or "recv" in text or "request" in text
+        self.names_remote = not text.isascii() or REMOTE_MARKS.search(text) is not None
         self.remote_vars: dict[tuple[str | None, str], tuple[str, bool]] = {}  # name -> input, from a socket
         self.remote_runs: list[tuple[ast.Call, str, str, bool, bool]] = []  # remote.py's, judged at the end
         self.lines = Lines(text) if lines is None else lines  # the caller's, when it has them: split once
