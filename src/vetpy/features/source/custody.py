@@ -52,6 +52,25 @@ FILE_WORDS: tuple[str, ...] = (
     *(f"{a}{s}{b}" for a in ("seed", "recovery", "secret") for s in _SEPARATORS for b in ("phrase", "words")),
     *(f"wallet{s}key" for s in _SEPARATORS),
 )
+#: ``private key`` alone is also what notification, payment and signing services call an account's API
+#: key: a file that spells only that counts when it also names a chain or a wallet.
+_PRIVATE_KEY_WORDS = frozenset(w for w in FILE_WORDS if w.startswith("priv"))
+CHAIN_WORDS: tuple[str, ...] = (
+    "wallet",
+    "web3",
+    "ethereum",
+    "eth_account",
+    "solana",
+    "solders",
+    "bitcoin",
+    "btc",
+    "bip39",
+    "bip32",
+    "bip44",
+    "blockchain",
+    "metamask",
+    "tronpy",
+)
 #: Plain parameter names that hold a custody secret in a function named for one (``parse_private_key``).
 _GENERIC = frozenset({"key", "secret", "seed", "phrase", "words", "_key", "k", "pk", "sk"})
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
@@ -62,7 +81,23 @@ _EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 
 @lru_cache(maxsize=1)
 def _file_words() -> ahocorasick_rs.AhoCorasick:
-    return automaton(FILE_WORDS)
+    return automaton((*FILE_WORDS, *CHAIN_WORDS))
+
+
+def spells_custody(text: str) -> bool:
+    """Whether a lower-cased text spells a custody word: a recovery phrase, keystore or wallet key, or a
+    private key in a text that also names a chain or a wallet."""
+    private = chain = False
+    for index, _, _ in find_words(_file_words(), text, overlapping=False):
+        if index >= len(FILE_WORDS):
+            chain = True
+        elif FILE_WORDS[index] in _PRIVATE_KEY_WORDS:
+            private = True
+        else:
+            return True
+        if private and chain:
+            return True
+    return False
 
 
 @lru_cache(maxsize=65_536)
@@ -107,7 +142,7 @@ class CustodyChecks(WalkState):
         """Whether the module's text spells a custody word anywhere (searched once, when first asked)."""
         state = self.custody
         if state.words is None:
-            state.words = bool(find_words(_file_words(), lowered(self.lines.text), overlapping=False))
+            state.words = spells_custody(lowered(self.lines.text))
         return state.words
 
     def custody_in(self, value: ast.AST, func: str | None) -> str | None:
