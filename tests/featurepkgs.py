@@ -8,6 +8,8 @@ import tarfile
 import zipfile
 
 from vetpy.acquire.interface import Archive, ArchiveFormat, Member
+from vetpy.features.extract import extract_features
+from vetpy.features.interface import PackageFeatures
 
 DEFAULT = object()
 
@@ -56,6 +58,11 @@ def make_archive(
         notes=notes,
         limit_hit=limit_hit,
     )
+
+
+def module_features(code: str, path: str = "pkg/tool.py") -> PackageFeatures:
+    """The features of a package holding one module of ``code`` (nothing runs)."""
+    return extract_features(make_archive({path: code}))
 
 
 def _default_pkg_info(name: str, version: str) -> str:

@@ -10,14 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from featurepkgs import make_archive
-from vetpy.features.extract import extract_features
-from vetpy.features.interface import PackageFeatures
-
-
-def features(code: str) -> PackageFeatures:
-    return extract_features(make_archive({"pkg/tool.py": code}))
-
+from featurepkgs import module_features as features
 
 FLOWS = {
     "inner function posts what its caller decoded": (

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from featurepkgs import make_archive
-from vetpy.features.extract import extract_features
-from vetpy.features.interface import PackageFeatures
+from featurepkgs import module_features as features
 from vetpy.features.source.remote import REMOTE_TOKEN
-
-
-def features(code: str) -> PackageFeatures:
-    return extract_features(make_archive({"pkg/tool.py": code}))
-
 
 REMOTE = {
     "a socket loop runs what it receives": (
