@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -382,3 +383,24 @@ def test_iter_members_yields_what_scan_members_returns(monkeypatch: pytest.Monke
         assert list(pool.iter_members(members, "setup.py")) == serial
     finally:
         pool.set_file_jobs(1)
+
+
+_REMOTE_PIECES = (
+    *"request requests xrequest _request request_ recv recv_into sock s a 1 _ # ' é".split(),
+    *"args form values json data get_json GET POST body query query_params queryx".split(),
+    *(".", " ", "\\", "\\\n", ")", "(", "\n"),
+)
+
+
+def test_names_remote_input_is_the_remote_pattern() -> None:
+    """The split search answers what REMOTE_MARKS answers (non-ASCII texts always count), on seeded texts
+    made of the pattern's own pieces and on vetpy's own sources."""
+    rng = random.Random(19)
+    texts = ["".join(rng.choice(_REMOTE_PIECES) for _ in range(rng.randint(0, 14))) for _ in range(30_000)]
+    texts += [p.read_text(encoding="utf-8") for p in Path(state_module.__file__).parents[2].rglob("*.py")]
+    found = 0
+    for text in texts:
+        expected = not text.isascii() or state_module.REMOTE_MARKS.search(text) is not None
+        assert state_module.names_remote_input(text) == expected, repr(text)
+        found += expected
+    assert 1_000 < found < len(texts) - 1_000  # both answers are well represented

@@ -26,6 +26,29 @@ REMOTE_MARKS = re.compile(
     r"\.[\s\\]*recv|\brequest[\s\\)]*\.[\s\\]*"
     r"(?:args|form|values|json|data|get_json|GET|POST|body|query_params|query)\b"
 )
+# REMOTE_MARKS split so each part starts with a literal the regex engine can skip to (the joined
+# pattern starts with ``\.``/``\b`` and is tried at every position: 4% of a popular package's scan).
+_RECV_MARK = re.compile(r"\.[\s\\]*recv")
+_REQUEST_MARK = re.compile(
+    r"request[\s\\)]*\.[\s\\]*(?:args|form|values|json|data|get_json|GET|POST|body|query_params|query)\b"
+)
+_WORD_CHARS = frozenset(string.ascii_letters + string.digits + "_")
+
+
+def names_remote_input(text: str) -> bool:
+    """Whether REMOTE_MARKS matches in ``text`` (and always for a text that is not ASCII, where Python's
+    identifier normalisation may spell the names otherwise): the same answer, found faster."""
+    if not text.isascii():
+        return True
+    if "recv" in text and _RECV_MARK.search(text) is not None:
+        return True
+    if "request" not in text:
+        return False
+    # a match of _REQUEST_MARK cannot hold another "request", so a match failing the word boundary
+    # before it hides no other match
+    return any(m.start() == 0 or text[m.start() - 1] not in _WORD_CHARS for m in _REQUEST_MARK.finditer(text))
+
+
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
 
 
@@ -156,7 +179,7 @@ class WalkState:
         # whether an attribute of the tree can be environ, environb or windll (walker.visit_attribute)
         self.names_env_attr = not text.isascii() or "environ" in text or "windll" in text
         # whether network input can be named at all (remote.py): a socket's recv or a web request
-        self.names_remote = not text.isascii() or REMOTE_MARKS.search(text) is not None
+        self.names_remote = names_remote_input(text)
         self.remote_vars: dict[tuple[str | None, str], tuple[str, bool]] = {}  # name -> input, from a socket
         self.remote_runs: list[tuple[ast.Call, str, str, bool, bool]] = []  # remote.py's, judged at the end
         self.lines = Lines(text) if lines is None else lines  # the caller's, when it has them: split once
