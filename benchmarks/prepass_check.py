@@ -62,7 +62,7 @@ def check_archive(item: tuple[str, str, int]) -> dict[str, Any]:
         text = decode_source(m.data)
         is_setup = m.path == setup
         source = install_time_setup(text) if is_setup else text
-        full = scan_source(m.path, source, is_setup=is_setup, size=len(m.data))
+        full = scan_source(m.path, source, is_setup=is_setup, data=m.data)
         t1 = time.perf_counter()
         tree = needs_tree(m.path, text, is_setup)
         if tree:

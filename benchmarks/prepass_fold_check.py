@@ -125,13 +125,13 @@ def check(item: tuple[str, str, str]) -> dict[str, Any]:
         out["text_marks_skip"] += 1
         out["newly_parsed"] += tree
         _SHAPES.clear()
-        full = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))
+        full = scan_source(m.path, text, is_setup=is_setup, data=m.data)
         diff = difference(full, scan_light(m.path, text))
         if not diff:
             continue
         shapes = sorted(set(_SHAPES))
         with no_folding():
-            no_fold = scan_source(m.path, text, is_setup=is_setup, size=len(m.data))
+            no_fold = scan_source(m.path, text, is_setup=is_setup, data=m.data)
             old = difference(no_fold, scan_light(m.path, text))
         out["differ"].append(
             {

@@ -20,6 +20,7 @@ from vetpy.features.source.custody import CUSTODY_TOKEN
 from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.hidden import HIDDEN_TOKEN
 from vetpy.features.source.persistence import PAYLOAD_TOKEN, PERSIST_TOKEN
+from vetpy.features.source.upload import UPLOAD_TOKEN
 
 MAX_EVIDENCE_PER_FEATURE = 5
 #: Tokens with no registry feature whose evidence is kept all the same: hard findings read it (policy.py).
@@ -31,6 +32,7 @@ EVIDENCE_TOKENS = (
     PERSIST_TOKEN,
     PAYLOAD_TOKEN,
     HIDDEN_TOKEN,
+    UPLOAD_TOKEN,
 )
 MAX_TEXT_CHARS = 400_000
 MAX_CODE_TOKENS = 20_000

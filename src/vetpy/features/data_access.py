@@ -16,7 +16,8 @@ SPECS = (
         "code.exfil_flow",
         _D,
         _FLAG,
-        "a network call sends host data (user, host, credentials or their files, .env, whole env)",
+        "a network call sends host data (user, host, credentials or their files, .env, whole env), or a"
+        " function uploads files after naming a credential store",
         "sending who and where the victim is, or their secrets, is what stealers do",
         signal="sends host data over the network",
     ),

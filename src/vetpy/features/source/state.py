@@ -13,11 +13,12 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from vetpy.features import calls
+from vetpy.features import strings as st
 from vetpy.features.source.astutil import bounded_walk
 from vetpy.features.source.facts import FactsBuilder, Hit
 from vetpy.features.source.text import Lines
 from vetpy.features.urls import UrlHit
-from vetpy.wordsearch import automaton, find_words
+from vetpy.wordsearch import automaton, find_words, lowered
 
 WHOLE_ENV = "os.environ (all of it)"
 #: What remote.py's checks can read in a source text: a ``.recv*`` attribute, or a web request's data
@@ -47,6 +48,17 @@ def names_remote_input(text: str) -> bool:
     # a match of _REQUEST_MARK cannot hold another "request", so a match failing the word boundary
     # before it hides no other match
     return any(m.start() == 0 or text[m.start() - 1] not in _WORD_CHARS for m in _REQUEST_MARK.finditer(text))
+
+
+#: Words every upload upload.py reads spells (a shell upload's program: scripts.py's ``upload`` hints, or
+#: an HTTP file post's keywords), and the credential stores' hints (strings.CREDENTIAL_RE).
+UPLOAD_HINTS = ("curl", "wget", "uploadfile", "-infile", "files=", "files =", "data=", "data =")
+CREDENTIAL_HINTS = st.PATTERN_HINTS["credential"]
+
+
+def upload_gate(low: str) -> bool:
+    """Whether a lower-cased source text names an upload and a credential store at all (upload.py)."""
+    return any(h in low for h in UPLOAD_HINTS) and any(h in low for h in CREDENTIAL_HINTS)
 
 
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
@@ -124,6 +136,17 @@ def may_reach_sink(text: str) -> bool:
             return True
         start = end - overlap
     return _mark_between(text, start, n)
+
+
+@dataclass
+class UploadState:
+    """What the collect-and-upload check (upload.py) notes per function (None: module level)."""
+
+    gate: bool = False  # the text names an upload and a credential store at all
+    creds: dict[str | None, tuple[int, str]] = field(default_factory=dict)  # first credential path
+    commands: dict[str | None, tuple[int, str]] = field(default_factory=dict)  # a shell upload command
+    processes: dict[str | None, int] = field(default_factory=dict)  # a process started
+    posts: dict[str | None, tuple[int, str]] = field(default_factory=dict)  # a file posted to a fixed URL
 
 
 @dataclass
@@ -207,6 +230,7 @@ class WalkState:
         self.watch = WatchState()  # beacon.py's and clipboard.py's
         self.paths = PathState()  # persistence.py's
         self.param_flow = ParamFlowState()  # params.py's
+        self.upload = UploadState(gate=upload_gate(lowered(text)))  # upload.py's
         self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
         self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
         self.rebound: set[str] = set()  # module-level names bound to something else too

@@ -19,7 +19,6 @@ from vetpy.features.source.astutil import (
 )
 from vetpy.features.source.beacon import watched
 from vetpy.features.source.custody import secret_name
-from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
 from vetpy.features.source.flow import FlowChecks
 from vetpy.features.source.fold import ROOT_CALLS
@@ -28,6 +27,7 @@ from vetpy.features.source.persistence import PATH_CALLS, PathChecks
 from vetpy.features.source.reach import ImportReach, takes_callbacks
 from vetpy.features.source.setup_checks import SetupChecks
 from vetpy.features.source.state import WHOLE_ENV
+from vetpy.features.source.upload import UploadChecks
 
 NOTABLE_BUILTINS = frozenset(
     {
@@ -87,7 +87,7 @@ def call_profile(q: str) -> tuple[str | None, tuple[str, ...], bool, bool, bool,
     return token, feats, sink, destination, special, root, takes_callbacks(q)
 
 
-class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks):
+class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, UploadChecks):
     """Visits every node once and records its hits, tokens, URLs and entry points in the builder."""
 
     def run(self, tree: ast.AST) -> None:
@@ -169,6 +169,8 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         value = node.value
         if type(value) is str and value and id(node) not in self.skip:  # the parser's str
             scan_string(self.scan, value, node.lineno, self.lines, top)
+            if self.upload.gate:
+                self.upload_string(value, node.lineno)
         elif type(value) is bytes and len(value) >= MIN_PROGRAM and id(node) not in self.skip:
             note_programs(self.scan, value.decode("latin-1"), node.lineno, top)  # a program written as bytes
 
@@ -318,6 +320,8 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         for f in feats:
             self.hit(f, node, f"{signal(f)}: {q}", top, strong)
         self.note_local_calls(node, callbacks)
+        if self.upload.gate:
+            self.upload_call(node, q, feats)
         if self.track_flow and q.startswith("*."):
             self.note_param_call(node)  # self.helper(...)
         if sink:
@@ -388,6 +392,7 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, DestinationChecks
         if self.is_setup and isinstance(tree, ast.Module):
             self.setup_toplevel(tree)
         self.finish_param_flows()
+        self.finish_upload()
         self.finish_remote()
         self.import_reach()
         self.flush_folded_urls()

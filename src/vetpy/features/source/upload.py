@@ -1,0 +1,99 @@
+"""Credential files collected and uploaded: the file-level steal that name-level taint cannot follow.
+
+A stealer often does not read a secret into a variable and send it: it copies shell histories, SSH keys,
+cloud and browser stores into a folder, zips it, and sends the archive with ``curl -F file=@...`` from
+``os.system``, or posts it with ``requests.post(url, files=...)``. The data then flows through the file
+system, where the taint of flow.py does not reach. This check joins the two ends within one function (or
+module-level code): a credential store's path spelled there (strings.CREDENTIAL_RE), and an upload to a
+destination the package fixes (a shell command whose script kind is ``upload`` run by a process in the
+same function, or an HTTP call with ``files=`` or ``data=open(...)`` to a fixed URL outside well-known
+hosts). It counts as ``code.exfil_flow`` at the upload, with the path's line in the message, and adds the
+token ``flow:file_upload``.
+
+Only files whose text names both a credential hint and an upload hint take part (state.upload_gate);
+an upload to a caller-supplied URL (a backup tool's, an SDK's) is not one the package fixes.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from vetpy.features import strings as st
+from vetpy.features.domains import is_well_known
+from vetpy.features.scripts import has_script_kind
+from vetpy.features.source.destinations import DestinationChecks
+from vetpy.features.source.facts import Hit
+from vetpy.features.urls import find_urls
+
+UPLOAD_TOKEN = "flow:file_upload"
+_POSTS = frozenset({"post", "put", "request", "urlopen", "Request"})
+_FILE_READS = frozenset({"open", "io.open", "builtins.open", "*.read", "*.read_bytes", "*.open"})
+_PROCESS = frozenset({"code.subprocess", "code.os_system"})
+
+
+def _outside(url_text: str) -> bool:
+    """A URL in ``url_text`` whose host is not a well-known service's (True when it names no host:
+    the command's destination is built or unknown)."""
+    hosts = [hit.host for _, hit in find_urls(url_text)]
+    return not hosts or any(not is_well_known(h) for h in hosts)
+
+
+class UploadChecks(DestinationChecks):
+    """Credential paths and uploads per function, joined at the end of the walk."""
+
+    def upload_string(self, value: str, line: int) -> None:
+        """A string constant: a credential store's path, or a shell command that uploads a file."""
+        state = self.upload
+        if self.func not in state.creds:
+            found = st.CREDENTIAL_RE.search(value)
+            if found is not None:
+                state.creds[self.func] = (line, found.group(0))
+        if (
+            self.func not in state.commands
+            and len(value) >= 12
+            and has_script_kind(value, "upload")
+            and _outside(value)
+        ):
+            state.commands[self.func] = (line, value.strip()[:80])
+
+    def upload_call(self, node: ast.Call, q: str, feats: tuple[str, ...]) -> None:
+        """A process started (a shell upload's runner), or an HTTP file post to a fixed outside URL."""
+        state = self.upload
+        if _PROCESS.intersection(feats):
+            state.processes.setdefault(self.func, node.lineno)
+            return
+        if "code.http" not in feats or q.rsplit(".", 1)[-1] not in _POSTS or self.func in state.posts:
+            return
+        if not any(self._posts_file(kw) for kw in node.keywords):
+            return
+        dest = self._destination(node)  # destinations.py's
+        kind, text = self._classify(dest) if dest is not None else ("unknown", None)
+        if kind == "fixed" and text and _outside(text):
+            state.posts[self.func] = (node.lineno, f"{q} of a file to {text[:60]}")
+
+    def _posts_file(self, kw: ast.keyword) -> bool:
+        if kw.arg == "files":
+            return True
+        if kw.arg != "data":
+            return False
+        return any(
+            isinstance(sub, ast.Call) and (self.resolve(sub.func) or "") in _FILE_READS
+            for sub in ast.walk(kw.value)
+        )
+
+    def finish_upload(self) -> None:
+        """Each function that spells a credential store's path and uploads to a fixed destination."""
+        state = self.upload
+        for func, (cred_line, cred) in state.creds.items():  # empty unless the gate was open
+            upload = state.posts.get(func)
+            if upload is None and func in state.processes and func in state.commands:
+                line, command = state.commands[func]
+                upload = (line, f"a shell upload ({command})")
+            if upload is None:
+                continue
+            line, what = upload
+            message = f"uploads files after naming a credential store ({cred!r} at line {cred_line}): {what}"
+            snippet = self.lines.get(line)
+            self.scan.add(Hit("code.exfil_flow", line, message, snippet), func is None)
+            self.scan.add(Hit(UPLOAD_TOKEN, line, message, snippet))  # the evidence of the token
+            self.scan.token(UPLOAD_TOKEN)
