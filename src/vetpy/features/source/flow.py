@@ -20,6 +20,10 @@ _PROGRAM_URL = re.compile(
     r"^(?:https?|ftp)://[^\s?#]+\.(?:exe|dll|scr|msi|bat|cmd|ps1|vbs|vbe|hta|jar)(?:[?#]\S*)?$", re.I
 )
 _HOST_FEATURES = frozenset({"code.system_info", "code.credential_read"})
+#: Look-ups that give the host's own facts only when asked about no name (``getfqdn()``) or about the host's
+#: own name, which the walk then finds inside them (``gethostbyname(gethostname())``); a name the caller
+#: gives is where a client connects (a proxy library resolving its destination), not host data.
+_RESOLVERS = frozenset({"socket.gethostbyname", "socket.getfqdn"})
 
 
 class FlowChecks(BeaconChecks, ParamFlowChecks, RemoteChecks):
@@ -45,7 +49,9 @@ class FlowChecks(BeaconChecks, ParamFlowChecks, RemoteChecks):
                 return sub.id
         elif isinstance(sub, ast.Call):
             q = (self.resolve(sub.func) if q is None else q) or ""
-            if _HOST_FEATURES.intersection(calls.features_for(q)):
+            if _HOST_FEATURES.intersection(calls.features_for(q)) and not (
+                q in _RESOLVERS and (sub.args or sub.keywords)
+            ):
                 return q
             path = self.credential_file(sub, q)
             if path is not None:
