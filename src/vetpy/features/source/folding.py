@@ -142,9 +142,12 @@ class FoldChecks(WalkState):
         ``os``, ``getattr(os, "sys" + "tem")`` is ``os.system`` and ``getattr(__builtins__, n)`` the
         builtin ``n``."""
         inner = call.func
-        if (isinstance(inner, ast.Name) and inner.id == "__import__") or (
-            isinstance(inner, ast.Attribute) and inner.attr == "import_module"
-        ):
+        if isinstance(inner, ast.Name) and inner.id == "__import__":
+            name = self.folded_name(call.args[0])
+            # without a fromlist, __import__("a.b") returns the top-level package a (the attributes
+            # that follow, ``.b.f``, name the rest)
+            return name if name is None or _has_fromlist(call) else name.split(".", 1)[0]
+        if isinstance(inner, ast.Attribute) and inner.attr == "import_module":
             return self.folded_name(call.args[0])
         if isinstance(inner, ast.Name) and inner.id == "getattr" and len(call.args) >= 2:
             attr = self.folded_name(call.args[1])
@@ -156,3 +159,16 @@ class FoldChecks(WalkState):
             owner = self.resolve(obj)
             return None if owner is None or owner.startswith("*") else f"{owner}.{attr}"
         return None
+
+
+def _has_fromlist(call: ast.Call) -> bool:
+    """Whether an ``__import__`` call may pass a non-empty fromlist (its fourth argument or keyword)."""
+    given = (
+        call.args[3]
+        if len(call.args) > 3
+        else next((k.value for k in call.keywords if k.arg == "fromlist"), None)
+    )
+    return given is not None and not (
+        (isinstance(given, ast.Constant) and not given.value)
+        or (isinstance(given, ast.List | ast.Tuple) and not given.elts)
+    )
