@@ -65,6 +65,15 @@ def module_features(code: str, path: str = "pkg/tool.py") -> PackageFeatures:
     return extract_features(make_archive({path: code}))
 
 
+def assert_flow_at(code: str, token: str, feature: str, words: str, line: int) -> None:
+    """A one-module package of ``code`` has ``token`` and an evidence item of ``feature`` whose message
+    holds ``words``, at ``line``."""
+    f = module_features(code)
+    assert token in f.code_text.split(), token
+    found = [(e.line, e.message) for e in f.evidence_for(feature)]
+    assert line in {at for at, message in found if words in message}, found
+
+
 def _default_pkg_info(name: str, version: str) -> str:
     return pkg_info(name, version)
 

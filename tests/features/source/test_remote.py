@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from featurepkgs import assert_flow_at
 from featurepkgs import module_features as features
 from vetpy.features.source.remote import REMOTE_TOKEN
 
@@ -35,10 +36,7 @@ REMOTE = {
 @pytest.mark.parametrize("name", sorted(REMOTE))
 def test_remote_command_is_seen_at_its_line(name: str) -> None:
     code, line = REMOTE[name]
-    f = features(code)
-    assert REMOTE_TOKEN in f.code_text.split(), name
-    hits = [e for e in f.evidence_for("code.reverse_shell") if "received from the network" in e.message]
-    assert line in {e.line for e in hits}, [(e.line, e.message) for e in f.evidence_for("code.reverse_shell")]
+    assert_flow_at(code, REMOTE_TOKEN, "code.reverse_shell", "received from the network", line)
 
 
 PLAIN = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from featurepkgs import assert_flow_at
 from featurepkgs import module_features as features
 from vetpy.features.source.upload import UPLOAD_TOKEN
 
@@ -42,10 +43,7 @@ UPLOADS = {
 @pytest.mark.parametrize("name", sorted(UPLOADS))
 def test_collected_credentials_uploaded_are_exfiltration(name: str) -> None:
     code, line = UPLOADS[name]
-    f = features(code)
-    assert UPLOAD_TOKEN in f.code_text.split(), name
-    hits = [e for e in f.evidence_for("code.exfil_flow") if "credential store" in e.message]
-    assert line in {e.line for e in hits}, [(e.line, e.message) for e in f.evidence_for("code.exfil_flow")]
+    assert_flow_at(code, UPLOAD_TOKEN, "code.exfil_flow", "credential store", line)
 
 
 PLAIN = {
