@@ -433,3 +433,22 @@ def test_names_remote_input_is_the_remote_pattern() -> None:
         assert state_module.names_remote_input(text) == expected, repr(text)
         found += expected
     assert 1_000 < found < len(texts) - 1_000  # both answers are well represented
+
+
+def test_upload_gate_is_the_substring_tests() -> None:
+    """One word search over the credential hints answers what a substring test per hint answers."""
+    pieces = [*state_module.UPLOAD_HINTS, *state_module.CREDENTIAL_HINTS, "a", " ", "/", ".", "=", "é", "\n"]
+    pieces += [h[:-1] for h in state_module.CREDENTIAL_HINTS if len(h) > 2]  # near misses
+    rng = random.Random(23)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(20_000)]
+    texts += [
+        p.read_text(encoding="utf-8").lower() for p in Path(state_module.__file__).parents[2].rglob("*.py")
+    ]
+    found = 0
+    for low in texts:
+        expected = any(h in low for h in state_module.UPLOAD_HINTS) and any(
+            h in low for h in state_module.CREDENTIAL_HINTS
+        )
+        assert state_module.upload_gate(low) == expected, repr(low)
+        found += expected
+    assert 500 < found < len(texts) - 500

@@ -57,8 +57,16 @@ CREDENTIAL_HINTS = st.PATTERN_HINTS["credential"]
 
 
 def upload_gate(low: str) -> bool:
-    """Whether a lower-cased source text names an upload and a credential store at all (upload.py)."""
-    return any(h in low for h in UPLOAD_HINTS) and any(h in low for h in CREDENTIAL_HINTS)
+    """Whether a lower-cased source text names an upload and a credential store at all (upload.py): the
+    credential hints in one word search (any match answers "any of them occurs")."""
+    return any(h in low for h in UPLOAD_HINTS) and bool(
+        find_words(_credential_automaton(), low, overlapping=False)
+    )
+
+
+@lru_cache(maxsize=1)
+def _credential_automaton() -> ahocorasick_rs.AhoCorasick:
+    return automaton(CREDENTIAL_HINTS)
 
 
 EP_RE = re.compile(r"^\s*[\w.\- ]+?\s*=\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w.]+)?\s*(?:\[.*\])?\s*$")
@@ -231,7 +239,8 @@ class WalkState:
         self.watch = WatchState()  # beacon.py's and clipboard.py's
         self.paths = PathState()  # persistence.py's
         self.param_flow = ParamFlowState()  # params.py's
-        self.upload = UploadState(gate=upload_gate(lowered(text)))  # upload.py's
+        # upload.py's: it reads a process or HTTP call, which cannot be called where no sink can
+        self.upload = UploadState(gate=self.track_flow and upload_gate(lowered(text)))
         self.folded: set[int] = set()  # nodes inside an expression already folded (folding.py)
         self.fold_constants: dict[str, str | bytes] = {}  # module-level name -> text constant
         self.rebound: set[str] = set()  # module-level names bound to something else too
