@@ -80,10 +80,7 @@ class UploadChecks(DestinationChecks):
             return True
         if kw.arg != "data":
             return False
-        return any(
-            isinstance(sub, ast.Call) and (self.resolve(sub.func) or "") in _FILE_READS
-            for sub in ast.walk(kw.value)
-        )
+        return any(q in _FILE_READS for q, _ in self.subtree_calls(kw.value))
 
     def finish_upload(self) -> None:
         """Each function that spells a credential store's path and uploads to a fixed destination."""
