@@ -6,7 +6,8 @@ marks, ``_marked_text``) and the fast pass as shipped (``needs_tree``, with prep
 *difference* is a file the first skips on which the full analysis fires a detector the light pass does
 not (any feature but the long-string texture counts), emits a token the light pass does not, or records a
 suspicious URL host (the import and call tokens, the very-long-string and parse-state tokens, which
-every skipped file loses by design, are left out). Each difference is run again with folding switched off, to tell the differences
+every skipped file loses by design, are left out). Each difference is run again with folding switched
+off, to tell the differences
 folding introduced from the older ones, and the fold shapes that produced something are named (``concat``,
 ``reverse-slice``, the root call of a fold such as ``*.join`` or ``bytes.fromhex``, ``getattr-name``).
 ``parsed_now``: the shipped fast pass sends that file to the tree. ``newly_parsed``: files the built-string

