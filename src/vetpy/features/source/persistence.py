@@ -35,8 +35,17 @@ COPIES = frozenset(
     {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "os.rename", "os.replace"}
 )
 DOWNLOADS = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
+_REG = ("winreg", "_winreg")
+REG_OPENS = frozenset(f"{m}.{f}" for m in _REG for f in ("OpenKey", "OpenKeyEx", "CreateKey", "CreateKeyEx"))
+REG_SETS = frozenset(f"{m}.{f}" for m in _REG for f in ("SetValueEx", "SetValue"))
+#: Registry keys whose values Windows runs at log-on.
+RUN_KEY_RE = re.compile(
+    r"currentversion[/\\]+(?:run|runonce|runservices|runservicesonce|policies[/\\]+explorer[/\\]+run)"
+    r"(?![a-z])|currentversion[/\\]+winlogon",
+    re.IGNORECASE,
+)
 #: Calls the path checks look at (walker.call_profile routes them to :meth:`PathChecks.fold_call`).
-PATH_CALLS = ROOTS | OPENS | WRITES | PATH_WRITES | COPIES | DOWNLOADS
+PATH_CALLS = ROOTS | OPENS | WRITES | PATH_WRITES | COPIES | DOWNLOADS | REG_OPENS | REG_SETS
 PERSIST_RE = re.compile(
     r"start menu[/\\]+programs[/\\]+startup|authorized_keys|"
     r"(?:^|[/\\])\.(?:bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|profile)$|"
@@ -233,6 +242,8 @@ class PathChecks(FoldChecks):
                 where = None if dest is None else self.persistent(dest, node, top)
                 if where is not None and q in DOWNLOADS:
                     self.payload(node.lineno, f"downloads into a start-up location ({where[0][:60]!r})")
+            elif q in REG_OPENS or q in REG_SETS:
+                self.registry_call(node, q, top)
             else:
                 self.path_text(node, top)
         super().fold_call(node, q, top)
@@ -300,6 +311,33 @@ class PathChecks(FoldChecks):
             else:
                 return False
         return False
+
+    def registry_call(self, node: ast.Call, q: str, top: bool) -> None:
+        """A Run key opened in this function (``OpenKey(HKCU, r"...\\CurrentVersion\\Run")``), or a value set
+        under one (``SetValueEx`` on it, ``SetValue`` naming it): a start-up write; a payload when the
+        command stored downloads or runs code."""
+        sub_key = node.args[1] if len(node.args) > 1 else _keyword(node, "sub_key")
+        text = None if sub_key is None else self.content(sub_key)
+        run_key = text if text is not None and RUN_KEY_RE.search(text) else None
+        if q in REG_OPENS:
+            if run_key is not None:
+                self.paths.run_keys[self.func] = run_key
+            return
+        setter = q.endswith("SetValue")
+        where = run_key if setter else self.paths.run_keys.get(self.func)
+        if where is None:
+            return
+        line, snippet = node.lineno, self.lines.get(node.lineno)
+        message = f"sets a value Windows runs at log-on: {where[:80]!r}"
+        self.scan.add(Hit("code.startup_write", line, message, snippet), top)
+        self.scan.add(Hit(PERSIST_TOKEN, line, message, snippet))
+        self.scan.token(PERSIST_TOKEN)
+        value = node.args[3 if setter else 4] if len(node.args) > (3 if setter else 4) else None
+        stored = None if value is None else self.content(value)
+        if stored is not None and payload_like(stored):
+            self.payload(
+                line, f"stores a command that downloads or runs code under a Run key ({where[:60]!r})"
+            )
 
     def payload(self, line: int, message: str) -> None:
         """The payload evidence and token (a hard finding: policy.FEATURE_FINDINGS)."""

@@ -188,6 +188,7 @@ class PathState:
     opened: dict[tuple[str | None, str], tuple[str, int]] = field(default_factory=dict)  # file written
     done: set[int] = field(default_factory=set)  # nodes inside a path already read
     values: dict[tuple[str | None, str], ast.expr] = field(default_factory=dict)  # name -> call/attribute
+    run_keys: dict[str | None, str] = field(default_factory=dict)  # function -> a Run key it opened
 
 
 @dataclass
