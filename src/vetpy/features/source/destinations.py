@@ -1,5 +1,6 @@
 """Where a network call sends, and what: a destination fixed in the package (a constant URL, host or a
-module-level constant) against one its caller supplies (a parameter, an attribute of ``self``), and data
+module-level constant, or a name of the function or module bound to a constant or f-string URL) against
+one its caller supplies (a parameter, an attribute of ``self``), and data
 whose name says it is a secret (a parameter or variable called key, secret, token, password, mnemonic,
 seed, wallet, ...). A library that sends a caller's token to the URL the caller gives is what SDKs do; a
 helper that posts its caller's private key to a host written into the package is exfiltration.
