@@ -2,9 +2,9 @@
 """Small rewrites of six defanged malware shapes, scored by the bundled model.
 
 Each shape (an install-time beacon, an import-time Discord-token stealer, a reverse shell, a call-time
-wallet helper, Telegram exfiltration of the environment, a download-and-run dropper) is written in eight
+wallet helper, Telegram exfiltration of the environment, a download-and-run dropper) is written in nine
 ways (plain; base64, zlib+base64 or XOR-hex exec; padded with harmless functions; in a class body; moved
-to a submodule; in a function nothing calls), with and without a README in the metadata. Packages are
+to a submodule; in a data file the module runs; in a function nothing calls), with and without a README in the metadata. Packages are
 built in memory, read by the real extractor and scored; nothing is ever run. Addresses are TEST-NET or
 placeholders. ``python benchmarks/evasion_probe.py [--out JSON]`` prints the table and the misses.
 
@@ -20,6 +20,7 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import textwrap
 import zlib
 from pathlib import Path
@@ -168,6 +169,13 @@ TRANSFORMS = {
             "setup.py": "import demo._build\n" + SETUP,
         }
     ),
+    # the payload in a data file the module runs: exec(open(<here>/assets.dat).read())
+    "data_file": lambda p, c: {
+        p: ("import os\n" if p != "setup.py" else "import os\nfrom setuptools import setup\n")
+        + "exec(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'assets.dat')).read())\n"
+        + ("setup(name='demo', version='1.0')\n" if p == "setup.py" else ""),
+        os.path.join(os.path.dirname(p), "assets.dat"): c.replace("setup(name='demo', version='1.0')\n", ""),
+    },
     "call_time_only": lambda p, c: {
         p if p != "setup.py" else "demo/util.py": in_function(
             c.replace("setup(name='demo', version='1.0')\n", "").replace("from setuptools import setup\n", "")
