@@ -193,7 +193,7 @@ def probe(shape: str, readme: bool, scanner: Scanner) -> dict[str, object]:
     files = {"setup.py": SETUP, "demo/__init__.py": "", "demo/util.py": PAD + "\n\n" + body + "\n\n" + PAD}
     info = pkg_info("demo", "1.0", summary="Config helpers", **({"description": README} if readme else {}))
     archive = make_archive(files, info, "quillnest")
-    features = extract_features(archive)
+    features = extract_features(archive.analysed())
     result = scanner.scan_archive(archive)
     return {
         "shape": shape,

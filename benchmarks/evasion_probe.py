@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
+import io
 import json
 import os
+import tarfile
 import textwrap
 import zlib
 from pathlib import Path
 
-from vetpy.acquire.interface import Archive, ArchiveFormat, Member
+from vetpy.acquire.archive import open_archive
+from vetpy.acquire.interface import Archive
 from vetpy.features.extract import extract_features
 from vetpy.model.loader import load_default_scorer
 from vetpy.result import Verdict
@@ -40,11 +42,18 @@ def pkg_info(name: str, version: str, **fields: str) -> str:
 
 
 def make_archive(files: dict[str, str], pkg_info: str, name: str) -> Archive:
+    """The package as an sdist (a gzipped tar built in memory), opened the way every scan opens one
+    (``open_archive``: with its code views, such as data files the code runs)."""
     prefix = f"{name}-1.0/"
-    members = [Member(prefix + "PKG-INFO", pkg_info.encode())]
-    members += [Member(prefix + p, t.encode()) for p, t in files.items()]
-    digest = hashlib.sha256(b"".join(m.path.encode() + m.data for m in members)).hexdigest()
-    return Archive(f"{name}-1.0.tar.gz", f"{name}-1.0.tar.gz", digest, ArchiveFormat.TAR_GZ, tuple(members))
+    entries = {prefix + "PKG-INFO": pkg_info, **{prefix + p: t for p, t in files.items()}}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for path, text in entries.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return open_archive(buf.getvalue(), target=f"{name}-1.0.tar.gz", filename=f"{name}-1.0.tar.gz")
 
 
 PKG = "quillnest"
@@ -220,7 +229,7 @@ def main() -> None:
             for t in TRANSFORMS:
                 archive = build(shape, t, readme)
                 key = f"{shape}{'+readme' if readme else ''}/{t}"
-                s = scorer.score([extract_features(archive)])[0]
+                s = scorer.score([extract_features(archive.analysed())])[0]
                 result = scanner.scan_archive(archive)
                 scores[key] = round(float(s), 4)
                 rule = next((r.feature for r in result.reasons if r.feature.startswith("policy.")), None)

@@ -13,7 +13,6 @@ import ahocorasick_rs
 from vetpy.acquire.interface import Archive, Member
 from vetpy.features import strings as st
 from vetpy.features.clones import known_file
-from vetpy.features.data_code import runs_code, scan_data_code
 from vetpy.features.paper import iter_suspicious_lines
 from vetpy.features.paths import member_path
 from vetpy.features.roles import SourceFile, install_time_setup, looks_like_test, suite_only_files
@@ -230,7 +229,6 @@ def gather(archive: Archive) -> PackageFacts:
     setup = setups[0] if setups else None
     susp: list[str] = []
     susp_chars = 0
-    runners: list[str] = []  # the text of each Python file that runs code it is given (data_code.py)
     tests_only = _test_suite(py)  # never run on install or import (roles.py)
     ordered = [m for m in sorted(py, key=lambda m: m.path != setup) if m.path not in tests_only]
     known = tuple(m.path for m in ordered if known_file(m.data))
@@ -241,8 +239,6 @@ def gather(archive: Archive) -> PackageFacts:
         files.append(facts)
         url_hits.extend((m.path, line, hit) for line, hit in facts.urls)
         entry_modules.extend(facts.entry_modules)
-        if runs_code(facts):
-            runners.append(decode_source(m.data))
         if susp_chars > MAX_TEXT_CHARS:  # the text is full: lines past the cap are never kept
             continue
         text, is_setup = decode_source(m.data), m.path == setup
@@ -252,7 +248,6 @@ def gather(archive: Archive) -> PackageFacts:
                 break
             susp.append(line)
             susp_chars += len(line) + 1
-    files.extend(scan_data_code(archive.members, runners))  # files not named like Python, run as Python
     return PackageFacts(
         archive=archive,
         py_members=tuple(py),

@@ -95,7 +95,7 @@ def _extract(job: tuple[str, Path, Path]) -> FeatureRecord:
     try:
         data = merged_archive_bytes(malware_path, host_path)
         archive = open_archive(data, target=f"injected-{key[:12]}.tar.gz", filename="injected.tar.gz")
-        return record_from(key, archive, extract_features(archive))
+        return record_from(key, archive, extract_features(archive.analysed()))  # as a scan reads it
     except Exception as exc:  # one bad pair is a record with its error, never the end of the run
         return error_record(key, exc)
 

@@ -97,7 +97,7 @@ def extract_one(sample: Sample) -> FeatureRecord:
     try:
         data = sample.path.read_bytes()
         archive = open_archive(data, target=str(sample.path), filename=sample.path.name)
-        feats = extract_features(archive)
+        feats = extract_features(archive.analysed())  # what a scan reads (Scanner.scan_archive): code views
         return record_from(sample.sha256, archive, feats, sample.name, sample.version, start)
     except Exception as exc:
         return error_record(sample.sha256, exc, sample.name, sample.version, start)
