@@ -34,6 +34,22 @@ def test_fingerprint_is_stable() -> None:
     assert len(extractor_fingerprint()) == 16
 
 
+def _raw_members_record(sample: Any) -> Any:  # reads the raw members, not what a scan reads
+    from vetpy.acquire.archive import open_archive
+    from vetpy.features.extract import extract_features
+
+    archive = open_archive(sample.path.read_bytes(), target=str(sample.path), filename=sample.path.name)
+    return extract_features(archive)
+
+
+def test_how_a_record_is_made_is_part_of_the_fingerprint(monkeypatch: Any) -> None:
+    from vetpy.lab.dataset import extraction
+
+    before = extractor_fingerprint()
+    monkeypatch.setattr(extraction, "extract_one", _raw_members_record)
+    assert extractor_fingerprint() != before
+
+
 def test_a_reader_goes_on_while_another_run_holds_a_write(tmp_path: Path, monkeypatch: Any) -> None:
     from vetpy.lab.dataset import extraction
     from vetpy.lab.dataset.extraction import FeatureCache, error_record

@@ -1,14 +1,16 @@
 """Feature extraction over a whole corpus: on all cores, cached by archive sha256 + extractor fingerprint.
 
 The cache is a SQLite file outside the repo (it holds code text taken from malware, so it must never be
-committed). Changing the feature registry, the behaviour of any extractor source file or a data file the
-features read changes the fingerprint, so stale features are never reused.
+committed). Changing the feature registry, the behaviour of any extractor source file, a data file the
+features read, or how :func:`extract_one` makes a record changes the fingerprint, so stale features are
+never reused.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
 import json
 import multiprocessing
 import sqlite3
@@ -48,6 +50,8 @@ def extractor_fingerprint() -> str:
     digest = hashlib.sha256(schema_hash().encode())
     for package in (acquire_pkg, features_pkg):
         digest.update(code_digest(Path(str(package.__file__)).parent).encode())
+    # how a record is made from an archive (what the extractor is given: the code views) is part of it too
+    digest.update(ast.dump(ast.parse(inspect.getsource(extract_one))).encode())
     for item in sorted(resources.files("vetpy.data").iterdir(), key=lambda t: t.name):
         if item.name.endswith((".txt", ".csv", ".npz")):  # word lists, the lexicon, the clone index
             digest.update(item.name.encode())
