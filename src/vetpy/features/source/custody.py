@@ -100,12 +100,6 @@ def custody_level(text: str) -> int:
     return 1 if private else 0
 
 
-def spells_custody(text: str) -> bool:
-    """Whether a lower-cased text spells a custody word: a recovery phrase, keystore or wallet key, or a
-    private key in a text that also names a chain or a wallet."""
-    return custody_level(text) == 2
-
-
 def blatant_host(host: str) -> bool:
     """A host no account-keyed service hides behind: a public raw address, or a shared service attackers use
     (chat-bot APIs, request bins, tunnels, paste and file-drop sites: the lexicon's categories). Sending

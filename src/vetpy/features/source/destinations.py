@@ -56,7 +56,8 @@ class DestinationChecks(CustodyChecks):
         f"https://host/bot{TOKEN}/send"``); bound to anything else, the name is no longer one."""
         text = value.value if type(value) is ast.Constant else None
         if self.func is None and type(text) is str:
-            self.constants[target] = text[:500]
+            self.constants[target] = text[:500]  # read before url_names: no need to keep it twice
+            return
         if type(value) is ast.JoinedStr and value.values and type(value.values[0]) is ast.Constant:
             text = value.values[0].value
         key = (self.func, target)
