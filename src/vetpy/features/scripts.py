@@ -156,6 +156,19 @@ def has_script_kind(value: str, kind: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4_096)
+def _remembered_injection(text: str) -> bool:
+    return has_script_kind(text, "prompt_injection")
+
+
+def prompt_injection(docstring: str) -> bool:
+    """``has_script_kind(docstring, "prompt_injection")``, remembered for docstrings up to 4,000 characters:
+    generated code repeats its docstrings (google-ads: 40,000 of them)."""
+    if len(docstring) <= 4_000:
+        return _remembered_injection(docstring)
+    return has_script_kind(docstring, "prompt_injection")
+
+
 def _utf16(data: bytes) -> bool:
     """UTF-16LE text (what PowerShell's -EncodedCommand carries): a byte-order mark, or mostly NUL odd
     bytes."""

@@ -117,7 +117,7 @@ class FoldChecks(WalkState):
             tokens.add("decoded:folded")
         for token in sorted(tokens):
             self.scan.token(token)
-        scan_decoded(self.scan, head, line, top)
+        scan_decoded(self.scan, decoded_texts(head), line, top)
         note_programs(self.scan, text, line, top)
 
     def flush_folded_urls(self) -> None:

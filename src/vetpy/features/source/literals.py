@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
 
 import ahocorasick_rs
@@ -93,11 +94,33 @@ def scan_string(scan: FactsBuilder, value: str, line: int, lines: Lines, module_
     if n >= MIN_PATTERN_STRING:
         scan.pending_strings.append((head, line, module_level))
     if n >= 12:  # code in another language, and constants that decode to something (scripts.py)
-        for token in script_kinds(head):
+        if n <= MEMO_CHARS:  # the whole literal
+            kinds, decoded, programs = string_checks(value)
+        else:
+            kinds, decoded = tuple(script_kinds(head)), tuple(decoded_texts(head))
+            programs = tuple(python_programs(value))
+        for token in kinds:
             scan.token(f"script:{token}")
-        if n >= MIN_ENCODED:  # shorter constants decode to nothing (scripts.decoded_texts)
-            scan_decoded(scan, head, line, module_level)
-        note_programs(scan, value, line, module_level)
+        if decoded:
+            scan_decoded(scan, decoded, line, module_level)
+        for program in programs:
+            scan.programs.append((program, line, module_level))
+
+
+MEMO_CHARS = 2_000  # strings up to this long have their checks remembered (string_checks)
+_Checks = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _string_checks(value: str) -> _Checks:
+    """What a string literal of 12 to MEMO_CHARS characters holds, whatever its line: the kinds of
+    foreign code, the texts it decodes to, and the Python programs in it."""
+    decoded = tuple(decoded_texts(value)) if len(value) >= MIN_ENCODED else ()  # shorter: nothing
+    return tuple(script_kinds(value)), decoded, tuple(python_programs(value))
+
+
+#: :func:`_string_checks`, remembered: generated code repeats its strings (google-ads: 130,000 literals
+#: of 12 characters or more, 17,000 distinct), and the checks are pure functions of the text.
+string_checks = lru_cache(maxsize=8_192)(_string_checks)
 
 
 def note_programs(scan: FactsBuilder, value: str, line: int, module_level: bool) -> None:
@@ -106,11 +129,12 @@ def note_programs(scan: FactsBuilder, value: str, line: int, module_level: bool)
         scan.programs.append((program, line, module_level))
 
 
-def scan_decoded(scan: FactsBuilder, value: str, line: int, module_level: bool) -> None:
-    """What a constant decodes to goes through the same URL and path/command detectors as a plain
-    string, with the encoded literal's line as evidence, and adds its ``decoded:`` tokens."""
+def scan_decoded(scan: FactsBuilder, texts: Sequence[str], line: int, module_level: bool) -> None:
+    """What a constant decodes to (``texts``: its scripts.decoded_texts) goes through the same URL and
+    path/command detectors as a plain string, with the encoded literal's line as evidence, and adds its
+    ``decoded:`` tokens."""
     tokens: set[str] = set()
-    for text in decoded_texts(value):
+    for text in texts:
         head = text[:20_000]
         urls = list(find_urls(head))
         found = rescan_tokens(head, urls)

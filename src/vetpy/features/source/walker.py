@@ -9,7 +9,7 @@ from typing import Any
 
 from vetpy.features import calls
 from vetpy.features.registry import signal
-from vetpy.features.scripts import MIN_PROGRAM, has_script_kind
+from vetpy.features.scripts import MIN_PROGRAM, prompt_injection
 from vetpy.features.source.astutil import (
     CHILD_TABLE,
     NODE_KINDS,
@@ -177,7 +177,7 @@ class Walker(PathChecks, FlowChecks, SetupChecks, ImportReach, UploadChecks):
     def visit_expr(self, node: ast.Expr, top: bool) -> None:
         if isinstance(node.value, ast.Constant):
             self.skip.add(id(node.value))  # docstrings and bare strings are comments
-            if isinstance(node.value.value, str) and has_script_kind(node.value.value, "prompt_injection"):
+            if isinstance(node.value.value, str) and prompt_injection(node.value.value):
                 self.scan.token("script:prompt_injection")  # a tool description read by a language model
 
     def visit_import(self, node: ast.Import, top: bool) -> None:
