@@ -23,7 +23,8 @@ from vetpy.features.extract import extract_features
 from vetpy.features.interface import Evidence, PackageFeatures
 from vetpy.features.registry import BY_ID
 from vetpy.gcpause import paused_gc
-from vetpy.model.interface import Scorer
+from vetpy.model.interface import Contribution, Scorer
+from vetpy.model.occlusion import score_and_explain
 from vetpy.model.rules import RuleScorer
 from vetpy.policy import feature_findings, hard_findings, policy_reasons
 from vetpy.redact import redact
@@ -184,10 +185,10 @@ class Scanner:
         start = time.perf_counter()
         try:
             features = extract_features(archive.analysed())
-            score = float(self.scorer.score([features])[0])
+            score, contributions = score_and_explain(self.scorer, features, 2 * MAX_REASONS)
             findings = feature_findings(features) + hard_findings(archive)
             malicious = score >= self.threshold or bool(findings) or bool(archive.limit_hit)
-            reasons = policy_reasons(findings) + self._reasons(archive, features, malicious=malicious)
+            reasons = policy_reasons(findings) + self._reasons(archive, features, contributions, malicious)
         except Exception as exc:
             failed = failed_result(archive.target, exc, notes=notes + archive.notes)
             return replace(failed, filename=archive.filename, seconds=time.perf_counter() - start)
@@ -214,15 +215,17 @@ class Scanner:
             filename=archive.filename,
         )
 
-    def _reasons(self, archive: Archive, features: PackageFeatures, malicious: bool) -> tuple[Reason, ...]:
-        """What pushed the score toward malice, as things a user can check. A malicious verdict lists the
-        located evidence that decided it first (largest contribution first), then the rest; a benign verdict
-        lists only located evidence (file:line), never a general resemblance or a size statistic."""
+    def _reasons(
+        self, archive: Archive, features: PackageFeatures, explained: list[Contribution], malicious: bool
+    ) -> tuple[Reason, ...]:
+        """What pushed the score toward malice (``explained``: the scorer's contributions), as things a user
+        can check. A malicious verdict lists the located evidence that decided it first (largest
+        contribution first), then the rest; a benign verdict lists only located evidence (file:line)."""
         reasons: list[Reason] = []
         if archive.limit_hit:
             message = one_line(f"reading stopped early at a limit: {archive.limit_hit}")
             reasons.append(Reason("archive.limit_hit", message))
-        contributions = [c for c in self.scorer.explain(features, top=2 * MAX_REASONS) if c.weight > 0]
+        contributions = [c for c in explained if c.weight > 0]
         located = [
             (c, ev[0])
             for c in contributions

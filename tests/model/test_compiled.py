@@ -195,3 +195,44 @@ def test_columns_of_split_tokens_are_those_of_the_token_pattern() -> None:
     other = re.compile(r"(?u)\b\w\w+\b")  # any other pattern keeps findall
     block = {"vocabulary": {"ab": 0, "cd": 1}, "lowercase": False, "drop_prefixes": []}
     assert CompiledModel._columns(block, other, "ab-cd a") == [0, 1]
+
+
+def test_the_occlusion_matrix_scores_the_variant_packages(
+    fitted: tuple[object, list[PackageFeatures]],
+) -> None:
+    """The explanation's batch made from the package's own row (a column or a bag zeroed per variant)
+    gives the scores of the variant packages themselves, and the package's own score first."""
+    from vetpy.model.manifest import Manifest
+    from vetpy.model.occlusion import occluded, scored_occlusion
+
+    model, rows = fitted
+    compiled = CompiledModel(*compile_model(model))
+    manifest = Manifest("test", "", "", 0.5, "", {}, "", "")
+    scorer = CompiledScorer(compiled, manifest)
+    checked = 0
+    for package in rows[::9]:
+        labels = occluded(package)
+        assert labels and "text.code_tokens" in labels
+        fast = compiled.proba(compiled.occlusion_matrix(package, labels))
+        generic_score, generic = scored_occlusion(scorer.score, package, top=100)
+        score, contributions = scorer.scored_explanation(package, top=100)
+        np.testing.assert_allclose(fast[0], compiled.predict_proba([package])[0], rtol=0, atol=1e-12)
+        assert abs(score - generic_score) < 1e-12
+        assert [c.feature for c in contributions] == [c.feature for c in generic]
+        np.testing.assert_allclose(
+            [c.weight for c in contributions], [c.weight for c in generic], rtol=0, atol=1e-12
+        )
+        checked += bool(contributions)
+    assert checked > 5
+
+
+def test_score_and_explain_asks_other_scorers_twice() -> None:
+    """A scorer that is not a saved model (the rule set) gives its score and explanation as before."""
+    from vetpy.model.occlusion import score_and_explain
+    from vetpy.model.rules import RuleScorer
+
+    package = jittered(synthetic(10, seed=1)[0], 4)[3]
+    rules = RuleScorer()
+    score, contributions = score_and_explain(rules, package, 5)
+    assert score == rules.score([package])[0]
+    assert contributions == rules.explain(package, 5)

@@ -23,8 +23,9 @@ import numpy as np
 
 from vetpy.errors import ModelError
 from vetpy.features.interface import PackageFeatures
+from vetpy.model.interface import Contribution
 from vetpy.model.manifest import Manifest, check_schema, read_manifest, read_verified
-from vetpy.model.occlusion import SavedModelScorer
+from vetpy.model.occlusion import TEXT_PSEUDO_FEATURES, SavedModelScorer, occluded, ranked
 
 FORMAT = 1
 
@@ -40,7 +41,8 @@ class CompiledModel:
         self.blocks = spec["blocks"]
         self.patterns = [re.compile(b["token_pattern"]) if b["kind"] == "text" else None for b in self.blocks]
         self.widths = [len(b["ids"]) if b["kind"] == "numeric" else len(b["vocabulary"]) for b in self.blocks]
-        self._tables: dict[str, np.ndarray] = {}
+        self._tables: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        self._spans: dict[str, tuple[int, int]] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CompiledModel:
@@ -86,9 +88,40 @@ class CompiledModel:
         tokens = text.split() if split else pattern.findall(text)
         return sorted(map(vocabulary.__getitem__, vocabulary.keys() & set(tokens)))
 
+    def occlusion_matrix(self, package: PackageFeatures, labels: Sequence[str]) -> np.ndarray:
+        """The matrix of :func:`~vetpy.model.occlusion.scored_occlusion`'s batch, made from the package's
+        own row: row 0 is the package, row ``i`` that row with what ``labels[i - 1]`` names taken away
+        (a numeric feature's column zeroed, a text field's bag emptied), which is the row :meth:`matrix`
+        makes of that variant (a feature or text the model does not read leaves the row as it is)."""
+        columns = self._columns_of()
+        x = np.repeat(self.matrix([package]), len(labels) + 1, axis=0)
+        for row, label in enumerate(labels, start=1):
+            span = columns.get(label)
+            if span is not None:
+                x[row, span[0] : span[1]] = 0.0
+        return x
+
+    def _columns_of(self) -> dict[str, tuple[int, int]]:
+        """Each numeric feature's column and each text pseudo-feature's block, as (start, end)."""
+        found = self._spans
+        if not found:
+            start = 0
+            for block, width in zip(self.blocks, self.widths, strict=True):
+                if block["kind"] == "numeric":
+                    found.update({f: (start + j, start + j + 1) for j, f in enumerate(block["ids"])})
+                else:
+                    label = TEXT_PSEUDO_FEATURES.get(block["field"])
+                    if label is not None:  # a text the explanations never take away otherwise
+                        found[label] = (start, start + width)
+                start += width
+        return found
+
     def predict_proba(self, packages: Sequence[PackageFeatures]) -> np.ndarray:
         """Probability of the malicious class, one per package."""
-        x = self.matrix(packages)
+        return self.proba(self.matrix(packages))
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        """Probability of the malicious class of each row of a :meth:`matrix`."""
         meta = np.column_stack([self._base(b["kind"], b["prefix"], x) for b in self.spec["base"]])
         decision = meta @ self.arrays["meta_coef"] + self.arrays["meta_intercept"][0]
         return _expit(decision)
@@ -113,35 +146,47 @@ class CompiledModel:
     def _walk(self, prefix: str, x: np.ndarray) -> np.ndarray:
         """The leaf each row reaches in each tree: all rows through all trees, one level per step, until
         every row is at a leaf (a leaf's children are itself, so a step that moves nothing ends it). Each
-        step is a few ``take`` calls: the rows' values from the flattened matrix, the next nodes from one
-        table of both children (:meth:`_children`); the missing-value branch is read only when the matrix
-        holds a NaN (elsewhere it is false)."""
-        a = self.arrays
-        feature, threshold = a[prefix + "feature"], a[prefix + "threshold"]
-        missing = a[prefix + "missing_left"]
-        children = self._children(prefix)
+        step is a few ``take`` calls on :meth:`_doubled` tables, indexed by ``2n + go_left`` for node
+        ``n``: the rows' values from the flattened matrix, then the next node's doubled index (node ``n``'s
+        right child at ``2n``, its left at ``2n + 1``); the missing-value branch is read only when the
+        matrix holds a NaN (elsewhere it is false)."""
+        feature, threshold, missing, children, roots, depth = self._doubled(prefix)
+        rows, width = x.shape
         flat = np.ascontiguousarray(x).ravel()
-        at = (np.arange(x.shape[0], dtype=np.intp) * x.shape[1])[:, None]
+        at = (np.arange(rows, dtype=np.intp) * width)[:, None] if rows > 1 else None
         nan = bool(np.isnan(flat).any())
-        node = np.tile(a[prefix + "roots"], (x.shape[0], 1))
-        for _ in range(int(a[prefix + "depth"][0])):
-            values = flat.take(at + feature.take(node))
+        node = np.tile(roots, (rows, 1))
+        for _ in range(depth):
+            index = feature.take(node)
+            if at is not None:
+                index += at
+            values = flat.take(index)
             go_left = values <= threshold.take(node)
             if nan:
                 go_left |= np.isnan(values) & missing.take(node)
-            step = children.take(2 * node + go_left)
-            if np.array_equal(step, node):
+            step = children.take(node + go_left)
+            if (step == node).all():
                 break
             node = step
-        return node
+        return node >> 1
 
-    def _children(self, prefix: str) -> np.ndarray:
-        """Each node's right then left child, in one array (node ``n``'s at ``2n`` and ``2n + 1``)."""
-        table = self._tables.get(prefix)
-        if table is None:
+    def _doubled(self, prefix: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+        """The node tables of one forest indexed by twice the node number (each entry twice, so ``2n`` and
+        ``2n + go_left`` both read node ``n``'s): feature, threshold, missing-goes-left, and each node's
+        right then left child as twice its number; twice the roots; the depth."""
+        tables = self._tables.get(prefix)
+        if tables is None:
             a = self.arrays
-            table = self._tables[prefix] = np.stack([a[prefix + "right"], a[prefix + "left"]], axis=1).ravel()
-        return table
+            children = np.stack([a[prefix + "right"], a[prefix + "left"]], axis=1).ravel()
+            tables = self._tables[prefix] = (
+                np.repeat(a[prefix + "feature"], 2).astype(np.intp),
+                np.repeat(a[prefix + "threshold"], 2),
+                np.repeat(a[prefix + "missing_left"], 2),
+                (2 * children).astype(np.intp),
+                (2 * a[prefix + "roots"]).astype(np.intp),
+                int(a[prefix + "depth"][0]),
+            )
+        return tables
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
@@ -157,6 +202,12 @@ class CompiledScorer(SavedModelScorer):
 
     def malicious_proba(self, packages: Sequence[PackageFeatures]) -> np.ndarray:
         return self.model.predict_proba(packages)
+
+    def scored_explanation(self, package: PackageFeatures, top: int = 5) -> tuple[float, list[Contribution]]:
+        """The occlusion batch as a matrix made from the package's own row (no variant packages)."""
+        labels = occluded(package)
+        scores = [float(p) for p in self.model.proba(self.model.occlusion_matrix(package, labels))]
+        return scores[0], ranked(scores[0], labels, scores[1:], top)
 
 
 def compiled_path(path: Path) -> Path:
