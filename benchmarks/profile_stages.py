@@ -118,6 +118,8 @@ def instrument(timers: Timers, scorer: Any) -> None:
     gather = importlib.import_module("vetpy.features.gather")
     gather.iter_suspicious_lines = timers.wrap_generator(SUSP, gather.iter_suspicious_lines)
     scorer.score = timers.wrap(SCORE, scorer.score)
+    if hasattr(scorer, "scored_explanation"):  # a saved model: the score comes with the explanation
+        scorer.scored_explanation = timers.wrap(SCORE, scorer.scored_explanation)
 
 
 def profile_one(scanner: Any, timers: Timers, path: str, runs: int) -> dict[str, Any]:

@@ -63,3 +63,15 @@ def test_names_near_length_keeps_list_order_and_every_reachable_length() -> None
     names = popular_names()[0]
     near = names_near_length(8)
     assert list(near) == [n for n in names if 6 <= len(n) <= 10]
+
+
+def test_the_most_similar_name_is_extract_ones() -> None:
+    from rapidfuzz import fuzz
+
+    from vetpy.features.typosquat import _most_similar
+
+    names = popular_names()[0]
+    for query in [*_queries()[::5], "a", "zz", "requests"]:
+        best = process.extractOne(query, names, scorer=fuzz.ratio, score_cutoff=50)
+        expected = (float(best[1]) / 100.0, best[0]) if best else (0.0, None)
+        assert _most_similar(query, names) == expected, query

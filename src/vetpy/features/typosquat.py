@@ -57,6 +57,17 @@ def edit_candidates(canon: str) -> list[str]:
     return [near[i] for i in np.flatnonzero(found[0] <= 2 * MAX_EDITS)]
 
 
+def _most_similar(canon: str, names: tuple[str, ...]) -> tuple[float, str | None]:
+    """The highest ``fuzz.ratio`` (0-1) of ``canon`` to a name, and the first name in list order that has
+    it, when it is 50 or more (else 0.0 and None): ``process.extractOne``'s answer, from one ``cdist``
+    row (a third faster: no result object per name)."""
+    scores = process.cdist([canon], names, scorer=fuzz.ratio, score_cutoff=50, dtype=np.float64)[0]
+    best = int(np.argmax(scores))  # the first of equal maxima
+    if scores[best] < 50:
+        return 0.0, None
+    return float(scores[best]) / 100.0, names[best]
+
+
 @lru_cache(maxsize=4096)
 def typosquat(name: str | None) -> Typosquat:
     """Compare ``name`` with the popular list; a name that is itself popular gives no signal at all."""
@@ -66,9 +77,7 @@ def typosquat(name: str | None) -> Typosquat:
     names, members = popular_names()
     if not canon or canon in members:
         return NONE
-    best = process.extractOne(canon, names, scorer=fuzz.ratio, score_cutoff=50)
-    similarity = float(best[1]) / 100.0 if best else 0.0
-    nearest = str(best[0]) if best else None
+    similarity, nearest = _most_similar(canon, names)
     edits: int | None = None
     squat = False
     if len(canon) >= MIN_LENGTH:
