@@ -220,7 +220,8 @@ class Scanner:
     ) -> tuple[Reason, ...]:
         """What pushed the score toward malice (``explained``: the scorer's contributions), as things a user
         can check. A malicious verdict lists the located evidence that decided it first (largest
-        contribution first), then the rest; a benign verdict lists only located evidence (file:line)."""
+        contribution first), then the rest; a benign verdict lists only located evidence (file:line),
+        never a general resemblance or a size statistic."""
         reasons: list[Reason] = []
         if archive.limit_hit:
             message = one_line(f"reading stopped early at a limit: {archive.limit_hit}")

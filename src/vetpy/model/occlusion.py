@@ -17,14 +17,6 @@ TEXT_PSEUDO_FEATURES = {"code_text": "text.code_tokens", "suspicious_text": "tex
 TEXT_FIELDS = {label: field for field, label in TEXT_PSEUDO_FEATURES.items()}
 
 
-def explain_by_occlusion(
-    score: Callable[[Sequence[PackageFeatures]], list[float]], package: PackageFeatures, top: int = 5
-) -> list[Contribution]:
-    """Score the package once with each fired feature zeroed (and each text field emptied), all in one
-    batch; a contribution is the score it loses. Largest first, at most ``top``."""
-    return scored_occlusion(score, package, top)[1]
-
-
 def occluded(package: PackageFeatures) -> list[str]:
     """What each occlusion variant takes away, in batch order: each fired feature (registry order), then
     each non-empty text field (as its pseudo-feature label)."""
@@ -35,7 +27,9 @@ def occluded(package: PackageFeatures) -> list[str]:
 def scored_occlusion(
     score: Callable[[Sequence[PackageFeatures]], list[float]], package: PackageFeatures, top: int = 5
 ) -> tuple[float, list[Contribution]]:
-    """The package's score (the batch's first row) and :func:`explain_by_occlusion`'s contributions."""
+    """Score the package once with each fired feature zeroed (and each text field emptied), all in one
+    batch: the package's score (the batch's first row) and the contributions (the score each variant
+    loses; :func:`ranked`)."""
     variants: list[PackageFeatures] = [package]
     labels = occluded(package)
     for label in labels:
