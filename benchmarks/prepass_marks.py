@@ -30,6 +30,7 @@ from vetpy.features.gather import _depth, _is_setup_py, _test_suite
 from vetpy.features.roles import install_time_setup
 from vetpy.features.source import prepass as pp
 from vetpy.features.source.facts import FileFacts
+from vetpy.features.source.prepass_reach import dynamic_call
 from vetpy.features.source.scan import scan_light, scan_source
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
 
@@ -51,7 +52,7 @@ def reasons(text: str) -> list[str]:
                 break
     if "://" in text and pp._suspicious_url(text):
         found.add("url")
-    if pp._dynamic_call(text):
+    if dynamic_call(text):
         found.add("dynamic_call")
     if pp._packed_literal(text):
         found.add("packed_literal")

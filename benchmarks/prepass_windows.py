@@ -28,6 +28,7 @@ from prepass_check import setup_path
 
 from vetpy.acquire.archive import open_archive
 from vetpy.features.source import prepass as pp
+from vetpy.features.source.prepass_reach import dynamic_call
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
 from vetpy.lab.dataset.corpus import benign_samples, malicious_samples
 
@@ -43,7 +44,7 @@ def whole_text_verdict(path: str, text: str, is_setup: bool) -> bool:
         return True
     if "://" in text and pp._suspicious_url(text):
         return True
-    return pp._dynamic_call(text) or pp._packed_literal(text) or pp.built_marks(text, pp._marked_text)
+    return dynamic_call(text) or pp._packed_literal(text) or pp.built_marks(text, pp._marked_text)
 
 
 def check(item: tuple[str, str, str]) -> dict[str, Any]:

@@ -223,3 +223,21 @@ def test_imported_names_are_those_of_the_whole_text_regex() -> None:
         "d",
         "f",
     }
+
+
+def test_a_ci_script_in_a_hidden_folder_does_not_keep_the_test_suite() -> None:
+    """pymongo's ``.evergreen/scripts/mod_wsgi_tester.py`` imports ``test``: a script there is never a
+    package and never installed, so the suite stays a test suite; the same import from package code keeps
+    it (the test above)."""
+    files = [
+        SourceFile("p-1/p/__init__.py", "import os\n"),
+        SourceFile("p-1/.evergreen/scripts/tester.py", "from test import helpers\n"),
+        SourceFile("p-1/test/__init__.py", ""),
+        SourceFile("p-1/test/helpers.py", ""),
+        SourceFile("p-1/test/test_api.py", ""),
+    ]
+    assert suite_only_files(files) == frozenset(
+        {"p-1/test/__init__.py", "p-1/test/helpers.py", "p-1/test/test_api.py"}
+    )
+    files[1] = SourceFile("p-1/p/tools.py", "from test import helpers\n")
+    assert suite_only_files(files) == frozenset()

@@ -105,18 +105,25 @@ def _test_names(path: str) -> set[str]:
 
 
 def suite_only_files(files: Sequence[SourceFile]) -> frozenset[str]:
-    """Paths of the files that are test code and that no other (non-test) file imports. When every Python
-    file but setup.py looks like a test (a distribution named ``tests``, a payload in ``test_x.py``), none
-    is left out."""
+    """Paths of the files that are test code and that no other (non-test) file imports, CI scripts in
+    hidden folders aside. When every Python file but setup.py looks like a test (a distribution named
+    ``tests``, a payload in ``test_x.py``), none is left out."""
     candidates = [f for f in files if looks_like_test(f.path)]
     others = [f for f in files if not looks_like_test(f.path) and member_path(f.path).name != "setup.py"]
     if not candidates or not others:  # a package that is nothing but "tests" is judged on them
         return frozenset()
     imported: set[str] = set()
     for f in files:
-        if not looks_like_test(f.path):
+        if not looks_like_test(f.path) and not in_hidden_folder(f.path):
             imported |= imported_names(f.text)
     return frozenset(f.path for f in candidates if not (_test_names(f.path) & imported))
+
+
+def in_hidden_folder(path: str) -> bool:
+    """A file in a folder whose name starts with a dot (``.github/``, ``.evergreen/scripts/``): CI and tool
+    scripts, never a package (a dotted name is no identifier, so nothing imports from there) and never
+    installed, so what they import does not make a test suite run on install or import."""
+    return any(part.startswith(".") for part in member_path(path).parts[:-1])
 
 
 # --- setup.py branches pip never takes ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from featurepkgs import make_archive
 from vetpy.features.extract import extract_features
-from vetpy.features.source.prepass import _automaton, _has_word, has_marks, mark_words, needs_tree
+from vetpy.features.source.prepass import _automaton, _has_word, _modules, has_marks, mark_words, needs_tree
 from vetpy.features.source.scan import scan_light, scan_source
 
 MARKED = [
@@ -109,22 +109,23 @@ def test_a_word_anywhere_in_a_long_file_is_found(at: int) -> None:
     past the last window, still marks the file; the same file without it is not marked."""
     plain = (FILLER * (100_000 // len(FILLER) + 1))[:100_000]
     assert not has_marks(plain)
-    marked = plain[:at] + "subprocess" + plain[at:]
+    marked = plain[:at] + "popen" + plain[at:]
     assert has_marks(marked)
-    assert _has_word(marked.lower()) == bool(_automaton().find_matches_as_indexes(marked.lower()))
+    assert _has_word(marked.lower(), marked) == bool(_automaton().find_matches_as_indexes(marked.lower()))
 
 
 def test_the_windows_overlap_by_the_longest_word() -> None:
     longest = max(mark_words(), key=len)
+    assert longest not in {mark_words()[i] for i in _modules()}  # a mark without an import
     for at in range(4_096 - len(longest), 4_097):
         text = "x" * at + longest + "x" * 70_000
-        assert _has_word(text), at
+        assert _has_word(text, text), at
 
 
 def test_non_ascii_text_is_searched_whole() -> None:
     """Non-ASCII texts get one search of the whole text, as before windows (the same answer)."""
     plain = "\xe9" + (FILLER * 3000)[:100_000]
-    assert not _has_word(plain) and _has_word(plain + "subprocess")
+    assert not _has_word(plain, plain) and _has_word(plain + "popen", plain + "popen")
 
 
 @pytest.mark.parametrize("at", [0, 10, 5_000, 70_000])
@@ -135,8 +136,8 @@ def test_a_lone_surrogate_does_not_stop_the_word_search(at: int) -> None:
     odd = plain[:at] + "\ud800" + plain[at:]
     assert not has_marks(odd) and not needs_tree("pkg/mod.py", odd, False)
     for word_at in (0, at + 1, len(odd)):
-        marked = odd[:word_at] + "subprocess" + odd[word_at:]
-        assert _has_word(marked.lower()) and needs_tree("pkg/mod.py", marked, False), word_at
+        marked = odd[:word_at] + "popen" + odd[word_at:]
+        assert _has_word(marked.lower(), marked) and needs_tree("pkg/mod.py", marked, False), word_at
 
 
 def test_the_run_guards_skip_only_shapes_that_cannot_match() -> None:

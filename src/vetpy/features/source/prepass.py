@@ -35,6 +35,7 @@ from vetpy.features.paths import member_path
 from vetpy.features.scripts import _REVERSED_HINTS, SCRIPT_PATTERNS, decoded_tokens
 from vetpy.features.source.beacon import BEACON_MARKS
 from vetpy.features.source.prepass_built import built_marks
+from vetpy.features.source.prepass_reach import dynamic_call, module_marks, roots_count
 from vetpy.features.urls import find_urls
 from vetpy.wordsearch import automaton, find_words, lowered
 
@@ -144,24 +145,24 @@ _LONG_RUN = re.compile(r"'([^'\n]{64,})|\"([^\"\n]{64,})")
 _ENCODED = re.compile(r"[\"']\s*([A-Za-z0-9+/=_-]{24,})\s*[\"']")
 _HIGH_ENTROPY = 5.0  # strings.is_high_entropy's 5.2, less a margin: the source text holds escapes
 # Calls whose argument decides whether the walker fires: (name, argument index).
-_DYNAMIC_CALLS = (("getattr", 1), ("import_module", 0))
-_LITERAL_ARG = re.compile(r"\s*[rRuUbB]{0,2}([\"'])")
 
 
-def _call_marks() -> set[str]:
-    marks: set[str] = set()
-    for name in calls.EXACT:
-        parts = name.split(".")
-        marks.add(parts[-1] if len(parts) == 1 or parts[0] in _LEAF_ROOTS else parts[0])
-    for prefix, _ in calls.PREFIX:
-        parts = prefix.rstrip(".").split(".")
-        marks.add(parts[-1] if parts[0] in _LEAF_ROOTS else parts[0])
-    return marks - _WORD_MARKS
+def _call_words() -> tuple[set[str], set[str]]:
+    """The call tables' marks: called names (leaves) and module roots (``subprocess`` of ``subprocess.*``)."""
+    leaves, roots = set[str](), set[str]()
+    tables = [(q.split("."), True) for q in calls.EXACT] + [
+        (q.rstrip(".").split("."), False) for q, _ in calls.PREFIX
+    ]
+    for parts, exact in tables:
+        if parts[0] in _LEAF_ROOTS or (exact and len(parts) == 1):
+            leaves.add(parts[-1])
+        else:
+            roots.add(parts[0])
+    return leaves - _WORD_MARKS, roots - _WORD_MARKS
 
 
-def mark_words() -> tuple[str, ...]:
-    """Every literal mark, lower-case and sorted (for tests and the docs)."""
-    words = _call_marks() | set(_WALKER_MARKS) | set(_REVERSED_HINTS)
+def _other_words() -> set[str]:
+    words = set(_WALKER_MARKS) | set(_REVERSED_HINTS)
     for hints in st.PATTERN_HINTS.values():
         words.update(hints)
     for _, hints, _ in SCRIPT_PATTERNS:
@@ -169,7 +170,23 @@ def mark_words() -> tuple[str, ...]:
     words.update(("/dev/tcp", "socat", "authorized_keys"))  # authorized_keys: a write there (persistence.py)
     words.update(lexicon_words())  # bare host names under an infrastructure domain (literals.host_tokens)
     words.update(BEACON_MARKS)  # DNS look-ups and clipboard reads (beacon.py, clipboard.py)
+    return words
+
+
+@lru_cache(maxsize=1)
+def mark_words() -> tuple[str, ...]:
+    """Every literal mark, lower-case and sorted (for tests and the docs)."""
+    leaves, roots = _call_words()
+    words = leaves | roots | _other_words()
     return tuple(sorted(w.lower() for w in words if w and w.lower() not in _COMMON_HINTS))
+
+
+@lru_cache(maxsize=1)
+def _modules() -> frozenset[int]:
+    """Indexes in mark_words of the module roots that are marks only as roots (prepass_reach.py)."""
+    leaves, roots = _call_words()
+    others = {w.lower() for w in leaves | _other_words()}
+    return module_marks(mark_words(), frozenset(r.lower() for r in roots) - others)
 
 
 @lru_cache(maxsize=1)
@@ -186,21 +203,32 @@ def _overlap() -> int:
 _WINDOW_ENDS = (4_096, 65_536)
 
 
-def _has_word(low: str) -> bool:
-    """Whether any mark word occurs in ``low``: searched window by window (each overlapping the one
-    before by the longest word less one character, so every occurrence lies whole in one window),
-    stopping at the first window with a match instead of listing every match of a large file."""
+def _has_word(low: str, text: str) -> bool:
+    """Whether a mark word occurs in ``low`` (``text`` lower-cased; a module root only in a file that
+    imports it: prepass_reach.py): searched window by window (each overlapping the one before by the
+    longest word less one character, so every occurrence lies whole in one window), stopping at the first
+    window with a mark instead of listing every match of a large file."""
     searcher, overlap = _automaton(), _overlap()
-    if not low.isascii():  # one search of the whole text, as before (lone surrogates included)
+    if not low.isascii():  # one search of the whole text, every word a mark (lone surrogates included)
         return bool(find_words(searcher, low, overlapping=False))
     start = 0
     for end in _WINDOW_ENDS:
         if end >= len(low):
             break
-        if find_words(searcher, low[start:end], overlapping=False):
+        if _window_marked(low[start:end], text):
             return True
         start = end - overlap
-    return bool(find_words(searcher, low[start:] if start else low, overlapping=False))
+    return _window_marked(low[start:] if start else low, text)
+
+
+def _window_marked(window: str, text: str) -> bool:
+    """Whether the mark words in one window of ``text`` (lower-cased) make a mark."""
+    searcher, modules = _automaton(), _modules()
+    found = {i for i, _, _ in find_words(searcher, window, overlapping=False)}
+    if not found or not found <= modules:
+        return bool(found)
+    found = {i for i, _, _ in find_words(searcher, window)}  # a module word may hide another: all of them
+    return roots_count(text, found, mark_words(), modules)
 
 
 def _packed_literal(text: str) -> bool:
@@ -211,54 +239,6 @@ def _packed_literal(text: str) -> bool:
         run = m.group(1)
         if st.is_high_entropy(run) or decoded_tokens(run):
             return True
-    return False
-
-
-def _argument_start(text: str, open_paren: int, index: int) -> int | None:
-    """Where argument ``index`` of the call whose ``(`` is at ``open_paren`` starts (None: not found)."""
-    depth, pos, seen = 0, open_paren, 0
-    while pos < len(text):
-        ch = text[pos]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return None
-        elif ch == "," and depth == 1:
-            seen += 1
-            if seen == index:
-                return pos + 1
-        elif ch in "\"'" and depth >= 1:
-            end = text.find(ch, pos + 1)
-            pos = end if end > 0 else len(text)
-        pos += 1
-        if index == 0 and depth == 1 and seen == 0:
-            return open_paren + 1
-    return None
-
-
-def _dynamic_call(text: str) -> bool:
-    """A getattr with a computed or dangerous attribute name, an import_module with a computed module
-    name, or either taken as a value (an alias the walker would follow)."""
-    for name, index in _DYNAMIC_CALLS:
-        start = text.find(name)
-        while start >= 0:
-            after = start + len(name)
-            rest = text[after : after + 200].lstrip()
-            if not rest.startswith("("):
-                return True  # named without a call: an alias, or a call spread over lines
-            arg = _argument_start(text, text.index("(", after), index)
-            literal = _LITERAL_ARG.match(text, arg) if arg is not None else None
-            if literal is None:
-                return True
-            quote = literal.group(1)
-            end = text.find(quote, literal.end())
-            value = text[literal.end() : end]
-            follow = text[end + 1 : end + 40].lstrip()[:1]
-            if end < 0 or follow not in (",", ")") or value in calls.DANGEROUS_ATTRS:
-                return True
-            start = text.find(name, after)
     return False
 
 
@@ -367,11 +347,11 @@ def has_marks(text: str) -> bool:
 def _marked_text(text: str) -> bool:
     """The marks of one text (a file, or a view of it with built strings joined)."""
     low = lowered(text)
-    if _has_word(low) or _shape(low):
+    if _has_word(low, text) or _shape(low):
         return True
     if "://" in text and _suspicious_url(text):
         return True
-    return _dynamic_call(text) or _packed_literal(text)
+    return dynamic_call(text) or _packed_literal(text)
 
 
 def needs_tree(path: str, text: str, is_setup: bool) -> bool:
