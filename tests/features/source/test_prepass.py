@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from featurepkgs import make_archive
+from vetpy.features import calls
 from vetpy.features.extract import extract_features
 from vetpy.features.source.prepass import _automaton, _has_word, _modules, has_marks, mark_words, needs_tree
 from vetpy.features.source.scan import scan_light, scan_source
@@ -209,3 +210,10 @@ def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
 
     assert [prepass._shape(t) for t in texts] == [plain(t) for t in texts]
     assert matched > 5000 and sum(map(prepass._shape, texts)) > 1000
+
+
+@pytest.mark.parametrize("name", sorted(q for q in calls.SEND_NAMES if q.startswith("*.")))
+def test_a_send_on_anything_is_a_mark(name: str) -> None:
+    """Sends on an object the walker cannot resolve (``files.put(...)``) are sinks of its flow checks (a
+    decoded value sent): each is a mark, whatever the rest of the file names."""
+    assert has_marks(f"def f(obj, data):\n    return obj.{name[2:]}(data)\n")
