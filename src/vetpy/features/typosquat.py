@@ -47,9 +47,10 @@ def names_near_length(length: int) -> tuple[str, ...]:
 
 def edit_candidates(canon: str) -> list[str]:
     """The popular names, in list order, that may be within MAX_EDITS Damerau-Levenshtein edits of
-    ``canon``: those within twice as many plain Levenshtein edits (a transposition is one edit there and
-    two here; every other edit is one in both), found by rapidfuzz's bit-parallel Levenshtein, which is
-    several times faster than its Damerau-Levenshtein. The nearest of them is the nearest of all."""
+    ``canon``: those within twice as many plain Levenshtein edits (a transposition is one
+    Damerau-Levenshtein edit and two Levenshtein ones; every other edit is one in both), found by
+    rapidfuzz's bit-parallel Levenshtein, several times faster than its Damerau-Levenshtein. The nearest
+    of them is the nearest of all."""
     near = names_near_length(len(canon))
     found = process.cdist(
         [canon], near, scorer=Levenshtein.distance, score_cutoff=2 * MAX_EDITS, dtype=np.int32
