@@ -74,3 +74,69 @@ def test_plain_uploads_and_credential_paths_are_not_exfiltration(name: str) -> N
     f = features(PLAIN[name])
     assert UPLOAD_TOKEN not in f.code_text.split(), name
     assert not [e for e in f.evidence_for("code.exfil_flow") if "credential store" in e.message], name
+
+
+def _credential_cases() -> list[str]:
+    """Strings holding each alternative of CREDENTIAL_RE in mixed case (and with the two non-ASCII letters
+    a case-insensitive regex takes for ASCII ones), near misses, and plain strings."""
+    import random
+
+    from vetpy.features import strings as st
+
+    rng = random.Random(5)
+    pieces = [
+        ".ssh/",
+        "id_rsa",
+        "id_ed25519",
+        "id_ecdsa",
+        ".aws/credentials",
+        ".git-credentials",
+        ".pypirc",
+        ".npmrc",
+        ".docker\\config.json",
+        ".kube/config",
+        "login data",
+        "local state",
+        "local storage//leveldb",
+        "discordcanary/",
+        "telegram desktop",
+        " tdata ",
+        "exodus\\",
+        "electrum/",
+        "metamask",
+        "nkbihfbeogaeaoehlefnkodbefgpgknn",
+        "/etc/shadow",
+        ".bash_history",
+        "chrome//user data",
+        "mozilla/firefox",
+        "cookies.sqlite",
+        "logins.json",
+        "key4.db",
+        "aws_secret_access_key",
+        "google_application_credentials",
+        "cryptunprotectdata",
+        "browser_cookie",
+    ]
+    assert all(st.CREDENTIAL_RE.search(p) for p in pieces)
+    cases = []
+    for piece in pieces:
+        for _ in range(4):
+            mixed = "".join(c.upper() if rng.random() < 0.5 else c for c in piece)
+            cases.append(f"path {mixed} end")
+        cases.append(piece.replace("i", "\u0131").replace("s", "\u017f"))  # dotless i, long s
+        cases.append(piece[:-2])  # a near miss
+    cases += ["\u0130" + p for p in pieces[:5]]  # lower-casing changes the length: searched anyway
+    cases += ["plain words", "https://example.org/x", "data=open(f)", "\ud800 lone surrogate .ssh/"]
+    return cases
+
+
+def test_the_credential_path_search_is_the_pattern_search() -> None:
+    from vetpy.features import strings as st
+    from vetpy.features.source.upload import credential_path
+
+    for value in _credential_cases():
+        direct = st.CREDENTIAL_RE.search(value)
+        gated = credential_path(value)
+        assert (direct is None) == (gated is None), value
+        if direct is not None and gated is not None:
+            assert direct.span() == gated.span(), value

@@ -60,12 +60,13 @@ def upload_gate(low: str) -> bool:
     """Whether a lower-cased source text names an upload and a credential store at all (upload.py): the
     credential hints in one word search (any match answers "any of them occurs")."""
     return any(h in low for h in UPLOAD_HINTS) and bool(
-        find_words(_credential_automaton(), low, overlapping=False)
+        find_words(credential_automaton(), low, overlapping=False)
     )
 
 
 @lru_cache(maxsize=1)
-def _credential_automaton() -> ahocorasick_rs.AhoCorasick:
+def credential_automaton() -> ahocorasick_rs.AhoCorasick:
+    """The credential hints (strings.PATTERN_HINTS) in one automaton."""
     return automaton(CREDENTIAL_HINTS)
 
 

@@ -19,18 +19,35 @@ an upload to a caller-supplied URL (a backup tool's, an SDK's) is not one the pa
 from __future__ import annotations
 
 import ast
+import re
 
 from vetpy.features import strings as st
 from vetpy.features.domains import is_well_known
 from vetpy.features.scripts import has_script_kind
 from vetpy.features.source.destinations import DestinationChecks
 from vetpy.features.source.facts import Hit
+from vetpy.features.source.state import credential_automaton
 from vetpy.features.urls import find_urls
+from vetpy.wordsearch import find_words
 
 UPLOAD_TOKEN = "flow:file_upload"
 _POSTS = frozenset({"post", "put", "request", "urlopen", "Request"})
 _FILE_READS = frozenset({"open", "io.open", "builtins.open", "*.read", "*.read_bytes", "*.open"})
 _PROCESS = frozenset({"code.subprocess", "code.os_system"})
+
+
+def credential_path(value: str) -> re.Match[str] | None:
+    """``strings.CREDENTIAL_RE.search(value)``, searched only when one of its literal hints is in the
+    lower-cased string (every match holds one; the two non-ASCII letters the case-insensitive regex takes
+    for ``i`` and ``s`` made those, and a string whose length lower-casing changes searched anyway): most
+    strings of a file that names an upload hold none, and the regex is tried at every position."""
+    low = value.lower()
+    if len(low) == len(value):
+        if not value.isascii():
+            low = low.replace("\u0131", "i").replace("\u017f", "s")
+        if not find_words(credential_automaton(), low, overlapping=False):
+            return None
+    return st.CREDENTIAL_RE.search(value)
 
 
 def _hosts(text: str) -> tuple[bool, bool]:
@@ -46,7 +63,7 @@ class UploadChecks(DestinationChecks):
         """A string constant: a credential store's path, or a shell command that uploads a file."""
         state = self.upload
         if self.func not in state.creds:
-            found = st.CREDENTIAL_RE.search(value)
+            found = credential_path(value)
             if found is not None:
                 state.creds[self.func] = (line, found.group(0))
         named, outside = _hosts(value)
