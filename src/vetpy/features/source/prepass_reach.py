@@ -30,9 +30,11 @@ _IMPORT_RE = re.compile(
 _FROM_RE = re.compile(rf"\bfrom{_SPACE}+(\w+)", re.ASCII)
 
 
+@lru_cache(maxsize=1)
 def imported_roots(text: str) -> frozenset[str]:
     """The first part of every module an ``import`` or ``from`` statement could name in ``text`` (a
-    superset: the words also count in strings and comments; relative imports name none)."""
+    superset: the words also count in strings and comments; relative imports name none). Remembered for
+    the last text: the word search asks once per window of the same file."""
     roots: set[str] = set()
     for m in _IMPORT_RE.finditer(text):
         for part in re.sub(r"\\\r?\n", " ", m.group(1)).split(","):
@@ -43,7 +45,6 @@ def imported_roots(text: str) -> frozenset[str]:
     return frozenset(roots)
 
 
-@lru_cache(maxsize=1)
 def module_marks(words: tuple[str, ...], roots: frozenset[str]) -> frozenset[int]:
     """The indexes in ``words`` (the fast pass's mark words) of the module roots that are marks only as
     roots (``roots``: those words, lower-case)."""
