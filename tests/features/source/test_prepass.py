@@ -29,6 +29,9 @@ MARKED = [
     "HOST = '45.33.12.9'\n",
     "s = '\\x69\\x6d\\x70'\n",
     "path = '~/.ssh/id_rsa'\n",
+    "(home / '.profile').write_text(line)\n",
+    "open(os.path.expanduser('~/.zshenv'), 'a').write(line)\n",
+    "Path('/etc/cron.d/job').write_text(line)\n",
     "cmd = 'powershell -w hidden -c x'\n",
     "cmd = 'powershell -ec \"SQBuAHYAbwBrAGUALQBXAGUAYgBSAGUAcQB1AGUAcwB0AA==\"'\n",
     "cmd = 'pwsh /e SQBuAHYAbwBrAGUALQBXAGUAYgBSAGUAcQB1AGUAcwB0AA=='\n",
@@ -72,6 +75,23 @@ def test_a_skipped_file_loses_no_behaviour_signal(source: str) -> None:
     light = scan_light("pkg/m.py", source)
     fired = {f for f, n in full.counts.items() if n > light.counts.get(f, 0)}
     assert not fired - {"paper.long_string", "code.long_strings"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from pathlib import Path\n(Path.home() / '.profile').write_text('export X=1')\n",
+        "import os\nopen(os.path.expanduser('~/.zshenv'), 'a').write('x')\n",
+        "import os\nopen(os.path.expanduser('~/.bash_login'), 'a').write('x')\n",
+        "from pathlib import Path\nPath('/etc/cron.d/job').write_text('* * * * * root x')\n",
+        "open('/var/spool/cron/crontabs/root', 'a').write('x')\n",
+    ],
+)
+def test_a_write_to_any_start_up_location_is_a_mark(source: str) -> None:
+    """Every start-up location of persistence.PERSIST_RE is a mark: a module that only writes one (no
+    other mark) was skipped before ~/.profile, ~/.zshenv, ~/.bash_login and cron were marks."""
+    assert scan_source("pkg/m.py", source).counts.get("code.startup_write")
+    assert has_marks(source)
 
 
 def test_install_and_import_time_files_always_get_the_tree() -> None:

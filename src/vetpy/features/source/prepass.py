@@ -161,13 +161,18 @@ def _call_words() -> tuple[set[str], set[str]]:
     return leaves - _WORD_MARKS, roots - _WORD_MARKS
 
 
+# Start-up locations persistence.PERSIST_RE names that no other mark covers (a write there: persistence.py).
+_START_UP = ("authorized_keys", ".profile", ".zshenv", ".bash_login", "/etc/cron", "/var/spool/cron")
+
+
 def _other_words() -> set[str]:
     words = set(_WALKER_MARKS) | set(_REVERSED_HINTS)
     for hints in st.PATTERN_HINTS.values():
         words.update(hints)
     for _, hints, _ in SCRIPT_PATTERNS:
         words.update(hints)
-    words.update(("/dev/tcp", "socat", "authorized_keys"))  # authorized_keys: a write there (persistence.py)
+    words.update(("/dev/tcp", "socat"))
+    words.update(_START_UP)
     words.update(lexicon_words())  # bare host names under an infrastructure domain (literals.host_tokens)
     words.update(BEACON_MARKS)  # DNS look-ups and clipboard reads (beacon.py, clipboard.py)
     return words
