@@ -39,6 +39,28 @@ def test_write_atomic_replaces_whole_or_leaves_old(tmp_path: Path) -> None:
         folder.chmod(0o700)
 
 
+def test_write_atomic_writes_a_pipe_in_place_and_follows_a_link(tmp_path: Path) -> None:
+    """``--output /dev/null`` (or a pipe) must stay what it is: a rename would put a regular file in its
+    place (as root, for /dev/null, for every program on the machine). A link keeps pointing at its file."""
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    write_atomic(pipe, "report\n")
+    reader.join(timeout=10)
+    assert got == [b"report\n"]
+    assert pipe.is_fifo() and os.listdir(tmp_path) == ["pipe"]
+    real = tmp_path / "real.json"
+    real.write_text("old\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
 def test_failed_output_write_is_one_line_exit_2(
     tmp_path: Path, make_archive: ArchiveBuilder, capsys: pytest.CaptureFixture[str]
 ) -> None:

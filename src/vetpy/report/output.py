@@ -1,4 +1,5 @@
-"""Write a report file so it can never be half-written: a temporary file beside it, then a rename."""
+"""Write a report file so it can never be half-written: a temporary file beside it, then a rename (a
+device or a pipe is written in place: it cannot be half-written, and must not be replaced)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         if target.is_dir():
             raise IsADirectoryError(21, "is a folder")
+        if target.exists() and not target.is_file():
+            _write_in_place(target, text)  # a device or a pipe (/dev/null, /dev/stdout): a rename would
+            return  # put a regular file in its place
+        if target.is_symlink():
+            target = target.resolve()  # replace the file the link points to, not the link
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8", "backslashreplace"))
@@ -33,3 +39,8 @@ def write_atomic(path: Path, text: str) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _write_in_place(target: Path, text: str) -> None:
+    with open(target, "wb") as handle:
+        handle.write(text.encode("utf-8", "backslashreplace"))
