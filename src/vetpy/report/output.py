@@ -17,18 +17,19 @@ def write_atomic(path: Path, text: str) -> None:
     the temporary file is removed, and a one-line VetpyError says why."""
     shown = escape_text(str(path))
     target = Path(path)
+    data = text.encode("utf-8", "backslashreplace")
     tmp: str | None = None
     try:
         if target.is_dir():
             raise IsADirectoryError(21, "is a folder")
         if target.exists() and not target.is_file():
-            _write_in_place(target, text)  # a device or a pipe (/dev/null, /dev/stdout): a rename would
+            target.write_bytes(data)  # a device or a pipe (/dev/null, /dev/stdout): a rename would
             return  # put a regular file in its place
         if target.is_symlink():
             target = target.resolve()  # replace the file the link points to, not the link
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8", "backslashreplace"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -39,8 +40,3 @@ def write_atomic(path: Path, text: str) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-
-
-def _write_in_place(target: Path, text: str) -> None:
-    with open(target, "wb") as handle:
-        handle.write(text.encode("utf-8", "backslashreplace"))
