@@ -46,8 +46,8 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("vetpy.features.source.scan", "scan_regex", "regex fallback (unparsable files)"),
     ("vetpy.features.metadata", "detect", "metadata"),
     ("vetpy.features.collect.Collector", "finish", "feature values + texts"),
-    ("vetpy.scan.Scanner", "_reasons", "reasons (explanations)"),
-    ("vetpy.scan", "hard_findings", "reasons (explanations)"),
+    ("vetpy.assess", "_reasons", "reasons (explanations)"),
+    ("vetpy.assess", "hard_findings", "reasons (explanations)"),
 )
 WALK = "syntax-tree walk (Python)"
 PARSE = "ast.parse (C)"
@@ -145,9 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cprofile", type=int, default=0, metavar="N")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    from vetpy.model.loader import DeferredScorer
     from vetpy.scan import Scanner, default_scorer
 
     scorer = default_scorer()
+    if isinstance(scorer, DeferredScorer):  # time the model itself, not its wrapper
+        scorer = scorer.loaded()
     timers = Timers()
     instrument(timers, scorer)
     scanner = Scanner(scorer=scorer)

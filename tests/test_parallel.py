@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import vetpy.parallel
 from conftest import ArchiveBuilder
+from vetpy.acquire.interface import Limits
 from vetpy.acquire.targets import Target
+from vetpy.cache.results import ResultCache, model_identity
 from vetpy.model.rules import RuleScorer
 from vetpy.parallel import scan_resolved
 from vetpy.result import ScanResult
@@ -40,3 +45,26 @@ def test_parallel_equals_serial_in_input_order(tmp_path: Path, make_archive: Arc
     assert _comparable(parallel) == _comparable(serial)
     assert sorted(seen) == sorted(r.target for r in parallel)
     assert {r.verdict.value for r in parallel} == {"benign", "malicious", "error"}
+
+
+def test_results_from_the_cache_start_no_worker(
+    tmp_path: Path, make_archive: ArchiveBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cached targets are answered before any process is started; only the misses go to workers."""
+    items = _targets(tmp_path, make_archive)
+    scorer = RuleScorer()
+    cache = ResultCache(tmp_path / "c", model_id=model_identity(scorer), threshold=0.5, limits=Limits())
+    scanner = Scanner(scorer=scorer, threshold=0.5, cache=cache)
+    first = scan_resolved(scanner, items, jobs=2)
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a process pool was started for cached targets")
+
+    monkeypatch.setattr(vetpy.parallel, "ProcessPoolExecutor", no_pool)
+    seen: list[str] = []
+    again = scan_resolved(scanner, items, jobs=2, on_result=lambda r: seen.append(r.target))
+    assert _comparable(again) == _comparable(first) and sorted(seen) == sorted(r.target for r in first)
+    new = tmp_path / "new-1.0.tar.gz"
+    new.write_bytes(make_archive({"new-1.0/setup.py": b"Y = 2\n"}))
+    with pytest.raises(AssertionError, match="process pool"):  # two misses need the pool
+        scan_resolved(scanner, [*items, Target("new", path=new), Target("new2", path=new)], jobs=2)

@@ -13,6 +13,7 @@ import pytest
 from conftest import ArchiveBuilder
 from vetpy.acquire.interface import Archive, ArchiveFormat, Member
 from vetpy.acquire.targets import Target
+from vetpy.assess import MAX_REASONS
 from vetpy.errors import ModelError
 from vetpy.features.calls import BEHAVIOUR_KINDS
 from vetpy.features.extract import extract_features
@@ -21,7 +22,7 @@ from vetpy.features.registry import BY_ID, FEATURE_IDS
 from vetpy.model.interface import Contribution
 from vetpy.model.rules import DEFAULT_WEIGHTS, RuleScorer
 from vetpy.result import Outcome, Verdict
-from vetpy.scan import MAX_REASONS, Scanner, default_scorer, exit_code, load_scorer
+from vetpy.scan import Scanner, default_scorer, exit_code, load_scorer
 
 
 def _features(**values: float) -> PackageFeatures:
@@ -254,7 +255,7 @@ def test_default_scorer_falls_back_to_rules(monkeypatch: pytest.MonkeyPatch) -> 
     def no_model(threshold: float | None = None) -> None:
         raise ModelError("no trained model is bundled")
 
-    monkeypatch.setattr(loader, "load_default_scorer", no_model)
+    monkeypatch.setattr(loader, "deferred_default_scorer", no_model)
     assert isinstance(default_scorer(), RuleScorer)
     assert isinstance(load_scorer("rules"), RuleScorer)
     with pytest.raises(ModelError):

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from vetpy.acquire.targets import Target
-from vetpy.features.source.pool import file_jobs, set_file_jobs
+from vetpy.model.loader import DeferredScorer
 from vetpy.result import ScanResult
 from vetpy.scan import Scanner, error_result, redact_result
 
@@ -32,6 +32,8 @@ def default_jobs() -> int:
 
 
 def _init_worker(scanner: Scanner) -> None:
+    from vetpy.features.source.pool import set_file_jobs
+
     global _WORKER_SCANNER
     _WORKER_SCANNER = scanner
     set_file_jobs(1)  # the cores are taken by the other targets
@@ -59,10 +61,23 @@ def scan_resolved(
     results: list[ScanResult | None] = [
         redact_result(item) if isinstance(item, ScanResult) else None for item in items
     ]
-    for item in results:
-        if item is not None and on_result:
-            on_result(item)
-    pending = [(i, item) for i, item in enumerate(items) if isinstance(item, Target)]
+    for passed in results:
+        if passed is not None and on_result:
+            on_result(passed)
+    pending: list[tuple[int, Target]] = []
+    for i, item in enumerate(items):  # results from the cache first: no worker, no model, no extractor
+        if isinstance(item, Target):
+            hit = scanner.cached_result(item)
+            if hit is None:
+                pending.append((i, item))
+                continue
+            results[i] = hit
+            if on_result:
+                on_result(hit)
+    if not pending:
+        return [r for r in results if r is not None]
+    from vetpy.features.source.pool import file_jobs, set_file_jobs  # the extractor: only to scan
+
     workers = min(jobs or default_jobs(), len(pending))
     if workers <= 1:  # one target at a time: a large one may use the cores for its files
         before = file_jobs()
@@ -75,6 +90,8 @@ def scan_resolved(
         finally:
             set_file_jobs(before)
         return [r for r in results if r is not None]
+    if isinstance(scanner.scorer, DeferredScorer):  # load the model once, here: forked workers share it
+        scanner.scorer.loaded()
     context = _context()
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(scanner,)

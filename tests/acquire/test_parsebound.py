@@ -56,7 +56,7 @@ def test_sparse_generated_code_is_scanned_in_full_and_dense_code_is_incomplete()
 
 
 def test_an_incomplete_parse_says_no_flag_raises_the_bound() -> None:
-    from vetpy.scan import incomplete_message
+    from vetpy.assess import incomplete_message
 
     parse = "parse: p/big.py holds more code than the syntax tree takes (9 MB)"
     message = incomplete_message(parse, 0.1, 0.9)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import vetpy.scan
+import vetpy.assess
 from conftest import ArchiveBuilder
 from vetpy.acquire.interface import Limits
 from vetpy.acquire.targets import Target
@@ -34,7 +34,7 @@ def _broken_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("extraction must not run on a cache hit")
 
-    monkeypatch.setattr(vetpy.scan, "extract_features", fail)
+    monkeypatch.setattr(vetpy.assess, "extract_features", fail)
 
 
 def test_second_scan_comes_from_the_cache(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import vetpy.scan
+import vetpy.assess
 from conftest import ArchiveBuilder
 from vetpy.cli.main import main
 
@@ -36,7 +36,7 @@ def test_jobs_cache_and_no_cache(
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("not from the cache")
 
-    monkeypatch.setattr(vetpy.scan, "extract_features", fail)
+    monkeypatch.setattr(vetpy.assess, "extract_features", fail)
     code, again = _scan(capsys, "--jobs", "1", *paths)
     assert code == 0
     assert [(r["target"], r["score"], r["sha256"]) for r in again] == [

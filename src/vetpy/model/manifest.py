@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from vetpy.errors import ModelError
-from vetpy.features.registry import schema_hash
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,8 @@ def manifest_problem(manifest: Manifest) -> str | None:
 
 def check_schema(manifest: Manifest, name: str) -> None:
     """Refuse a model built for another feature schema (its columns would mean other things)."""
+    from vetpy.features.registry import schema_hash  # the detectors: imported only to load a model
+
     if manifest.schema_hash != schema_hash():
         raise ModelError(
             f"{name}: built for feature schema {manifest.schema_hash}, this vetpy has {schema_hash()};"

@@ -11,6 +11,7 @@ import numpy as np
 from vetpy.features.interface import PackageFeatures
 from vetpy.features.registry import FEATURE_IDS
 from vetpy.model.interface import Contribution, Scorer
+from vetpy.model.loader import DeferredScorer
 from vetpy.model.manifest import Manifest
 
 TEXT_PSEUDO_FEATURES = {"code_text": "text.code_tokens", "suspicious_text": "text.suspicious_lines"}
@@ -55,6 +56,8 @@ def ranked(base: float, labels: Sequence[str], scores: Sequence[float], top: int
 def score_and_explain(scorer: Scorer, package: PackageFeatures, top: int) -> tuple[float, list[Contribution]]:
     """A package's score and its contributions; one batch for a saved model (its score is the batch's
     first row), two calls for any other scorer."""
+    if isinstance(scorer, DeferredScorer):
+        scorer = scorer.loaded()
     if isinstance(scorer, SavedModelScorer):
         return scorer.scored_explanation(package, top)
     return float(scorer.score([package])[0]), scorer.explain(package, top)
