@@ -51,13 +51,12 @@ _LEAF_ROOTS = frozenset(
 # `model.eval()` and `re.compile` are not the builtins; `os.system` only as an attribute or an import).
 _WORD_MARKS = frozenset({"exec", "eval", "compile", "execfile", "chr", "pty", "system"})
 
-# Names the walker reacts to beyond the call tables (dynamic access, decoding helpers, environment,
-# ctypes, process tricks, the destinations and sends of network calls).
+# Names the walker reacts to beyond the call tables (dynamic access, decoding helpers, ctypes, process
+# tricks, the destinations and sends of network calls); ``environ`` is a shape (not inside "environment").
 _WALKER_MARKS = (
     "__import__",
     "__builtins__",
     "builtins",
-    "environ",
     "windll",
     "ctypes",
     "winreg",
@@ -122,6 +121,7 @@ _SHAPES = tuple(
         (r"iwr\b", _WORD),
         (r"nc\s", _WORD),
         (r"system\b", "", _system_call),
+        (r"environ(?!ment)", ""),
         (r"/bin/(?:ba)?sh\s+-i", ""),
         (r"\.post\s*\(|\.put\s*\(|\.request\s*\(|\.send(?:all|to|_message)?\s*\(", ""),
         (r"^[a-z0-9+/=_-]{64,}$", ""),
@@ -293,6 +293,7 @@ _SHAPE_GATES: dict[str, tuple[str, ...]] = {
     r"iwr\b": ("iwr",),
     r"nc\s": ("nc",),
     r"system\b": ("system",),
+    r"environ(?!ment)": ("environ",),
     r"/bin/(?:ba)?sh\s+-i": ("/bin/",),
     r"\.post\s*\(|\.put\s*\(|\.request\s*\(|\.send(?:all|to|_message)?\s*\(": (
         ".post",
