@@ -243,7 +243,6 @@ def test_a_send_on_anything_is_a_mark(name: str) -> None:
     assert has_marks(f"def f(obj, data):\n    return obj.{name[2:]}(data)\n")
 
 
-
 @pytest.mark.parametrize(
     "source",
     [
