@@ -171,5 +171,6 @@ def isolate_pip(monkeypatch: Any, tmp_path: Any) -> None:
         if key.startswith("PIP_") or key in ("NETRC", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setattr("vetpy.acquire.pipmemo.memo_path", lambda: tmp_path / "pip-config.json")
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
     monkeypatch.setenv("PIP_KEYRING_PROVIDER", "disabled")

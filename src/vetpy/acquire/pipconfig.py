@@ -6,15 +6,19 @@ environment variables map onto options; it only reads ini files and the environm
 kept its interface (``Configuration(isolated, load_only).load(); .items()``) for many releases. On top of it
 this module applies pip's option precedence for ``pip install``: ``[global]``, then ``[install]``, then the
 environment (``PIP_INDEX_URL``...), later winning. If pip is missing or its loader fails, only the
-environment is read, and a note says so. The default index is read from pip at run time as well.
+environment is read, and a note says so. The default index is read from pip at run time as well. What
+pip's files said is remembered between runs while none of them changes (pipmemo.py): importing pip's
+loader costs more than the rest of a cached scan.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from vetpy.acquire import pipmemo
 from vetpy.errors import IndexLookupError
 from vetpy.redact import redact
 
@@ -64,22 +68,40 @@ def pip_default_index() -> str:
         raise IndexLookupError("no package index configured: set PIP_INDEX_URL or pip's index-url") from exc
 
 
-def _pip_items() -> tuple[list[tuple[str, str]], tuple[str, ...]]:
-    """(section.key, value) pairs from pip's configuration, and notes on problems reading it."""
+def _pip_items() -> tuple[list[tuple[str, str]], tuple[str, ...], str | None]:
+    """(section.key, value) pairs from pip's configuration, notes on problems reading it, and pip's
+    default index when it was remembered with the files (pipmemo.py; None: ask pip)."""
+    remembered = pipmemo.recall()
+    if remembered is not None:
+        items, default_index = remembered
+        return items + environment_items(), (), default_index
     try:
         from pip._internal.configuration import Configuration
 
         config = Configuration(isolated=False, load_only=None)
+        files = [path for _, paths in config.iter_config_files() for path in paths]
+        stamp = pipmemo.fingerprint(files)  # before reading: a file changed meanwhile is read again
         config.load()
-        return [(str(k), str(v)) for k, v in config.items()], ()
+        items = [(str(k), str(v)) for k, v in config.items()]
     except Exception as exc:  # pip missing, a broken config file: read the environment alone
-        env = [
-            (f":env:.{k[4:].lower().replace('_', '-')}", v) for k, v in os.environ.items() if k[:4] == "PIP_"
-        ]
         note = redact(
             f"pip's configuration could not be read ({type(exc).__name__}); used PIP_* variables only"
         )
-        return env, (note,)
+        return environment_items(), (note,), None
+    from_files = [(k, v) for k, v in items if not k.startswith(":env:") and k.partition(".")[2] in _KEYS]
+    with contextlib.suppress(IndexLookupError):
+        pipmemo.remember(from_files, files, pip_default_index(), stamp)
+    return items, (), None
+
+
+def environment_items() -> list[tuple[str, str]]:
+    """The ``PIP_*`` variables as pip's loader names them (``PIP_INDEX_URL`` -> ``:env:.index-url``)."""
+    items = []
+    for key, value in os.environ.items():
+        name = key[4:].lower()
+        if key.startswith("PIP_") and name not in ("version", "help"):
+            items.append((f":env:.{name.replace('_', '-').removeprefix('--')}", value))
+    return items
 
 
 def ordered_options(items: Iterable[tuple[str, str]], command: str = COMMAND) -> dict[str, str]:
@@ -113,9 +135,12 @@ def _timeout(options: Mapping[str, str]) -> float:
     return 60.0
 
 
-def settings_from_options(options: Mapping[str, str], notes: tuple[str, ...] = ()) -> IndexSettings:
-    """IndexSettings from pip-style option values (``index-url``, ``cert``...)."""
-    index_url = (options.get("index-url") or "").strip() or pip_default_index()
+def settings_from_options(
+    options: Mapping[str, str], notes: tuple[str, ...] = (), default_index: str | None = None
+) -> IndexSettings:
+    """IndexSettings from pip-style option values (``index-url``, ``cert``...); ``default_index``: pip's
+    default, when already known."""
+    index_url = (options.get("index-url") or "").strip() or default_index or pip_default_index()
     cert = options.get("cert") or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return IndexSettings(
         index_url=index_url.rstrip("/"),
@@ -133,10 +158,10 @@ def settings_from_options(options: Mapping[str, str], notes: tuple[str, ...] = (
 
 def read_settings(index_url: str | None = None) -> IndexSettings:
     """What ``pip install`` would use here; ``index_url`` (when given) replaces the configured indexes."""
-    items, notes = _pip_items()
+    items, notes, default_index = _pip_items()
     options = ordered_options(items)
     if index_url:
         options = {**options, "index-url": index_url}
         options.pop("extra-index-url", None)
         options.pop("no-index", None)
-    return settings_from_options(options, notes)
+    return settings_from_options(options, notes, default_index)
