@@ -257,3 +257,21 @@ def test_environ_is_a_mark_but_environment_is_not(source: str) -> None:
     full = scan_source("pkg/m.py", source)
     assert full.counts.get("code.env_access") or "call:os.environ.get" in full.tokens
     assert has_marks(source)
+
+
+def test_the_entropy_shortcut_agrees_with_the_entropy() -> None:
+    """A run with fewer than 2**bits distinct characters cannot reach ``bits`` of entropy: not computed."""
+    import random
+
+    from vetpy.features import strings as st
+    from vetpy.features.source.prepass import _entropy_reaches
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(33, 127)]
+    for _ in range(400):
+        k = rng.randint(1, len(alphabet))
+        run = "".join(rng.choice(alphabet[:k]) for _ in range(rng.randint(64, 400)))
+        for bits in (4.5, 5.0, 5.2):
+            assert _entropy_reaches(run, bits) == (st.shannon_entropy(run) >= bits)
+    uniform = "".join(alphabet[:32]) * 3  # exactly 5.0 bits with 32 distinct characters
+    assert _entropy_reaches(uniform, 5.0) and st.shannon_entropy(uniform) >= 5.0

@@ -82,3 +82,36 @@ def test_non_ascii_text_keeps_module_words_as_marks() -> None:
     """Python normalises non-ASCII identifiers (NFKC), which the import search would not see."""
     assert has_marks("\u00e9 = 1\nx = 'subprocess'\n")
     assert not has_marks("e = 1\nx = 'subprocess'\n")
+
+
+def _with_word_boundary(text: str) -> frozenset[str]:
+    """imported_roots as the patterns with a leading \\b and finditer give it (the definition)."""
+    import re
+
+    from vetpy.features.source import prepass_reach as reach
+
+    roots: set[str] = set()
+    for m in re.compile(r"\b" + reach._IMPORT_RE.pattern, re.ASCII).finditer(text):
+        for part in re.sub(r"\\\r?\n", " ", m.group(1)).split(","):
+            if part.split():
+                roots.add(part.split()[0].split(".")[0])
+    roots.update(m.group(1) for m in re.compile(r"\b" + reach._FROM_RE.pattern, re.ASCII).finditer(text))
+    return frozenset(roots)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ximport a, import b\n",
+        "reimport x\nimport y\n",
+        "from_here import q\nfrom there import r\n",
+        "éimport s\n_from t import u\n",
+        "import a, b as c, \\\nd.e\nfrom f.g import h\n",
+        "'''Read from the environment; import them from pip.'''\nimport subprocess\n",
+        "importimport z\nfromfrom w\n",
+    ],
+)
+def test_the_word_boundary_is_checked_as_the_regex_would(text: str) -> None:
+    """The patterns start with a letter (the regex engine skips ahead to it); the boundary the old \\b
+    asserted is checked per match, with the search going on from the next character."""
+    assert imported_roots.__wrapped__(text) == _with_word_boundary(text)

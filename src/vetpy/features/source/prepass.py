@@ -236,9 +236,16 @@ def _window_marked(window: str, text: str) -> bool:
     return roots_count(text, found, mark_words(), modules)
 
 
+def _entropy_reaches(run: str, bits: float) -> bool:
+    """``strings.shannon_entropy(run) >= bits``; a run with fewer than 2**bits distinct characters in the
+    sample the entropy reads cannot reach it (the entropy is at most log2 of that count): not computed."""
+    sample = run[: st.ENTROPY_SAMPLE]
+    return len(set(sample)) >= 2**bits and st.shannon_entropy(sample) >= bits
+
+
 def _packed_literal(text: str) -> bool:
     """A literal the string detectors would call high-entropy, or that decodes to something telling."""
-    if any(st.shannon_entropy(m.group(m.lastindex or 1)) >= _HIGH_ENTROPY for m in _LONG_RUN.finditer(text)):
+    if any(_entropy_reaches(m.group(m.lastindex or 1), _HIGH_ENTROPY) for m in _LONG_RUN.finditer(text)):
         return True
     for m in _ENCODED.finditer(text):
         run = m.group(1)

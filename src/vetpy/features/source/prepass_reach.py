@@ -24,10 +24,28 @@ from functools import lru_cache
 from vetpy.features import calls
 
 _SPACE = r"(?:[ \t\f]|\\\r?\n)"  # what may separate the words of an import statement
+# Without a leading \b (a pattern starting with an assertion is tried at every position, not skipped to
+# its first letter): the word boundary before ``import``/``from`` is checked on each match instead.
 _IMPORT_RE = re.compile(
-    rf"\bimport{_SPACE}+((?:[\w.]+(?:{_SPACE}+as{_SPACE}+\w+)?{_SPACE}*,{_SPACE}*)*[\w.]+)", re.ASCII
+    rf"import{_SPACE}+((?:[\w.]+(?:{_SPACE}+as{_SPACE}+\w+)?{_SPACE}*,{_SPACE}*)*[\w.]+)", re.ASCII
 )
-_FROM_RE = re.compile(rf"\bfrom{_SPACE}+(\w+)", re.ASCII)
+_FROM_RE = re.compile(rf"from{_SPACE}+(\w+)", re.ASCII)
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _statements(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The matches ``\\b`` + ``pattern`` would give with ``finditer``: a match not at a word start is
+    dropped and the search goes on from its next character, as the regex engine would."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if start and text[start - 1] in _ASCII_WORD:
+            pos = start + 1
+            continue
+        found.append(m)
+        pos = m.end() if m.end() > start else start + 1
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -36,12 +54,12 @@ def imported_roots(text: str) -> frozenset[str]:
     superset: the words also count in strings and comments; relative imports name none). Remembered for
     the last text: the word search asks once per window of the same file."""
     roots: set[str] = set()
-    for m in _IMPORT_RE.finditer(text):
+    for m in _statements(_IMPORT_RE, text):
         for part in re.sub(r"\\\r?\n", " ", m.group(1)).split(","):
             words = part.split()
             if words:
                 roots.add(words[0].split(".")[0])
-    roots.update(m.group(1) for m in _FROM_RE.finditer(text))
+    roots.update(m.group(1) for m in _statements(_FROM_RE, text))
     return frozenset(roots)
 
 
