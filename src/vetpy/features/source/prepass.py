@@ -298,7 +298,7 @@ _SHAPE_GATES: dict[str, tuple[str, ...]] = {
     r"ncat\b": ("ncat",),
     r"tdata\b": ("tdata",),
     r"iwr\b": ("iwr",),
-    r"nc\s": ("nc",),
+    r"nc\s": tuple("nc" + space for space in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"),  # \s on ASCII
     r"system\b": ("system",),
     r"environ(?!ment)": ("environ",),
     r"/bin/(?:ba)?sh\s+-i": ("/bin/",),
@@ -315,8 +315,19 @@ _SHAPE_GATES: dict[str, tuple[str, ...]] = {
     r"reg(?:\.exe)?\s+add": ("reg",),
     r"ignore\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions": ("instructions",),
     r"disregard\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions": ("disregard",),
-    r"not\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": ("not",),
-    r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": ("n't",),
+    r"not\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": (
+        "tell",
+        "mention",
+        "inform",
+        "reveal",
+    ),
+    r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": (
+        "tell",
+        "mention",
+        "inform",
+        "reveal",
+    ),
+    r"\x00": ("\x00",),
 }
 
 
