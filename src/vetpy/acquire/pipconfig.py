@@ -17,6 +17,7 @@ import contextlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from vetpy.acquire import pipmemo
 from vetpy.errors import IndexLookupError
@@ -79,8 +80,7 @@ def _pip_items() -> tuple[list[tuple[str, str]], tuple[str, ...], str | None]:
         from pip._internal.configuration import Configuration
 
         config = Configuration(isolated=False, load_only=None)
-        files = [path for _, paths in config.iter_config_files() for path in paths]
-        stamp = pipmemo.fingerprint(files)  # before reading: a file changed meanwhile is read again
+        files, stamp = _files_and_stamp(config)  # before reading: a file changed meanwhile is read again
         config.load()
         items = [(str(k), str(v)) for k, v in config.items()]
     except Exception as exc:  # pip missing, a broken config file: read the environment alone
@@ -89,9 +89,20 @@ def _pip_items() -> tuple[list[tuple[str, str]], tuple[str, ...], str | None]:
         )
         return environment_items(), (note,), None
     from_files = [(k, v) for k, v in items if not k.startswith(":env:") and k.partition(".")[2] in _KEYS]
-    with contextlib.suppress(IndexLookupError):
-        pipmemo.remember(from_files, files, pip_default_index(), stamp)
+    if stamp is not None:
+        with contextlib.suppress(IndexLookupError):
+            pipmemo.remember(from_files, files, pip_default_index(), stamp)
     return items, (), None
+
+
+def _files_and_stamp(config: Any) -> tuple[list[str], str | None]:
+    """The files pip's loader will look at and their fingerprint; (``[]``, None) when that cannot be
+    told (another pip's internals): the configuration is then read by pip and not remembered."""
+    try:
+        files = [str(path) for _, paths in config.iter_config_files() for path in paths]
+        return files, pipmemo.fingerprint(files)
+    except Exception:
+        return [], None
 
 
 def environment_items() -> list[tuple[str, str]]:

@@ -85,7 +85,7 @@ def recall() -> tuple[Items, str] | None:
             return None
         items = [(str(key), str(value)) for key, value in data["items"]]
         return items, str(data["default_index"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # a damaged memo, another pip's layout: pip reads the files
         return None
 
 
