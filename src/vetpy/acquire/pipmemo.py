@@ -14,6 +14,7 @@ it every time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -22,6 +23,8 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from vetpy.fsutil import replace_atomically
 
 FORMAT = 1
 MEMO_NAME = "pip-config.json"
@@ -102,13 +105,5 @@ def remember(items: Iterable[tuple[str, str]], files: Sequence[str], default_ind
         "items": kept,
         "default_index": default_index,
     }
-    path = memo_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(temporary, path)
-    except OSError:
-        return
+    with contextlib.suppress(OSError):  # a temporary file of mode 0600, then one rename
+        replace_atomically(memo_path(), json.dumps(data).encode(), prefix=f".{MEMO_NAME}.")
