@@ -41,7 +41,7 @@ def _init_worker(scanner: Scanner) -> None:
 
 def _scan_in_worker(target: Target) -> ScanResult:
     assert _WORKER_SCANNER is not None
-    return _WORKER_SCANNER.scan_target(target)
+    return _WORKER_SCANNER.scan_target(target, cache_asked=True)  # scan_resolved asked it
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -84,7 +84,7 @@ def scan_resolved(
         set_file_jobs(jobs or default_jobs())
         try:
             for i, target in pending:
-                results[i] = scanner.scan_target(target)
+                results[i] = scanner.scan_target(target, cache_asked=True)
                 if on_result:
                     on_result(results[i])  # type: ignore[arg-type]
         finally:

@@ -153,12 +153,12 @@ class Scanner:
         return assess_archive(archive, self.scorer, self.threshold, notes=notes)
 
     # -- one target ----------------------------------------------------------------------------------
-    def scan_target(self, target: Target) -> ScanResult:
+    def scan_target(self, target: Target, *, cache_asked: bool = False) -> ScanResult:
         """Acquire and scan one resolved target (never raises; no login or token in the result), with the
-        cyclic garbage collector paused (gcpause.py)."""
+        cyclic garbage collector paused (gcpause.py); ``cache_asked``: :meth:`cached_result` already
+        missed, so the result cache is not asked again."""
         with paused_gc():
-            result = redact_result(self._scan_target(target))
-        return replace(result, origin=str(target.origin)) if target.origin else result
+            return _finished(target, self._scan_target(target, cache_asked))
 
     def cached_result(self, target: Target) -> ScanResult | None:
         """The target's result from the result cache, as :meth:`scan_target` returns it, or None (no
@@ -167,10 +167,7 @@ class Scanner:
             return None
         start = time.perf_counter()
         found = self._cached(target, (target.warning,) if target.warning else ())
-        if found is None:
-            return None
-        result = redact_result(_with_seconds(found, time.perf_counter() - start))
-        return replace(result, origin=str(target.origin)) if target.origin else result
+        return None if found is None else _finished(target, _with_seconds(found, time.perf_counter() - start))
 
     def _cached(self, target: Target, notes: tuple[str, ...]) -> ScanResult | None:
         if self.cache is None:
@@ -180,13 +177,13 @@ class Scanner:
             sha = target.release.sha256
         return self.cache.get(sha, target=target.label, notes=notes)
 
-    def _scan_target(self, target: Target) -> ScanResult:
+    def _scan_target(self, target: Target, cache_asked: bool) -> ScanResult:
         start = time.perf_counter()
         notes = (target.warning,) if target.warning else ()
         problem = target_problem(target)
         if problem is not None:
             return problem
-        cached = self._cached(target, notes)
+        cached = None if cache_asked else self._cached(target, notes)
         if cached is not None:
             return _with_seconds(cached, time.perf_counter() - start)
         try:
@@ -277,6 +274,12 @@ def redact_result(result: ScanResult) -> ScanResult:
         notes=tuple(redact(n) for n in result.notes),
         reasons=tuple(replace(r, message=redact(r.message)) for r in result.reasons),
     )
+
+
+def _finished(target: Target, result: ScanResult) -> ScanResult:
+    """A target's result as the Scanner returns it: redacted, with the target's origin."""
+    result = redact_result(result)
+    return replace(result, origin=str(target.origin)) if target.origin else result
 
 
 def _with_seconds(result: ScanResult, seconds: float) -> ScanResult:
