@@ -275,3 +275,27 @@ def test_the_entropy_shortcut_agrees_with_the_entropy() -> None:
             assert _entropy_reaches(run, bits) == (st.shannon_entropy(run) >= bits)
     uniform = "".join(alphabet[:32]) * 3  # exactly 5.0 bits with 32 distinct characters
     assert _entropy_reaches(uniform, 5.0) and st.shannon_entropy(uniform) >= 5.0
+
+
+def test_the_quote_pass_finds_the_runs_of_the_two_searches() -> None:
+    """quoted_runs gives exactly the long runs and the encoded-looking runs that the two separate searches
+    it replaced find (seeded random texts of quotes, line breaks, spaces, code characters and others)."""
+    import random
+    import re
+
+    from vetpy.features.source.prepass import quoted_runs
+
+    long_run = re.compile(r"'([^'\n]{64,})|\"([^\"\n]{64,})")
+    encoded = re.compile(r"[\"']\s*([A-Za-z0-9+/=_-]{24,})\s*[\"']")
+    rng = random.Random(23)
+    pieces = ["'", '"', "\n", " ", "\t", "ab", "Z9", "+/", "=", "_-", ".", "(", "é", "A" * 30, "q" * 70]
+    found = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
+        expected = (
+            [m.group(m.lastindex or 1) for m in long_run.finditer(text)],
+            [m.group(1) for m in encoded.finditer(text)],
+        )
+        assert quoted_runs(text) == expected, text
+        found += bool(expected[0]) + bool(expected[1])
+    assert found > 500  # the texts do hold runs of both kinds

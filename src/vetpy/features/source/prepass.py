@@ -139,10 +139,15 @@ _SHAPES = tuple(
 # Script hints that are common English or code words: covered by their regexes in _SHAPES instead.
 _COMMON_HINTS = frozenset({"-e ", "hidden", "script", "ignore", "disregard", "do not tell", "do not mention"})
 _COMMON_HINTS |= {"don't tell", "reg add", "nc", "iwr", "-enc", "/bin/", "tdata"}
-# A long literal with many distinct characters may be a high-entropy string (strings.is_high_entropy).
-_LONG_RUN = re.compile(r"'([^'\n]{64,})|\"([^\"\n]{64,})")
-# A literal that may decode to something (scripts.decoded_tokens) or be packed data.
-_ENCODED = re.compile(r"[\"']\s*([A-Za-z0-9+/=_-]{24,})\s*[\"']")
+# Two kinds of run after a quote, found in one pass over the quotes (each in a look-ahead, so a quote that
+# opens both gives both; the caller keeps the matches two separate searches would give):
+# - a long literal with many distinct characters may be a high-entropy string (strings.is_high_entropy):
+#   ``'([^'\n]{64,})|"([^"\n]{64,})`` (groups 1, 2);
+# - a literal that may decode to something (scripts.decoded_tokens) or be packed data:
+#   ``["']\s*([A-Za-z0-9+/=_-]{24,})\s*["']`` (groups 3 and 5: what follows the quote; 4 and 6: the run).
+_LONG = r"(?:(?<=')([^'\n]{64,})|(?<=\")([^\"\n]{64,}))"
+_ENCODED_TAIL = r"(\s*([A-Za-z0-9+/=_-]{24,})\s*[\"'])"
+_QUOTE_RUNS = re.compile(r"['\"](?:(?=" + _LONG + r")(?=" + _ENCODED_TAIL + r")?|(?=" + _ENCODED_TAIL + r"))")
 _HIGH_ENTROPY = 5.0  # strings.is_high_entropy's 5.2, less a margin: the source text holds escapes
 # Calls whose argument decides whether the walker fires: (name, argument index).
 
@@ -243,15 +248,32 @@ def _entropy_reaches(run: str, bits: float) -> bool:
     return len(set(sample)) >= 2**bits and st.shannon_entropy(sample) >= bits
 
 
+def quoted_runs(text: str) -> tuple[list[str], list[str]]:
+    """The long runs and the encoded-looking runs after quotes, as two separate ``finditer`` searches
+    would give them: a search goes on after its own last match (a long run ends before the closing quote,
+    so that quote may open the next; an encoded run's match takes its closing quote)."""
+    longs: list[str] = []
+    encoded: list[str] = []
+    long_end = encoded_end = 0
+    for m in _QUOTE_RUNS.finditer(text):
+        start = m.start()
+        run = m.group(1) or m.group(2)
+        if run and start >= long_end:
+            longs.append(run)
+            long_end = start + 1 + len(run)
+        tail, run = (m.group(3), m.group(4)) if m.group(3) else (m.group(5), m.group(6))
+        if tail and start >= encoded_end:
+            encoded.append(run)
+            encoded_end = start + 1 + len(tail)
+    return longs, encoded
+
+
 def _packed_literal(text: str) -> bool:
     """A literal the string detectors would call high-entropy, or that decodes to something telling."""
-    if any(_entropy_reaches(m.group(m.lastindex or 1), _HIGH_ENTROPY) for m in _LONG_RUN.finditer(text)):
+    longs, encoded = quoted_runs(text)
+    if any(_entropy_reaches(run, _HIGH_ENTROPY) for run in longs):
         return True
-    for m in _ENCODED.finditer(text):
-        run = m.group(1)
-        if st.is_high_entropy(run) or decoded_tokens(run):
-            return True
-    return False
+    return any(st.is_high_entropy(run) or decoded_tokens(run) for run in encoded)
 
 
 def _suspicious_url(text: str) -> bool:
