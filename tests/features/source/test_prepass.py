@@ -165,9 +165,10 @@ def test_a_lone_surrogate_does_not_stop_the_word_search(at: int) -> None:
         assert _has_word(marked.lower(), marked) and needs_tree("pkg/mod.py", marked, False), word_at
 
 
-def test_the_run_guards_skip_only_shapes_that_cannot_match() -> None:
-    """_shape with its run guards says what trying every shape says (lines of packed-looking characters
-    just under, at and over the run, broken by other characters, non-ASCII ones and lone surrogates)."""
+def test_the_packed_line_finder_skips_only_texts_that_cannot_match() -> None:
+    """_shape with its packed-line finder says what trying every shape says (lines of packed-looking
+    characters just under, at and over the run, broken by other characters, non-ASCII ones and lone
+    surrogates)."""
     import random
 
     from vetpy.features.source import prepass
@@ -299,3 +300,25 @@ def test_the_quote_pass_finds_the_runs_of_the_two_searches() -> None:
         assert quoted_runs(text) == expected, text
         found += bool(expected[0]) + bool(expected[1])
     assert found > 500  # the texts do hold runs of both kinds
+
+
+def test_the_shape_finders_give_the_matches_of_the_regex_engine() -> None:
+    """Each finder gives exactly the matches ``finditer`` gives (seeded random texts of its leads, the
+    characters its pattern reads, and others), and each is a finder of a shape."""
+    import random
+
+    from vetpy.features.source import prepass
+
+    patterns = {pattern.pattern: pattern for pattern, _, _ in prepass._SHAPES}
+    assert set(prepass._FINDERS) <= set(patterns)
+    rng = random.Random(29)
+    pieces = ["-e", "/e", "-ec", "-enc", "e", "x", " ", "\n", "'", '"', "ab+/=09" * 3, "=", "/", "-", "\xe9"]
+    pieces += ["a" * 64, "\r", "\ud800"]
+    for key, finder in prepass._FINDERS.items():
+        pattern, found = patterns[key], 0
+        for _ in range(4000):
+            low = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+            expected = [(m.start(), m.end()) for m in pattern.finditer(low)]
+            assert [(m.start(), m.end()) for m in finder(pattern, low)] == expected, (key, low)
+            found += bool(expected)
+        assert found > 200, key

@@ -23,7 +23,7 @@ are larger native dependencies for a job that needs only literal sets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 import ahocorasick_rs
@@ -234,10 +234,9 @@ def _has_word(low: str, text: str) -> bool:
 def _window_marked(window: str, text: str) -> bool:
     """Whether the mark words in one window of ``text`` (lower-cased) make a mark."""
     searcher, modules = _automaton(), _modules()
-    found = {i for i, _, _ in find_words(searcher, window, overlapping=False)}
+    found = {i for i, _, _ in find_words(searcher, window)}  # overlapping: a module word may hide another
     if not found or not found <= modules:
         return bool(found)
-    found = {i for i, _, _ in find_words(searcher, window)}  # a module word may hide another: all of them
     return roots_count(text, found, mark_words(), modules)
 
 
@@ -291,11 +290,54 @@ def _run_table(chars: str) -> bytes:
     return bytes(0x31 if chr(i) in chars else 0x30 for i in range(256))
 
 
-# Shapes that need a run of so many characters of one class and that the regex engine tries at every line
-# start (slow): tried only when the text has such a run, which one C pass over its UTF-8 bytes tells (a
-# class of ASCII characters, so other characters' bytes are never in it).
-_RUN_GUARDS: dict[str, tuple[bytes, bytes]] = {
-    r"^[a-z0-9+/=_-]{64,}$": (_run_table("abcdefghijklmnopqrstuvwxyz0123456789+/=_-"), b"1" * 64),
+_PACKED_CHARS = _run_table("abcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+_PACKED_RUN = b"1" * 64
+
+
+def _packed_lines(pattern: re.Pattern[str], low: str) -> Iterable[re.Match[str]]:
+    """``^[a-z0-9+/=_-]{64,}$`` (multi-line), which the regex engine tries at every line start (slow):
+    tried only when a line (between line feeds) is made of 64 or more of those characters, which C passes
+    over the text's UTF-8 bytes tell (a class of ASCII characters, so other characters' bytes are never in
+    it): each run of 64 found, the line around it checked whole."""
+    data = low.encode("utf-8", "surrogatepass")
+    marks = data.translate(_PACKED_CHARS)
+    at = marks.find(_PACKED_RUN)
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        if marks.find(b"0", start, end) < 0:
+            return pattern.finditer(low)
+        at = marks.find(_PACKED_RUN, end)
+    return ()
+
+
+def _led_by(leads: tuple[str, ...]) -> Callable[[re.Pattern[str], str], Iterator[re.Match[str]]]:
+    """The matches ``pattern.finditer`` gives, for a pattern every match of which starts with one of
+    ``leads`` but which starts with a character class (tried at every position by the regex engine): the
+    pattern is tried only where a lead is (found by ``str.find``), and the search goes on after each match,
+    as the engine's does."""
+
+    def finditer(pattern: re.Pattern[str], low: str) -> Iterator[re.Match[str]]:
+        nexts = [low.find(lead) for lead in leads]
+        while True:
+            live = [at for at in nexts if at >= 0]
+            if not live:
+                return
+            at = min(live)
+            m = pattern.match(low, at)
+            pos = at + 1 if m is None else m.end()
+            if m is not None:
+                yield m
+            nexts = [low.find(lead, pos) if 0 <= n < pos else n for lead, n in zip(leads, nexts, strict=True)]
+
+    return finditer
+
+
+# Shapes searched otherwise than by the regex engine's own scan (same matches, fewer tries).
+_FINDERS: dict[str, Callable[[re.Pattern[str], str], Iterable[re.Match[str]]]] = {
+    r"^[a-z0-9+/=_-]{64,}$": _packed_lines,
+    r"[-/](?:ec|e[a-z]*)\s+[\"']?[a-z0-9+/=]{20,}": _led_by(("-e", "/e")),
 }
 
 
@@ -363,18 +405,13 @@ def _shape_gates() -> tuple[ahocorasick_rs.AhoCorasick, tuple[frozenset[int] | N
 
 
 def _shape(low: str) -> bool:
-    data: bytes | None = None
     searcher, gates = _shape_gates()
     present = {i for i, _, _ in find_words(searcher, low)} if low.isascii() else None
     for (pattern, left, check), gate in zip(_SHAPES, gates, strict=True):
         if present is not None and gate is not None and present.isdisjoint(gate):
             continue
-        guard = _RUN_GUARDS.get(pattern.pattern)
-        if guard is not None:
-            data = low.encode("utf-8", "surrogatepass") if data is None else data
-            if guard[1] not in data.translate(guard[0]):
-                continue
-        for m in pattern.finditer(low):
+        finder = _FINDERS.get(pattern.pattern)
+        for m in pattern.finditer(low) if finder is None else finder(pattern, low):
             start = m.start()
             if left and start and low[start - 1] in left:
                 continue
