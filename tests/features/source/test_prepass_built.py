@@ -80,3 +80,26 @@ def test_constant_value_reads_a_literal_bound_at_a_line_start() -> None:
 def test_joined_items_use_the_separator() -> None:
     assert joined_items('p = "/".join(["", "bin", "sh"])\n') == ["/bin/sh"]
     assert joined_items("p = sep.join(parts)\n") == []
+
+
+def test_the_bindings_are_those_of_a_multi_line_search() -> None:
+    """The table of names bound to literals equals what one multi-line ``^`` search gives (seeded random
+    texts of names, assignments, quotes, brackets and line breaks)."""
+    import random
+    import re
+
+    from vetpy.features.source import prepass_built
+
+    reference = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*\(?\s*([rRuUbBfF]{0,2}[\"'])", re.MULTILINE)
+    rng = random.Random(31)
+    pieces = ["x", "name", " ", "\t", "=", "==", "(", "\n", "\r\n", "'", '"', "rb", "f", "9", "é", "  y = ("]
+    pieces += ["\nx = '", '\nname="', "x=(\n'", "\n\tz = rb'"]
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        expected: dict[str, int] = {}
+        for m in reference.finditer(text):
+            expected.setdefault(m.group(1), m.start(2))
+        assert prepass_built._bindings(text) == expected, repr(text)
+        found += bool(expected)
+    assert found > 500

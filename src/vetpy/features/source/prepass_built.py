@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from vetpy.wordsearch import lowered
+
 #: The folder's decoders that no other mark names (base64 and zlib are marks already).
 FOLD_WORDS = ("fromhex", "binascii", "rot13", "rot_13", '"hex"', "'hex'")
 
@@ -37,7 +39,12 @@ _BYTE_ARGS = re.compile(r"[rR]?[bB][rR]?[\"']|(?:map|reversed|list|tuple)\s*\(")
 _IDENT_END = re.compile(r"([A-Za-z_]\w*)\s*$")
 _IDENT_START = re.compile(r"([A-Za-z_]\w*)\s*(\)|\bfor\b)?")
 _SPACE = re.compile(r"\s*")
-_BOUND = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*\(?\s*(" + _PREFIX + r"[\"'])", re.MULTILINE)
+# A name bound to a literal at the start of a line: on the first line, and after each line feed (a literal
+# lead the regex engine skips to; a pattern starting with a multi-line ``^`` is tried at every position).
+_BOUND_LINE = r"[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*\(?\s*(" + _PREFIX + r"[\"'])"
+_BOUND_FIRST = re.compile(_BOUND_LINE)
+_BOUND = re.compile(r"\n" + _BOUND_LINE)
+_DEPTH = {")": 1, "(": -1}
 _LAST: list[tuple[str, dict[str, int]]] = []
 _SPAN = 2_000  # characters looked at around one match
 
@@ -48,7 +55,12 @@ def _bindings(text: str) -> dict[str, int]:
     if _LAST and _LAST[0][0] is text:
         return _LAST[0][1]
     table: dict[str, int] = {}
-    for m in _BOUND.finditer(text):
+    first = _BOUND_FIRST.match(text)
+    if first is not None:
+        table[first.group(1)] = first.start(2)
+    # as a multi-line ``^`` search would go on: from the end of the match before (which ends at a quote, so
+    # no line starts just there)
+    for m in _BOUND.finditer(text, 0 if first is None else first.end()):
         table.setdefault(m.group(1), m.start(2))
     _LAST[:] = [(text, table)]
     return table
@@ -152,7 +164,7 @@ def _text_before(text: str, pos: int) -> bool:
     if head[-1] == ")":
         depth = 0
         for i in range(len(head) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(head[i], 0)
+            depth += _DEPTH.get(head[i], 0)
             if depth == 0:
                 return "'" in head[i:] or '"' in head[i:]
         return False
@@ -195,7 +207,7 @@ def byte_build(text: str) -> bool:
 
 def built_marks(text: str, marked: Callable[[str], bool]) -> bool:
     """Whether a string the module builds could hold a mark (``marked``: prepass.py's test of a text)."""
-    low = text.lower()
+    low = lowered(text)  # the fast pass has just lowered this text: remembered
     if any(word in low for word in FOLD_WORDS) or reversal(text) or byte_build(text):
         return True
     if "+" in text:
