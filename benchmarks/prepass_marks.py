@@ -29,6 +29,7 @@ from vetpy.features.clones import known_file
 from vetpy.features.gather import _depth, _is_setup_py, _test_suite
 from vetpy.features.roles import install_time_setup
 from vetpy.features.source import prepass as pp
+from vetpy.features.source import prepass_shapes as ps
 from vetpy.features.source.facts import FileFacts
 from vetpy.features.source.prepass_reach import dynamic_call
 from vetpy.features.source.scan import scan_light, scan_source
@@ -43,7 +44,7 @@ def reasons(text: str) -> list[str]:
     low = text.lower()
     words = pp.mark_words()
     found = {f"word:{words[i]}" for i, _, _ in pp._automaton().find_matches_as_indexes(low, overlapping=True)}
-    for pattern, left, check in pp._SHAPES:
+    for pattern, left, check in ps._SHAPES:
         for m in pattern.finditer(low):
             if left and m.start() and low[m.start() - 1] in left:
                 continue

@@ -28,6 +28,7 @@ from prepass_check import setup_path
 
 from vetpy.acquire.archive import open_archive
 from vetpy.features.source import prepass as pp
+from vetpy.features.source import prepass_shapes as ps
 from vetpy.features.source.prepass_reach import dynamic_call
 from vetpy.features.source.text import PY_SUFFIXES, decode_source
 from vetpy.lab.dataset.corpus import benign_samples, malicious_samples
@@ -40,7 +41,7 @@ def whole_text_verdict(path: str, text: str, is_setup: bool) -> bool:
     if pp.always_full(path, is_setup):
         return True
     low = text.lower()
-    if pp._automaton().find_matches_as_indexes(low, overlapping=False) or pp._shape(low):
+    if pp._automaton().find_matches_as_indexes(low, overlapping=False) or ps.shape_marked(low):
         return True
     if "://" in text and pp._suspicious_url(text):
         return True

@@ -104,14 +104,14 @@ def _vetpy_automata() -> list[ahocorasick_rs.AhoCorasick]:
     """Every automaton vetpy searches with (each built once, by its module)."""
     from vetpy.acquire import views
     from vetpy.features import gather, lexicon, paper, scripts, strings
-    from vetpy.features.source import custody, literals, prepass, state
+    from vetpy.features.source import custody, literals, prepass, prepass_shapes, state
 
     return [
         views._sink_automaton(),
         literals._pattern_hints()[0],
         state._flow_automaton()[0],
         prepass._automaton(),
-        prepass._shape_gates()[0],
+        prepass_shapes._shape_gates()[0],
         custody._file_words(),
         scripts._script_hints()[0],
         strings._obfuscator_hints(),

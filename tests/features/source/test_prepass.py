@@ -171,10 +171,10 @@ def test_the_packed_line_finder_skips_only_texts_that_cannot_match() -> None:
     surrogates)."""
     import random
 
-    from vetpy.features.source import prepass
+    from vetpy.features.source import prepass_shapes
 
     def plain(low: str) -> bool:
-        for pattern, left, check in prepass._SHAPES:
+        for pattern, left, check in prepass_shapes._SHAPES:
             for m in pattern.finditer(low):
                 if not (left and m.start() and low[m.start() - 1] in left) and (
                     check is None or check(low, m)
@@ -189,8 +189,8 @@ def test_the_packed_line_finder_skips_only_texts_that_cannot_match() -> None:
         for run in ("a" * n, "ab+/=_-0" * (n // 8) + "a" * (n % 8)):
             texts += [run, f"x = 1\n{run}\ny", f"{run}\r\n", f"q{run}", f"{run[:30]}\xe9{run[30:]}"]
     for low in texts:
-        assert prepass._shape(low) is plain(low), repr(low[:100])
-    assert any(prepass._shape(t) for t in texts)
+        assert prepass_shapes.shape_marked(low) is plain(low), repr(low[:100])
+    assert any(prepass_shapes.shape_marked(t) for t in texts)
 
 
 def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
@@ -200,10 +200,10 @@ def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
     from pathlib import Path
 
     import vetpy
-    from vetpy.features.source import prepass
+    from vetpy.features.source import prepass_shapes
 
     pieces = [
-        *(w for gate in prepass._SHAPE_GATES.values() for w in gate),
+        *(w for gate in prepass_shapes._SHAPE_GATES.values() for w in gate),
         *("exec", "file", "execlpe", "execv", "bytes", "bytearray", "1.2.3.4", ".12.3", "/bin/sh"),
         *("/bin/bash", "a" * 21, "ab+/=09" * 4),
         *("-i", "-ec", "-enc", "/e", "-windowstyle", "hidden", "ignore", "all", "the", "previous", "prior"),
@@ -219,22 +219,22 @@ def test_the_shape_gates_skip_only_shapes_that_cannot_match() -> None:
     texts += [t.lower() for t in MARKED]
     matched = 0
     for low in texts:
-        for pattern, _, _ in prepass._SHAPES:
-            gate = prepass._SHAPE_GATES.get(pattern.pattern)
+        for pattern, _, _ in prepass_shapes._SHAPES:
+            gate = prepass_shapes._SHAPE_GATES.get(pattern.pattern)
             for m in pattern.finditer(low) if gate is not None and low.isascii() else ():
                 assert any(w in m.group(0) for w in gate), (pattern.pattern, m.group(0))
                 matched += 1
 
     def plain(low: str) -> bool:
-        for pattern, left, check in prepass._SHAPES:
+        for pattern, left, check in prepass_shapes._SHAPES:
             for m in pattern.finditer(low):
                 cut = left and m.start() and low[m.start() - 1] in left
                 if not cut and (check is None or check(low, m)):
                     return True
         return False
 
-    assert [prepass._shape(t) for t in texts] == [plain(t) for t in texts]
-    assert matched > 5000 and sum(map(prepass._shape, texts)) > 1000
+    assert [prepass_shapes.shape_marked(t) for t in texts] == [plain(t) for t in texts]
+    assert matched > 5000 and sum(map(prepass_shapes.shape_marked, texts)) > 1000
 
 
 @pytest.mark.parametrize("name", sorted(q for q in calls.SEND_NAMES if q.startswith("*.")))
@@ -307,14 +307,14 @@ def test_the_shape_finders_give_the_matches_of_the_regex_engine() -> None:
     characters its pattern reads, and others), and each is a finder of a shape."""
     import random
 
-    from vetpy.features.source import prepass
+    from vetpy.features.source import prepass_shapes
 
-    patterns = {pattern.pattern: pattern for pattern, _, _ in prepass._SHAPES}
-    assert set(prepass._FINDERS) <= set(patterns)
+    patterns = {pattern.pattern: pattern for pattern, _, _ in prepass_shapes._SHAPES}
+    assert set(prepass_shapes._FINDERS) <= set(patterns)
     rng = random.Random(29)
     pieces = ["-e", "/e", "-ec", "-enc", "e", "x", " ", "\n", "'", '"', "ab+/=09" * 3, "=", "/", "-", "\xe9"]
     pieces += ["a" * 64, "\r", "\ud800"]
-    for key, finder in prepass._FINDERS.items():
+    for key, finder in prepass_shapes._FINDERS.items():
         pattern, found = patterns[key], 0
         for _ in range(4000):
             low = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
