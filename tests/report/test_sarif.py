@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 from typing import Any
 
 import jsonschema
@@ -15,15 +15,24 @@ from vetpy.result import Ignored, Reason, ScanResult, Verdict
 
 
 def _schema() -> dict[str, Any]:
-    """The official schema from the shared data folder (beside the repository, as in CI)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        for candidate in (parent / "shared" / "data", parent.parent / "shared" / "data"):
-            path = candidate / "sarif-schema-2.1.0.json"
-            if path.is_file():
-                loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-                return loaded
-    raise AssertionError("sarif-schema-2.1.0.json not found in a shared/data folder beside the repository")
+    """The official schema from the development data folder (``VETPY_DATA``, or a ``shared/data`` beside
+    the repository, as in CI). CI must have it; elsewhere (a clone without the data) the test is skipped
+    with the reason."""
+    from vetpy.errors import VetpyError
+    from vetpy.lab.dataset.paths import data_dir
+
+    try:
+        path = data_dir() / "sarif-schema-2.1.0.json"
+    except VetpyError:
+        path = None
+    if path is None or not path.is_file():
+        if os.environ.get("CI"):
+            raise AssertionError(
+                "sarif-schema-2.1.0.json not found: set VETPY_DATA to the shared data folder"
+            )
+        pytest.skip("the SARIF schema lives in the development data folder: set VETPY_DATA to run this test")
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 def _validate(doc: dict[str, Any]) -> None:
