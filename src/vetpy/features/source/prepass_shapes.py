@@ -144,6 +144,7 @@ _FINDERS: dict[str, Callable[[re.Pattern[str], str], Iterable[re.Match[str]]]] =
 # On an ASCII text (where ``\\d`` is [0-9]) a shape none of whose literals occurs cannot match: all are
 # found in one word search, overlapping (a literal inside another's occurrence counts), instead of one
 # regex pass per shape.
+_TELL_VERBS = ("tell", "mention", "inform", "reveal")  # one of which every "do not tell the user" holds
 _SHAPE_GATES: dict[str, tuple[str, ...]] = {
     r"\.\d{1,3}\.\d": tuple(f".{d}" for d in range(10)),
     r"\\x": ("\\x",),
@@ -178,18 +179,8 @@ _SHAPE_GATES: dict[str, tuple[str, ...]] = {
     r"reg(?:\.exe)?\s+add": ("reg",),
     r"ignore\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions": ("instructions",),
     r"disregard\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)\s+instructions": ("disregard",),
-    r"not\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": (
-        "tell",
-        "mention",
-        "inform",
-        "reveal",
-    ),
-    r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": (
-        "tell",
-        "mention",
-        "inform",
-        "reveal",
-    ),
+    r"not\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": _TELL_VERBS,
+    r"n't\s+(?:tell|mention|inform|reveal\s+this\s+to)\s+(?:the\s+)?user": _TELL_VERBS,
     r"\x00": ("\x00",),
 }
 
